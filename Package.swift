@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+// bmsgate: a plugin-based battery gateway. The host (BMSGate + bmsgate) loads
+// per-vendor drivers (Plugins/*) at run time through the C ABI in CBMSDriver.
+import PackageDescription
+
+let package = Package(
+    name: "bmsgate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bmsgate", targets: ["bmsgate"]),
+        .library(name: "BMSGate", targets: ["BMSGate"]),
+        .library(name: "BMSDriverKit", targets: ["BMSDriverKit"]),
+        // One dynamic library per driver: the host dlopen()s these.
+        .library(name: "BasenDriver", type: .dynamic, targets: ["BasenEntry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // The driver ABI: one public C header, the contract for third-party drivers.
+        .target(name: "CBMSDriver"),
+        // Helpers for drivers written in Swift: table export, frame tools, checksums.
+        .target(name: "BMSDriverKit", dependencies: ["CBMSDriver"]),
+        // The host library: config, plugin loader, buses, site, sinks.
+        .target(
+            name: "BMSGate",
+            dependencies: [
+                "CBMSDriver",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "bmsgate",
+            dependencies: [
+                "BMSGate",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // Drivers: the codec/driver/emulator target is what tests link; the Entry target
+        // holds the one exported symbol and goes only into the plugin .so.
+        .target(name: "Basen", dependencies: ["BMSDriverKit"], path: "Plugins/Basen/Driver"),
+        .target(name: "BasenEntry", dependencies: ["Basen", "BMSDriverKit"], path: "Plugins/Basen/Entry"),
+        .testTarget(name: "BMSDriverKitTests", dependencies: ["BMSDriverKit", "CBMSDriver"]),
+        .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit"]),
+        .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "CBMSDriver"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BMSGate"]),
+    ]
+)

@@ -1,0 +1,85 @@
+import CBMSDriver
+
+/// A Swift view of the host's `bms_link`: the only way a driver talks to a device.
+/// Valid only inside the operation it was handed to (open/poll/identify/command/close, discover).
+public struct Link: @unchecked Sendable {
+    /// The host's link table.
+    public let raw: UnsafePointer<bms_link>
+
+    /// Wraps a host link.
+    public init(_ raw: UnsafePointer<bms_link>) { self.raw = raw }
+
+    /// The transport kind (a `bms_transport` bit).
+    public var transport: UInt32 { raw.pointee.transport }
+    /// The pack address from the config, "" if none.
+    public var address: String { raw.pointee.address.map { String(cString: $0) } ?? "" }
+    /// The per-transaction timeout in milliseconds.
+    public var timeoutMs: UInt32 { raw.pointee.timeout_ms }
+
+    /// Writes all bytes or throws.
+    public func write(_ bytes: [UInt8]) throws(DriverError) {
+        let n = bytes.withUnsafeBufferPointer { raw.pointee.write(raw.pointee.ctx, $0.baseAddress, $0.count) }
+        if n < 0 { throw DriverError(bms_status(rawValue: n), "write failed") }
+        if Int(n) != bytes.count { throw .io("short write (\(n) of \(bytes.count) bytes)") }
+    }
+
+    /// Reads what is available, waiting at most `timeoutMs`; an empty array means timeout.
+    public func read(max: Int = 512, timeoutMs: UInt32) throws(DriverError) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: max)
+        let n = buffer.withUnsafeMutableBufferPointer {
+            raw.pointee.read(raw.pointee.ctx, $0.baseAddress, $0.count, timeoutMs)
+        }
+        if n < 0 { throw DriverError(bms_status(rawValue: n), "read failed") }
+        return Array(buffer.prefix(Int(n)))
+    }
+
+    /// Discards unread input.
+    public func flush() {
+        _ = raw.pointee.flush(raw.pointee.ctx)
+    }
+
+    /// Monotonic milliseconds from the host's clock.
+    public func nowMs() -> UInt64 { raw.pointee.now_ms(raw.pointee.ctx) }
+
+    /// Sleeps on the host's clock.
+    public func sleep(ms: UInt32) { raw.pointee.sleep_ms(raw.pointee.ctx, ms) }
+
+    /// Logs through the host (which adds bus and pack context).
+    public func log(_ level: bms_log_level, _ message: String) {
+        raw.pointee.log(raw.pointee.ctx, Int32(level.rawValue), message)
+    }
+
+    /// Writes `request`, then reads until `decoder` yields a frame or the pack's timeout passes.
+    /// Junk the decoder skips is dropped; a decoder error (checksum, frame) is thrown at once.
+    public func transact<D: FrameDecoder>(_ request: [UInt8], decoder: inout D) throws(DriverError) -> D.Frame {
+        flush()
+        try write(request)
+        return try receive(decoder: &decoder)
+    }
+
+    /// Reads until `decoder` yields a frame or the pack's timeout passes.
+    public func receive<D: FrameDecoder>(decoder: inout D) throws(DriverError) -> D.Frame {
+        let deadline = nowMs() + UInt64(timeoutMs)
+        var buffer: [UInt8] = []
+        while true {
+            if let frame = try decoder.decode(&buffer) { return frame }
+            let now = nowMs()
+            guard now < deadline else {
+                throw .timeout(buffer.isEmpty
+                    ? "no answer within \(timeoutMs) ms"
+                    : "incomplete answer within \(timeoutMs) ms (\(buffer.count) bytes: \(Hex.format(buffer.prefix(16)))\(buffer.count > 16 ? " ..." : ""))")
+            }
+            let chunk = try read(timeoutMs: UInt32(deadline - now))
+            buffer.append(contentsOf: chunk)
+        }
+    }
+}
+
+/// Cuts frames out of a byte stream (in the spirit of NIO's ByteToMessageDecoder).
+public protocol FrameDecoder {
+    /// The decoded frame type.
+    associatedtype Frame
+    /// Consumes bytes from the front of `buffer` (junk and a complete frame) and returns the
+    /// frame, or nil when more bytes are needed. Throws on a complete but invalid frame.
+    mutating func decode(_ buffer: inout [UInt8]) throws(DriverError) -> Frame?
+}
