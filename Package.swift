@@ -23,11 +23,14 @@ let package = Package(
         .target(name: "CBMSDriver"),
         // Helpers for drivers written in Swift: table export, frame tools, checksums.
         .target(name: "BMSDriverKit", dependencies: ["CBMSDriver"]),
+        // Linux ioctls for serial ports (termios2, RS485) the host needs.
+        .target(name: "CHostSupport"),
         // The host library: config, plugin loader, buses, site, sinks.
         .target(
             name: "BMSGate",
             dependencies: [
                 "CBMSDriver",
+                "CHostSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

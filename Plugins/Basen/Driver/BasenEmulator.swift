@@ -43,7 +43,9 @@ public final class BasenEmulator: BMSEmulator {
             self.tail = tail
         }
 
-        var voltageCenti: Int { (cellsMv.reduce(0, +) + 5) / 10 }
+        /// Pack voltage in 10 mV; follows the cells (truncated, as the seed's pack reports).
+        lazy var voltageCenti: Int = cellsMv.reduce(0, +) / 10
+        func cellsChanged() { voltageCenti = cellsMv.reduce(0, +) / 10 }
     }
 
     private var packs: [UInt8: Pack] = [:]
@@ -130,6 +132,7 @@ public final class BasenEmulator: BMSEmulator {
         for k in pack.cellsMv.indices where (n + k) % 5 == 0 {
             pack.cellsMv[k] += (n / 5 + k) % 2 == 0 ? 1 : -1
         }
+        pack.cellsChanged()
         if pack.currentCentiAmps != 0 {
             pack.socCenti = max(0, min(10000, pack.socCenti + (pack.currentCentiAmps > 0 ? 1 : -1)))
             pack.currentCentiAmps += (n % 4 < 2) ? 7 : -7
@@ -171,9 +174,10 @@ public final class BasenEmulator: BMSEmulator {
         case "set":
             for pair in words.dropFirst(2) {
                 let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                guard kv.count == 2, let error = set(pack, kv[0], kv[1]) else { continue }
-                return "error: \(error)"
+                guard kv.count == 2 else { return "error: '\(pair)' is not key=value" }
+                if let error = set(pack, kv[0], kv[1]) { return "error: \(error)" }
             }
+            pack.cellsChanged()
             return "ok: address \(a) updated"
         default:
             return "error: unknown command '\(verb)' (try 'help')"

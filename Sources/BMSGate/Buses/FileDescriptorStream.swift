@@ -1,0 +1,77 @@
+import Foundation
+
+/// Blocking I/O on a file descriptor with poll(2) timeouts; the shared core of the
+/// serial, TCP and pty transports.
+struct FileDescriptorStream {
+    let fd: Int32
+
+    /// Writes everything; waits for room when the descriptor is non-blocking.
+    func writeAll(_ bytes: UnsafeRawBufferPointer, what: String) throws(TransportError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n > 0 { offset += n; continue }
+            if n < 0 && (errno == EAGAIN || errno == EINTR) {
+                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&p, 1, 1000)
+                continue
+            }
+            throw TransportError("\(what): write failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Reads what is available within `timeoutMs`; 0 = timeout. Throws when the other
+    /// side is gone (EOF, hang-up, error).
+    func read(into buffer: UnsafeMutableRawBufferPointer, timeoutMs: Int, what: String) throws(TransportError) -> Int {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        var remaining = max(0, timeoutMs)
+        let deadline = MonotonicClock.nowMs() + UInt64(remaining)
+        while true {
+            let r = poll(&p, 1, Int32(min(remaining, Int(Int32.max))))
+            if r < 0 {
+                if errno == EINTR {
+                    let now = MonotonicClock.nowMs()
+                    remaining = now >= deadline ? 0 : Int(deadline - now)
+                    continue
+                }
+                throw TransportError("\(what): poll failed: \(String(cString: strerror(errno)))")
+            }
+            if r == 0 { return 0 }
+            break
+        }
+        let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+        if n > 0 { return n }
+        if n < 0 && (errno == EAGAIN || errno == EINTR) { return 0 }
+        if n == 0 { throw TransportError("\(what): closed by the other side") }
+        throw TransportError("\(what): read failed: \(String(cString: strerror(errno)))")
+    }
+
+    /// Reads and drops whatever is pending, without waiting.
+    func drain() {
+        var scratch = [UInt8](repeating: 0, count: 512)
+        while true {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 0) > 0, p.revents & Int16(POLLIN) != 0 else { return }
+            let n = scratch.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { return }
+        }
+    }
+}
+
+/// The monotonic clock the host and drivers share.
+public enum MonotonicClock {
+    /// Milliseconds since an arbitrary epoch (CLOCK_MONOTONIC).
+    public static func nowMs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// Sleeps the calling thread.
+    public static func sleep(ms: Int) {
+        guard ms > 0 else { return }
+        var request = timespec(tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000)
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+    }
+}

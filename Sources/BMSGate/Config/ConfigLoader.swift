@@ -1,0 +1,248 @@
+import Foundation
+import Yams
+
+/// Reads and checks a site file. Every problem is collected and reported with its
+/// `FILE:LINE:COL`; nothing is half-applied.
+public enum ConfigLoader {
+    /// Reads the file at `path`.
+    public static func load(path: String) throws(ConfigError) -> SiteConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError([ConfigIssue(SourceLocation(file: path, line: 1, column: 1), "cannot read the file")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError([ConfigIssue(SourceLocation(file: path, line: 1, column: 1), "the file is not UTF-8 text")])
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    /// Parses site YAML text; `file` names it in messages.
+    public static func parse(yaml: String, file: String) throws(ConfigError) -> SiteConfig {
+        let d = ConfigDiagnostics(file: file)
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw ConfigError([ConfigIssue(SourceLocation(file: file, line: 1, column: 1), "the file is empty")])
+            }
+            root = node
+        } catch let error as ConfigError {
+            throw error
+        } catch let error as YamlError {
+            throw ConfigError([yamlIssue(error, file: file)])
+        } catch {
+            throw ConfigError([ConfigIssue(SourceLocation(file: file, line: 1, column: 1), "\(error)")])
+        }
+        guard let top = YAMLSection(root, what: "the site file", diagnostics: d) else { throw ConfigError(d.issues) }
+        top.reject(unknownBut: ["site", "plugin_dirs", "buses", "packs", "banks", "sinks"])
+        let site = top.string("site") ?? "site"
+        let pluginDirs = top.stringList("plugin_dirs")?.map(\.0) ?? []
+        var ids = IdRegistry(diagnostics: d)
+
+        let buses = top.sequence("buses").enumerated().compactMap { i, node in parseBus(node, index: i, d, &ids) }
+        let packs = top.sequence("packs").enumerated().compactMap { i, node in parsePack(node, index: i, d, &ids) }
+        let banks = top.sequence("banks").enumerated().compactMap { i, node in parseBank(node, index: i, d, &ids) }
+        let sinks = top.sequence("sinks").enumerated().compactMap { i, node in parseSink(node, index: i, d) }
+
+        // References.
+        let busIds = Set(buses.map(\.id))
+        for pack in packs where !busIds.contains(pack.bus) && ids.declared("bus", pack.bus) == false {
+            d.issues.append(ConfigIssue(pack.location, "pack '\(pack.id)' names bus '\(pack.bus)', which is not defined (buses: \(buses.map(\.id).joined(separator: ", ")))"))
+        }
+        let packIds = Set(packs.map(\.id))
+        for bank in banks {
+            for (member, node) in bank.memberNodes where !packIds.contains(member) && ids.declared("pack", member) == false {
+                d.report(node, "bank '\(bank.config.id)' names pack '\(member)', which is not defined")
+            }
+        }
+        var owner: [String: String] = [:]
+        for bank in banks {
+            for (member, node) in bank.memberNodes {
+                if let other = owner[member], other != bank.config.id {
+                    d.report(node, "pack '\(member)' is already in bank '\(other)'; a pack belongs to one bank")
+                }
+                owner[member] = bank.config.id
+            }
+        }
+        for (i, a) in packs.enumerated() {
+            for b in packs[(i + 1)...] where a.bus == b.bus && a.address == b.address && a.driver == b.driver {
+                d.issues.append(ConfigIssue(b.location, "packs '\(a.id)' and '\(b.id)' both use address '\(a.address)' on bus '\(a.bus)'"))
+            }
+        }
+        if packs.isEmpty && d.issues.isEmpty {
+            d.report(top.keyNode("packs") ?? root, "the site has no packs: add at least one under 'packs:'")
+        }
+        if !d.issues.isEmpty { throw ConfigError(d.issues.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }) }
+        return SiteConfig(file: file, site: site, pluginDirs: pluginDirs, buses: buses, packs: packs,
+                          banks: banks.map(\.config), sinks: sinks)
+    }
+
+    static func yamlIssue(_ error: YamlError, file: String) -> ConfigIssue {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+             .composer(_, let problem, let mark, _):
+            return ConfigIssue(SourceLocation(file: file, line: mark.line, column: mark.column), "YAML syntax: \(problem)")
+        default:
+            return ConfigIssue(SourceLocation(file: file, line: 1, column: 1), "YAML: \(error)")
+        }
+    }
+
+    // MARK: sections
+
+    static func parseBus(_ node: Node, index: Int, _ d: ConfigDiagnostics, _ ids: inout IdRegistry) -> BusConfig? {
+        guard let s = YAMLSection(node, what: "buses[\(index)]", diagnostics: d) else { return nil }
+        guard let id = ids.claim("bus", s) else { return nil }
+        let what = "bus '\(id)'"
+        let section = YAMLSection(node, what: what, diagnostics: d)!
+        guard let type = section.string("type", required: true) else { return nil }
+        switch type {
+        case "serial":
+            section.reject(unknownBut: ["id", "type", "device", "baud", "parity", "data_bits", "stop_bits", "turnaround", "rs485"])
+            guard let device = section.string("device", required: true) else { return nil }
+            var serial = SerialSettings(device: device)
+            serial.baud = section.int("baud", in: 50...4_000_000)
+            if let p = section.value("parity") {
+                switch p.string?.lowercased() {
+                case "none", "n": serial.parity = "none"
+                case "even", "e": serial.parity = "even"
+                case "odd", "o": serial.parity = "odd"
+                default: d.report(p, "'parity' in \(what) must be none, even or odd")
+                }
+            }
+            serial.dataBits = section.int("data_bits", in: 5...8) ?? 8
+            serial.stopBits = section.int("stop_bits", in: 1...2) ?? 1
+            serial.turnaround = section.duration("turnaround") ?? .zero
+            serial.rs485 = section.bool("rs485") ?? false
+            return BusConfig(id: id, kind: .serial(serial), location: section.location)
+        case "tcp":
+            section.reject(unknownBut: ["id", "type", "host", "port", "connect_timeout"])
+            guard let host = section.string("host", required: true) else { return nil }
+            guard let port = section.int("port", in: 1...65535) else {
+                if section.value("port") == nil { d.report(node, "\(what) is missing 'port'") }
+                return nil
+            }
+            let timeout = section.duration("connect_timeout", minimum: .milliseconds(10)) ?? .seconds(3)
+            return BusConfig(id: id, kind: .tcp(host: host, port: port, connectTimeout: timeout), location: section.location)
+        case "sim":
+            section.reject(unknownBut: ["id", "type", "line_rate"])
+            let rate = section.int("line_rate", in: 300...4_000_000)
+            return BusConfig(id: id, kind: .sim(lineRate: rate), location: section.location)
+        case "i2c", "ble":
+            d.report(section.value("type"), "bus type '\(type)' is not yet supported by this build (supported: serial, tcp, sim)")
+            return nil
+        default:
+            d.report(section.value("type"), "unknown bus type '\(type)' (supported: serial, tcp, sim)")
+            return nil
+        }
+    }
+
+    static func parsePack(_ node: Node, index: Int, _ d: ConfigDiagnostics, _ ids: inout IdRegistry) -> PackConfig? {
+        guard let s = YAMLSection(node, what: "packs[\(index)]", diagnostics: d) else { return nil }
+        guard let id = ids.claim("pack", s) else { return nil }
+        let section = YAMLSection(node, what: "pack '\(id)'", diagnostics: d)!
+        section.reject(unknownBut: ["id", "driver", "bus", "address", "poll_interval", "timeout", "retries",
+                                    "max_backoff", "stale_after", "allow_writes", "options"])
+        guard let driver = section.string("driver", required: true),
+              let bus = section.string("bus", required: true) else { return nil }
+        var pack = PackConfig(id: id, driver: driver, bus: bus, address: section.string("address") ?? "",
+                              location: section.location, driverLocation: d.location(section.value("driver")))
+        pack.pollInterval = section.duration("poll_interval", minimum: .milliseconds(50)) ?? pack.pollInterval
+        pack.timeout = section.duration("timeout", minimum: .milliseconds(10)) ?? pack.timeout
+        pack.retries = section.int("retries", in: 0...10) ?? pack.retries
+        pack.maxBackoff = section.duration("max_backoff", minimum: .milliseconds(50)) ?? pack.maxBackoff
+        pack.staleAfter = section.duration("stale_after", minimum: .milliseconds(100))
+        pack.allowWrites = section.bool("allow_writes") ?? false
+        if let options = section.value("options") {
+            if let o = YAMLSection(options, what: "options of pack '\(id)'", diagnostics: d) {
+                for (k, v) in o.pairs {
+                    guard let key = k.string, case .scalar(let value) = v else {
+                        d.report(v, "options of pack '\(id)' must be key: value text pairs")
+                        continue
+                    }
+                    pack.options.append((key, value.string))
+                }
+            }
+        }
+        return pack
+    }
+
+    struct ParsedBank {
+        var config: BankConfig
+        var memberNodes: [(String, Node)]
+    }
+
+    static func parseBank(_ node: Node, index: Int, _ d: ConfigDiagnostics, _ ids: inout IdRegistry) -> ParsedBank? {
+        guard let s = YAMLSection(node, what: "banks[\(index)]", diagnostics: d) else { return nil }
+        guard let id = ids.claim("bank", s) else { return nil }
+        let section = YAMLSection(node, what: "bank '\(id)'", diagnostics: d)!
+        section.reject(unknownBut: ["id", "packs", "stale_after"])
+        guard let members = section.stringList("packs") else {
+            d.report(node, "bank '\(id)' is missing 'packs'")
+            return nil
+        }
+        if members.isEmpty { d.report(section.value("packs"), "bank '\(id)' has no packs") }
+        var bank = BankConfig(id: id, packs: members.map(\.0), location: section.location)
+        bank.staleAfter = section.duration("stale_after", minimum: .milliseconds(100)) ?? bank.staleAfter
+        return ParsedBank(config: bank, memberNodes: members)
+    }
+
+    static func parseSink(_ node: Node, index: Int, _ d: ConfigDiagnostics) -> SinkConfig? {
+        guard let s = YAMLSection(node, what: "sinks[\(index)]", diagnostics: d) else { return nil }
+        guard let type = s.string("type", required: true) else { return nil }
+        let section = YAMLSection(node, what: "sink '\(type)' (sinks[\(index)])", diagnostics: d)!
+        let queue = section.int("queue", in: 1...1_000_000) ?? 64
+        switch type {
+        case "stdout":
+            section.reject(unknownBut: ["type", "format", "interval", "queue"])
+            let format = section.string("format") ?? "table"
+            if !["table", "json"].contains(format) {
+                d.report(section.value("format"), "'format' of the stdout sink must be table or json, not '\(format)'")
+            }
+            let interval = section.duration("interval") ?? .seconds(1)
+            return SinkConfig(kind: .stdout(format: format, interval: interval), queue: queue, location: section.location)
+        case "file":
+            section.reject(unknownBut: ["type", "path", "max_size", "keep", "queue"])
+            guard let path = section.string("path", required: true) else { return nil }
+            var maxSize = 10 << 20
+            if let v = section.value("max_size") {
+                if let text = v.string, let n = DurationParsing.size(text) { maxSize = n } else {
+                    d.report(v, "'max_size' of the file sink must be a size like 10MB, 512KB or bytes")
+                }
+            }
+            let keep = section.int("keep", in: 0...1000) ?? 5
+            return SinkConfig(kind: .file(path: path, maxSize: maxSize, keep: keep), queue: queue, location: section.location)
+        case "modbus-tcp", "mqtt", "http", "prometheus":
+            d.report(section.value("type"), "sink type '\(type)' is not yet supported by this build (supported: stdout, file)")
+            return nil
+        default:
+            d.report(section.value("type"), "unknown sink type '\(type)' (supported: stdout, file)")
+            return nil
+        }
+    }
+}
+
+/// Checks ids: present, well-formed, unique per kind; remembers declared ones (even broken
+/// declarations) so references to them are not reported twice.
+struct IdRegistry {
+    let diagnostics: ConfigDiagnostics
+    var seen: [String: Set<String>] = [:]
+
+    init(diagnostics: ConfigDiagnostics) { self.diagnostics = diagnostics }
+
+    mutating func claim(_ kind: String, _ s: YAMLSection) -> String? {
+        guard let id = s.string("id", required: true) else { return nil }
+        let ok = !id.isEmpty && id.unicodeScalars.allSatisfy {
+            ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "-" || $0 == "_"
+        }
+        guard ok else {
+            diagnostics.report(s.value("id"), "\(kind) id '\(id)' may only hold letters, digits, '-' and '_'")
+            return nil
+        }
+        if seen[kind, default: []].contains(id) {
+            diagnostics.report(s.value("id"), "\(kind) id '\(id)' is used twice")
+            return nil
+        }
+        seen[kind, default: []].insert(id)
+        return id
+    }
+
+    func declared(_ kind: String, _ id: String) -> Bool { seen[kind, default: []].contains(id) }
+}

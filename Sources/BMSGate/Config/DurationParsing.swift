@@ -1,0 +1,33 @@
+/// Parses durations written as `1s`, `500ms`, `2m`, `1h`, `1.5s` or a bare number of seconds.
+public enum DurationParsing {
+    /// The duration, or nil when the text is not one.
+    public static func parse(_ text: String) -> Duration? {
+        let units: [(String, Double)] = [("ms", 0.001), ("us", 0.000001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            guard let v = Double(text.dropLast(suffix.count)), v >= 0, v.isFinite else { return nil }
+            return .microseconds(Int64((v * scale * 1_000_000).rounded()))
+        }
+        guard let v = Double(text), v >= 0, v.isFinite else { return nil }
+        return .microseconds(Int64((v * 1_000_000).rounded()))
+    }
+
+    /// Parses sizes written as `10MB`, `512KB`, `1GB` or bytes.
+    public static func size(_ text: String) -> Int? {
+        let units: [(String, Int)] = [("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1)]
+        for (suffix, scale) in units where text.uppercased().hasSuffix(suffix) {
+            guard let v = Double(text.dropLast(suffix.count)), v > 0 else { return nil }
+            return Int(v * Double(scale))
+        }
+        return Int(text).flatMap { $0 > 0 ? $0 : nil }
+    }
+}
+
+extension Duration {
+    /// The duration in (fractional) seconds.
+    public var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+    /// The duration in whole milliseconds (rounded).
+    public var milliseconds: Int64 { Int64((seconds * 1000).rounded()) }
+}

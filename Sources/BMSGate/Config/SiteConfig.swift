@@ -1,0 +1,125 @@
+/// Where something sits in a config file (1-based line and column).
+public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    /// A location.
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+    /// `FILE:LINE:COL`.
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// A whole site: one YAML file.
+public struct SiteConfig: Sendable {
+    /// The file it was read from.
+    public var file: String
+    /// Site name (`site:`), used in topics and titles.
+    public var site: String
+    /// Extra plugin folders, searched first.
+    public var pluginDirs: [String]
+    public var buses: [BusConfig]
+    public var packs: [PackConfig]
+    public var banks: [BankConfig]
+    public var sinks: [SinkConfig]
+}
+
+/// A bus: a transport the host owns.
+public struct BusConfig: Sendable {
+    /// What kind of transport.
+    public enum Kind: Sendable {
+        /// A local serial port.
+        case serial(SerialSettings)
+        /// A TCP connection to a serial bridge.
+        case tcp(host: String, port: Int, connectTimeout: Duration)
+        /// Packs answered by their driver's emulator behind a pseudo-terminal;
+        /// `lineRate` (baud) paces the bytes like a real wire, nil = no pacing.
+        case sim(lineRate: Int?)
+    }
+    public var id: String
+    public var kind: Kind
+    public var location: SourceLocation
+}
+
+/// termios settings of a serial bus.
+public struct SerialSettings: Sendable, Equatable {
+    /// Device path, e.g. /dev/ttyUSB0.
+    public var device: String
+    /// Baud rate; nil = the driver's default.
+    public var baud: Int?
+    /// "none", "even" or "odd".
+    public var parity: String = "none"
+    /// 5...8.
+    public var dataBits: Int = 8
+    /// 1 or 2.
+    public var stopBits: Int = 1
+    /// Quiet time between the end of a request and listening (half-duplex RS485 turnaround).
+    public var turnaround: Duration = .zero
+    /// Ask the kernel driver for RS485 mode (TIOCSRS485) with RTS direction control.
+    public var rs485: Bool = false
+
+    /// Settings for `device`, 8N1, at `baud` (nil = the driver's default).
+    public init(device: String, baud: Int? = nil) {
+        self.device = device
+        self.baud = baud
+    }
+}
+
+/// A pack: one BMS at one address on one bus, read by one driver.
+public struct PackConfig: Sendable {
+    public var id: String
+    public var driver: String
+    public var bus: String
+    /// Address as written ("1", "0x0B", a BLE MAC); "" when the bus has a single device.
+    public var address: String
+    public var pollInterval: Duration = .seconds(1)
+    /// Per-transaction timeout.
+    public var timeout: Duration = .seconds(1)
+    /// Immediate retries of a failed poll before it counts as failed.
+    public var retries: Int = 1
+    /// Cap of the doubling backoff after consecutive failures.
+    public var maxBackoff: Duration = .seconds(30)
+    /// Age after which the pack is offline; nil = the bank's, else 10 s.
+    public var staleAfter: Duration?
+    /// Writes through `command` are refused unless true.
+    public var allowWrites: Bool = false
+    /// Driver options.
+    public var options: [(key: String, value: String)] = []
+    public var location: SourceLocation
+    /// Where `driver:` is written (for "unknown driver" errors).
+    public var driverLocation: SourceLocation
+}
+
+/// A bank: packs that work together behind one inverter.
+public struct BankConfig: Sendable {
+    public var id: String
+    public var packs: [String]
+    public var staleAfter: Duration = .seconds(10)
+    public var location: SourceLocation
+}
+
+/// A sink: where snapshots go.
+public struct SinkConfig: Sendable {
+    /// Kind and settings.
+    public enum Kind: Sendable {
+        /// Terminal output: `table` (default) or `json` (JSON Lines).
+        case stdout(format: String, interval: Duration)
+        /// JSON Lines file with size rotation.
+        case file(path: String, maxSize: Int, keep: Int)
+    }
+    public var kind: Kind
+    /// Bounded queue capacity between the site and this sink.
+    public var queue: Int = 64
+    public var location: SourceLocation
+
+    /// The sink's type name as in the YAML.
+    public var typeName: String {
+        switch kind {
+        case .stdout: "stdout"
+        case .file: "file"
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import CBMSDriver
+import Foundation
+import Logging
+
+/// Why a poll failed, classified for the per-pack counters.
+public struct PollFailure: Error, Sendable, CustomStringConvertible {
+    /// The class of failure.
+    public enum Kind: String, Sendable {
+        case timeout, checksum, frame, io, device, config, unsupported
+    }
+    public var kind: Kind
+    public var message: String
+    public var description: String { message }
+
+    /// Maps an ABI status and reason.
+    init(status: Int32, message: String) {
+        switch status {
+        case BMS_ERR_TIMEOUT.rawValue: kind = .timeout
+        case BMS_ERR_CHECKSUM.rawValue: kind = .checksum
+        case BMS_ERR_FRAME.rawValue: kind = .frame
+        case BMS_ERR_IO.rawValue: kind = .io
+        case BMS_ERR_INVALID.rawValue: kind = .config
+        case BMS_ERR_UNSUPPORTED.rawValue: kind = .unsupported
+        default: kind = .device
+        }
+        self.message = message
+    }
+
+    init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+}
+
+/// One pack's driver instance on a bus: opens it on demand, polls it within the pack's
+/// time budget, and drops it after a transport failure so the next poll starts fresh.
+/// Used from the bus thread only.
+final class DriverSession {
+    let driver: LoadedDriver
+    let pack: PackConfig
+    let hostLink: HostLink
+    private var instance: UnsafeMutableRawPointer?
+    private let buffer = ReadingBuffer()
+    /// The identity read after the last open.
+    private(set) var identity = PackIdentity()
+
+    init(driver: LoadedDriver, pack: PackConfig, transport: ByteTransport, transportKind: UInt32, logger: Logger) {
+        self.driver = driver
+        self.pack = pack
+        self.hostLink = HostLink(transport: transport, transportKind: transportKind, address: pack.address,
+                                 timeoutMs: UInt32(max(1, pack.timeout.milliseconds)), logger: logger)
+    }
+
+    deinit { close() }
+
+    /// The poll time budget: enough for the driver's start-up exchanges, never unbounded.
+    private var budgetMs: UInt64 { UInt64(pack.timeout.milliseconds) * 8 }
+
+    private func open() throws(PollFailure) {
+        var options = pack.options.map { ($0.key, $0.value) }
+        options.append(("allow_writes", pack.allowWrites ? "true" : "false"))
+        var handle: UnsafeMutableRawPointer?
+        hostLink.transportFailure = nil
+        let rc = COptions.with(options) { list, count in driver.table.pointee.open(hostLink.link, list, count, &handle) }
+        guard rc == BMS_OK.rawValue, let handle else {
+            throw PollFailure(status: rc, message: hostLink.transportFailure ?? "driver '\(driver.id)' could not open pack '\(pack.id)' (status \(rc))")
+        }
+        instance = handle
+        identity = PackIdentity()
+    }
+
+    /// Polls once. On success the reading carries the identity.
+    func poll(at time: Date) -> Result<Reading, PollFailure> {
+        hostLink.budgetDeadline = MonotonicClock.nowMs() + budgetMs
+        defer { hostLink.budgetDeadline = 0 }
+        do {
+            if instance == nil { try open() }
+        } catch {
+            return .failure(error)
+        }
+        hostLink.transportFailure = nil
+        buffer.reset()
+        let rc = driver.table.pointee.poll(instance, buffer.reading)
+        if rc != BMS_OK.rawValue && rc != BMS_ERR_BUFFER.rawValue {
+            let reason = hostLink.transportFailure ?? (buffer.error.isEmpty ? "poll failed (status \(rc))" : buffer.error)
+            let failure = PollFailure(status: hostLink.transportFailure != nil ? BMS_ERR_IO.rawValue : rc, message: reason)
+            if failure.kind == .io { close() }
+            return .failure(failure)
+        }
+        var reading = buffer.makeReading(pack: pack.id, driver: driver.id, time: time)
+        if identity.isEmpty, let identify = driver.table.pointee.identify {
+            var c = PackIdentity.emptyC()
+            if identify(instance, &c) == BMS_OK.rawValue { identity = PackIdentity(c) }
+        }
+        reading.identity = identity
+        return .success(reading)
+    }
+
+    /// Releases the driver instance (it is reopened by the next poll).
+    func close() {
+        if let instance { driver.table.pointee.close(instance) }
+        instance = nil
+    }
+}

@@ -1,0 +1,79 @@
+import CBMSDriver
+import Foundation
+import Logging
+
+/// The host side of a `bms_link`: routes a driver's I/O to a transport, enforces the
+/// poll's time budget (so a driver cannot hold the bus past it), logs with pack context.
+final class HostLink {
+    let transport: ByteTransport
+    let logger: Logger
+    /// Monotonic ms after which reads return "nothing" at once; 0 = no budget.
+    var budgetDeadline: UInt64 = 0
+    /// Set when the transport failed during the current operation.
+    var transportFailure: String?
+    let link = UnsafeMutablePointer<bms_link>.allocate(capacity: 1)
+    private let address: UnsafeMutablePointer<CChar>
+
+    init(transport: ByteTransport, transportKind: UInt32, address: String, timeoutMs: UInt32, logger: Logger) {
+        self.transport = transport
+        self.logger = logger
+        self.address = strdup(address)
+        var l = bms_link()
+        l.struct_size = UInt32(MemoryLayout<bms_link>.size)
+        l.transport = transportKind
+        l.address = UnsafePointer(self.address)
+        l.timeout_ms = timeoutMs
+        l.write = { ctx, data, len in
+            let me = HostLink.from(ctx)
+            do throws(TransportError) {
+                try me.transport.write(UnsafeRawBufferPointer(start: data, count: len))
+                return Int32(len)
+            } catch {
+                me.transportFailure = error.message
+                return BMS_ERR_IO.rawValue
+            }
+        }
+        l.read = { ctx, buffer, cap, timeout in
+            let me = HostLink.from(ctx)
+            var wait = Int(timeout)
+            if me.budgetDeadline > 0 {
+                let now = MonotonicClock.nowMs()
+                wait = now >= me.budgetDeadline ? 0 : min(wait, Int(me.budgetDeadline - now))
+            }
+            do throws(TransportError) {
+                return Int32(try me.transport.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: cap), timeoutMs: wait))
+            } catch {
+                me.transportFailure = error.message
+                return BMS_ERR_IO.rawValue
+            }
+        }
+        l.flush = { ctx in
+            HostLink.from(ctx).transport.discardInput()
+            return BMS_OK.rawValue
+        }
+        l.i2c_transfer = nil
+        l.log = { ctx, level, message in
+            let me = HostLink.from(ctx)
+            let text = message.map { String(cString: $0) } ?? ""
+            switch level {
+            case Int32(BMS_LOG_DEBUG.rawValue): me.logger.debug("\(text)")
+            case Int32(BMS_LOG_INFO.rawValue): me.logger.info("\(text)")
+            case Int32(BMS_LOG_WARNING.rawValue): me.logger.warning("\(text)")
+            default: me.logger.error("\(text)")
+            }
+        }
+        l.now_ms = { _ in MonotonicClock.nowMs() }
+        l.sleep_ms = { _, ms in MonotonicClock.sleep(ms: Int(ms)) }
+        link.initialize(to: l)
+        link.pointee.ctx = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    deinit {
+        link.deallocate()
+        free(address)
+    }
+
+    static func from(_ ctx: UnsafeMutableRawPointer?) -> HostLink {
+        Unmanaged<HostLink>.fromOpaque(ctx!).takeUnretainedValue()
+    }
+}

@@ -1,0 +1,64 @@
+import CBMSDriver
+
+/// A driver plugin the host has loaded: its table and where it came from.
+/// The table is immutable and lives as long as the process (plugins are never unloaded).
+public struct LoadedDriver: @unchecked Sendable {
+    /// The driver's table.
+    public let table: UnsafePointer<bms_driver>
+    /// The .so file it came from.
+    public let path: String
+
+    /// Driver id (`driver:` in the YAML).
+    public var id: String { String(cString: table.pointee.id) }
+    /// Vendor text.
+    public var vendor: String { table.pointee.vendor.map { String(cString: $0) } ?? "" }
+    /// Driver version.
+    public var version: String { table.pointee.version.map { String(cString: $0) } ?? "" }
+    /// One-line description.
+    public var summary: String { table.pointee.description.map { String(cString: $0) } ?? "" }
+    /// Transport bits.
+    public var transports: UInt32 { table.pointee.transports }
+    /// Default baud rate (0 = none given).
+    public var defaultBaud: Int { Int(table.pointee.default_baud) }
+    /// ABI version of the table.
+    public var abi: String { "\(table.pointee.abi_major).\(table.pointee.abi_minor)" }
+    /// Whether the driver ships a device emulator.
+    public var hasEmulator: Bool { has(\.emulator, offset: 128) && table.pointee.emulator != nil }
+    /// Whether the driver can decode captured frames.
+    public var canDecode: Bool { has(\.decode, offset: 136) && table.pointee.decode != nil }
+    /// Whether the driver can scan a bus.
+    public var canDiscover: Bool { table.pointee.discover != nil }
+
+    /// Transport names, e.g. ["serial", "tcp"].
+    public var transportNames: [String] {
+        [(BMS_TRANSPORT_SERIAL, "serial"), (BMS_TRANSPORT_TCP, "tcp"), (BMS_TRANSPORT_I2C, "i2c"), (BMS_TRANSPORT_BLE, "ble")]
+            .filter { transports & $0.0.rawValue != 0 }.map(\.1)
+    }
+
+    /// True when the table is large enough to hold the field at `offset` (append-only growth).
+    private func has<T>(_ field: KeyPath<bms_driver, T>, offset: Int) -> Bool {
+        Int(table.pointee.struct_size) >= offset + MemoryLayout<T>.size
+    }
+}
+
+/// A plugin that could not be loaded, and why.
+public struct DriverLoadFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file.
+    public let path: String
+    /// The reason, one line.
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Everything found in the plugin folders.
+public struct DriverCatalog: Sendable {
+    /// Drivers that loaded, in search order.
+    public var drivers: [LoadedDriver]
+    /// Files that failed, with reasons.
+    public var failures: [DriverLoadFailure]
+    /// Folders searched, in order.
+    public var searched: [String]
+
+    /// The driver with `id`, or nil.
+    public func driver(_ id: String) -> LoadedDriver? { drivers.first { $0.id == id } }
+}

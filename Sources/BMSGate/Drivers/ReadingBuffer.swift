@@ -1,0 +1,137 @@
+import CBMSDriver
+import Foundation
+
+/// A host-owned `bms_reading` with its arrays and callbacks, reused across polls of one pack.
+/// Not thread-safe: one per pack, used on that pack's bus thread.
+final class ReadingBuffer {
+    static let cellCapacity = 512
+    static let temperatureCapacity = 64
+
+    let reading = UnsafeMutablePointer<bms_reading>.allocate(capacity: 1)
+    private let cells = UnsafeMutablePointer<Double>.allocate(capacity: cellCapacity)
+    private let flags = UnsafeMutablePointer<UInt8>.allocate(capacity: cellCapacity)
+    private let temperatures = UnsafeMutablePointer<Double>.allocate(capacity: temperatureCapacity)
+    fileprivate var status: [String] = []
+    fileprivate var extras: [(name: String, value: ExtraValue)] = []
+
+    deinit {
+        reading.deallocate()
+        cells.deallocate()
+        flags.deallocate()
+        temperatures.deallocate()
+    }
+
+    /// Resets to "nothing reported" before a poll or decode.
+    func reset() {
+        status = []
+        extras = []
+        var r = bms_reading()
+        r.struct_size = UInt32(MemoryLayout<bms_reading>.size)
+        for path in [\bms_reading.voltage, \.current, \.power, \.soc, \.soh, \.remaining_capacity, \.full_capacity,
+                     \.cycles, \.mos_temperature, \.ambient_temperature] {
+            r[keyPath: path] = .nan
+        }
+        r.cells = cells
+        r.cell_flags = flags
+        r.cells_capacity = UInt32(Self.cellCapacity)
+        r.temperatures = temperatures
+        r.temperatures_capacity = UInt32(Self.temperatureCapacity)
+        r.charge_enabled = -1
+        r.discharge_enabled = -1
+        r.host = Unmanaged.passUnretained(self).toOpaque()
+        r.add_status = { host, text in
+            guard let host, let text else { return }
+            Unmanaged<ReadingBuffer>.fromOpaque(host).takeUnretainedValue().status.append(String(cString: text))
+        }
+        r.set_extra_number = { host, name, value in
+            guard let host, let name else { return }
+            Unmanaged<ReadingBuffer>.fromOpaque(host).takeUnretainedValue().setExtra(String(cString: name), .number(value))
+        }
+        r.set_extra_text = { host, name, value in
+            guard let host, let name else { return }
+            Unmanaged<ReadingBuffer>.fromOpaque(host).takeUnretainedValue()
+                .setExtra(String(cString: name), .text(value.map { String(cString: $0) } ?? ""))
+        }
+        reading.initialize(to: r)
+    }
+
+    private func setExtra(_ name: String, _ value: ExtraValue) {
+        if let i = extras.firstIndex(where: { $0.name == name }) { extras[i].value = value } else { extras.append((name, value)) }
+    }
+
+    /// The driver's error text, or "".
+    var error: String {
+        withUnsafeBytes(of: reading.pointee.error) { raw in
+            let bytes = raw.prefix { $0 != 0 }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// What the driver filled in, as a host Reading.
+    func makeReading(pack: String, driver: String, time: Date) -> Reading {
+        let r = reading.pointee
+        func value(_ v: Double) -> Double? { v.isNaN ? nil : v }
+        var out = Reading(pack: pack, driver: driver, time: time)
+        out.voltage = value(r.voltage)
+        out.current = value(r.current)
+        out.power = value(r.power)
+        if out.power == nil, let v = out.voltage, let a = out.current { out.power = (v * a * 100).rounded() / 100 }
+        out.soc = value(r.soc)
+        out.soh = value(r.soh)
+        out.remainingCapacity = value(r.remaining_capacity)
+        out.fullCapacity = value(r.full_capacity)
+        out.cycles = value(r.cycles)
+        out.mosTemperature = value(r.mos_temperature)
+        out.ambientTemperature = value(r.ambient_temperature)
+        let cellCount = min(Int(r.cell_count), Self.cellCapacity)
+        out.cells = (0..<cellCount).map { cells[$0] }
+        out.balancing = (0..<cellCount).filter { flags[$0] & UInt8(BMS_CELL_BALANCING.rawValue) != 0 }.map { $0 + 1 }
+        out.temperatures = (0..<min(Int(r.temperature_count), Self.temperatureCapacity)).map { temperatures[$0] }
+        out.alarms = CanonicalAlarm.names(r.alarms)
+        out.chargeEnabled = r.charge_enabled < 0 ? nil : r.charge_enabled == 1
+        out.dischargeEnabled = r.discharge_enabled < 0 ? nil : r.discharge_enabled == 1
+        out.status = status
+        out.extras = extras
+        return out
+    }
+}
+
+/// The canonical alarm names by bit (bms_alarm).
+public enum CanonicalAlarm {
+    /// Names in bit order (bit 0 first).
+    public static let all = [
+        "cell_overvoltage", "cell_undervoltage", "pack_overvoltage", "pack_undervoltage",
+        "charge_overcurrent", "discharge_overcurrent", "short_circuit", "charge_overtemperature",
+        "charge_undertemperature", "discharge_overtemperature", "discharge_undertemperature",
+        "mos_overtemperature", "cell_imbalance", "low_soc", "sensor_fault", "communication", "internal_fault",
+    ]
+
+    /// Names of the bits set in `mask`; unknown bits are reported as internal_fault (a safe default).
+    public static func names(_ mask: UInt64) -> [String] {
+        var out = all.enumerated().filter { mask & (1 << UInt64($0.offset)) != 0 }.map(\.element)
+        if mask >> UInt64(all.count) != 0, !out.contains("internal_fault") { out.append("internal_fault") }
+        return out
+    }
+}
+
+extension PackIdentity {
+    /// Reads a C identity.
+    init(_ c: bms_identity) {
+        func text<T>(_ tuple: T) -> String {
+            withUnsafeBytes(of: tuple) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        self.init()
+        model = text(c.model)
+        serial = text(c.serial)
+        hardware = text(c.hardware)
+        firmware = text(c.firmware)
+        manufacturer = text(c.manufacturer)
+    }
+
+    /// An empty C identity ready for a driver to fill.
+    static func emptyC() -> bms_identity {
+        var c = bms_identity()
+        c.struct_size = UInt32(MemoryLayout<bms_identity>.size)
+        return c
+    }
+}

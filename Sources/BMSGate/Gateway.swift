@@ -1,0 +1,110 @@
+import CBMSDriver
+import Foundation
+import Logging
+
+/// A running site: bus workers polling packs, the site state, and the sinks fed by a
+/// publisher that turns every change into a snapshot (coalesced, at least once a second
+/// so freshness is re-evaluated).
+public final class Gateway: @unchecked Sendable {
+    public let config: SiteConfig
+    public let site: Site
+    public let catalog: DriverCatalog
+    private var workers: [BusWorker] = []
+    private var sinks: [SinkRunner] = []
+    private let logger: Logger
+    private var publisher: Thread?
+    private let publisherDone = DispatchSemaphore(value: 0)
+    private let stopLock = NSLock()
+    private var stopping = false
+
+    /// Checks that every pack's driver is loaded and can run on its bus.
+    public static func validate(_ config: SiteConfig, catalog: DriverCatalog) throws(ConfigError) {
+        var issues: [ConfigIssue] = []
+        for pack in config.packs {
+            guard let driver = catalog.driver(pack.driver) else {
+                let known = catalog.drivers.map(\.id).joined(separator: ", ")
+                issues.append(ConfigIssue(pack.driverLocation, "unknown driver '\(pack.driver)' for pack '\(pack.id)' (loaded: \(known.isEmpty ? "none" : known); see `bmsgate drivers`)"))
+                continue
+            }
+            guard let bus = config.buses.first(where: { $0.id == pack.bus }) else { continue }
+            switch bus.kind {
+            case .serial where driver.transports & BMS_TRANSPORT_SERIAL.rawValue == 0,
+                 .tcp where driver.transports & (BMS_TRANSPORT_TCP.rawValue | BMS_TRANSPORT_SERIAL.rawValue) == 0:
+                issues.append(ConfigIssue(pack.location, "driver '\(driver.id)' cannot run on bus '\(bus.id)' (it supports: \(driver.transportNames.joined(separator: ", ")))"))
+            case .sim where !driver.hasEmulator:
+                issues.append(ConfigIssue(pack.location, "driver '\(driver.id)' has no emulator, so pack '\(pack.id)' cannot sit on sim bus '\(bus.id)'"))
+            default:
+                break
+            }
+        }
+        if !issues.isEmpty { throw ConfigError(issues) }
+    }
+
+    /// Builds (but does not start) a gateway. Throws when the config does not fit the drivers.
+    public init(config: SiteConfig, catalog: DriverCatalog, logger: Logger, sinkOverride: [Sink]? = nil) throws {
+        try Self.validate(config, catalog: catalog)
+        self.config = config
+        self.catalog = catalog
+        self.logger = logger
+        self.site = Site(config: config)
+        for bus in config.buses {
+            let packs = config.packs.filter { $0.bus == bus.id }.map { ($0, catalog.driver($0.driver)!) }
+            guard !packs.isEmpty else { continue }
+            var busLogger = logger
+            busLogger[metadataKey: "bus"] = "\(bus.id)"
+            let (transport, kind, server) = try BusFactory.make(bus: bus, packs: packs, logger: busLogger)
+            workers.append(BusWorker(bus: bus, transport: transport, transportKind: kind, packs: packs, site: site,
+                                     emulatorServer: server, logger: busLogger))
+        }
+        let sinkObjects: [(Sink, Int)] = sinkOverride.map { $0.map { ($0, 64) } } ?? config.sinks.map { s in
+            switch s.kind {
+            case .stdout(let format, let interval): (StdoutSink(format: format, interval: interval), s.queue)
+            case .file(let path, let maxSize, let keep): (FileSink(path: path, maxSize: maxSize, keep: keep, logger: logger), s.queue)
+            }
+        }
+        sinks = sinkObjects.map { SinkRunner(sink: $0.0, capacity: $0.1, logger: logger) }
+    }
+
+    /// Starts sinks, the publisher and every bus.
+    public func start() {
+        sinks.forEach { $0.start() }
+        let t = Thread { [self] in publish() }
+        t.name = "publisher"
+        publisher = t
+        t.start()
+        workers.forEach { $0.start() }
+        logger.info("site '\(config.site)': \(config.packs.count) pack(s) on \(workers.count) bus(es), \(sinks.count) sink(s)")
+    }
+
+    /// Stops buses, publishes the final state, drains and closes every sink (files flushed).
+    public func stop() {
+        let first = stopLock.withLock { () -> Bool in
+            defer { stopping = true }
+            return !stopping
+        }
+        guard first else { return }
+        workers.forEach { $0.stop() }
+        site.poke()
+        if publisher != nil { publisherDone.wait() }
+        let final = site.snapshot()
+        sinks.forEach { $0.offer(final) }
+        sinks.forEach { $0.stop() }
+        logger.info("stopped")
+    }
+
+    private var isStopping: Bool { stopLock.withLock { stopping } }
+
+    private func publish() {
+        defer { publisherDone.signal() }
+        var seen = 0
+        while !isStopping {
+            seen = site.waitForChange(after: seen, timeout: .seconds(1))
+            if isStopping { break }
+            let snapshot = site.snapshot()
+            for sink in sinks { sink.offer(snapshot) }
+        }
+    }
+
+    /// Dropped snapshots per sink name.
+    public var sinkDrops: [(String, Int)] { sinks.map { ($0.sink.name, $0.droppedCount) } }
+}

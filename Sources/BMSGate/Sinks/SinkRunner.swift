@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+
+/// Owns a sink's bounded queue and thread. `offer` never blocks: when the queue is full
+/// the oldest snapshot is dropped and counted (the newest state matters most).
+public final class SinkRunner: @unchecked Sendable {
+    public let sink: Sink
+    public let capacity: Int
+    private let condition = NSCondition()
+    private var queue: [Snapshot] = []
+    private var closing = false
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+    private let logger: Logger
+    private var dropped = 0
+    private var droppedLogged = 0
+
+    /// A runner for `sink` with room for `capacity` snapshots.
+    public init(sink: Sink, capacity: Int, logger: Logger) {
+        self.sink = sink
+        self.capacity = max(1, capacity)
+        self.logger = logger
+    }
+
+    /// Snapshots dropped because the sink fell behind.
+    public var droppedCount: Int { condition.withLock { dropped } }
+
+    /// Starts the sink thread.
+    public func start() {
+        let t = Thread { [self] in run() }
+        t.name = "sink \(sink.name)"
+        thread = t
+        t.start()
+    }
+
+    /// Queues a snapshot without blocking.
+    public func offer(_ snapshot: Snapshot) {
+        condition.withLock {
+            guard !closing else { return }
+            if queue.count >= capacity {
+                queue.removeFirst()
+                dropped += 1
+            }
+            queue.append(snapshot)
+            condition.signal()
+        }
+    }
+
+    /// Drains the queue, closes the sink and joins the thread.
+    public func stop() {
+        condition.withLock {
+            closing = true
+            condition.broadcast()
+        }
+        if thread != nil { finished.wait() }
+        thread = nil
+    }
+
+    private func run() {
+        defer { finished.signal() }
+        while true {
+            let (next, dropsToReport): (Snapshot?, Int) = condition.withLock {
+                while queue.isEmpty && !closing { condition.wait() }
+                let report = dropped - droppedLogged
+                droppedLogged = dropped
+                return (queue.isEmpty ? nil : queue.removeFirst(), report)
+            }
+            if dropsToReport > 0 {
+                logger.warning("sink \(sink.name) fell behind: dropped \(dropsToReport) snapshot(s) (\(droppedCount) in all)")
+            }
+            guard let next else { break }
+            sink.write(next)
+        }
+        sink.close()
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Terminal output: `table` prints the site table at most once per `interval`;
+/// `json` prints one JSON line per new pack result (like the file sink).
+public final class StdoutSink: Sink {
+    public let format: String
+    public let interval: Duration
+    private var lastPrint: Date?
+    private var lines = PackLineTracker()
+    private let output: FileHandle
+
+    /// A stdout sink.
+    public init(format: String, interval: Duration, output: FileHandle = .standardOutput) {
+        self.format = format
+        self.interval = interval
+        self.output = output
+    }
+
+    public var name: String { "stdout (\(format))" }
+
+    public func write(_ snapshot: Snapshot) {
+        var text: String
+        if format == "json" {
+            text = lines.newLines(in: snapshot).map { $0 + "\n" }.joined()
+        } else {
+            if let last = lastPrint, snapshot.time.timeIntervalSince(last) < interval.seconds * 0.95 { return }
+            lastPrint = snapshot.time
+            text = TableFormatter.render(snapshot)
+        }
+        guard !text.isEmpty else { return }
+        try? output.write(contentsOf: Data(text.utf8))
+    }
+
+    public func close() {}
+}
+
+/// Remembers which pack results were written, so JSON Lines sinks write each result once.
+public struct PackLineTracker {
+    private var written: [String: Int] = [:]
+    /// An empty tracker.
+    public init() {}
+    /// JSON lines of the packs whose sequence changed since the last call.
+    public mutating func newLines(in snapshot: Snapshot) -> [String] {
+        var out: [String] = []
+        for p in snapshot.packs where p.sequence > 0 && written[p.id] != p.sequence {
+            written[p.id] = p.sequence
+            out.append(p.json.render())
+        }
+        return out
+    }
+}

@@ -1,0 +1,87 @@
+/// A bank's aggregate view (DESIGN.md): what an inverter behind these packs sees.
+public struct BankStatus: Sendable {
+    public var id: String
+    public var packs: [String]
+    /// Packs with fresh data.
+    public var onlinePacks: [String]
+    /// Mean pack voltage of online packs, V.
+    public var voltage: Double?
+    /// Summed current, A (+ = charging).
+    public var current: Double?
+    /// Summed power, W.
+    public var power: Double?
+    /// Capacity-weighted SoC, %.
+    public var soc: Double?
+    /// Lowest SoH, %.
+    public var soh: Double?
+    /// Summed full capacity, Ah.
+    public var fullCapacity: Double?
+    /// Lowest and highest cell across packs, with the pack holding it.
+    public var cellMin: (pack: String, volts: Double)?
+    public var cellMax: (pack: String, volts: Double)?
+    /// Lowest and highest temperature across packs, °C.
+    public var temperatureMin: Double?
+    public var temperatureMax: Double?
+    /// OR of the packs' alarms, plus `communication` when a pack is offline.
+    public var alarms: [String]
+
+    /// "ok" (all online), "degraded" (some offline) or "offline" (none online).
+    public var state: String {
+        onlinePacks.count == packs.count ? "ok" : (onlinePacks.isEmpty ? "offline" : "degraded")
+    }
+
+    /// Aggregates `statuses` (the bank's packs).
+    public static func aggregate(id: String, statuses: [PackStatus]) -> BankStatus {
+        let online = statuses.filter(\.online)
+        let readings = online.compactMap(\.reading)
+        func sum(_ values: [Double?]) -> Double? {
+            let known = values.compactMap { $0 }
+            return known.isEmpty ? nil : (known.reduce(0, +) * 1000).rounded() / 1000
+        }
+        var bank = BankStatus(id: id, packs: statuses.map(\.id), onlinePacks: online.map(\.id), alarms: [])
+        let volts = readings.compactMap(\.voltage)
+        bank.voltage = volts.isEmpty ? nil : (volts.reduce(0, +) / Double(volts.count) * 1000).rounded() / 1000
+        bank.current = sum(readings.map(\.current))
+        bank.power = sum(readings.map(\.power))
+        bank.fullCapacity = sum(readings.map(\.fullCapacity))
+        let weighted = readings.compactMap { r -> (Double, Double)? in
+            guard let soc = r.soc else { return nil }
+            return (soc, r.fullCapacity ?? 1)
+        }
+        let weight = weighted.map(\.1).reduce(0, +)
+        if weight > 0 { bank.soc = (weighted.map { $0.0 * $0.1 }.reduce(0, +) / weight * 100).rounded() / 100 }
+        bank.soh = readings.compactMap(\.soh).min()
+        for r in readings {
+            if let lo = r.cellMin, lo < (bank.cellMin?.volts ?? .infinity) { bank.cellMin = (r.pack, lo) }
+            if let hi = r.cellMax, hi > (bank.cellMax?.volts ?? -.infinity) { bank.cellMax = (r.pack, hi) }
+            let temps = r.temperatures + [r.mosTemperature, r.ambientTemperature].compactMap { $0 }
+            if let lo = temps.min() { bank.temperatureMin = min(bank.temperatureMin ?? lo, lo) }
+            if let hi = temps.max() { bank.temperatureMax = max(bank.temperatureMax ?? hi, hi) }
+        }
+        var alarms = Set(readings.flatMap(\.alarms))
+        if online.count < statuses.count { alarms.insert("communication") }
+        bank.alarms = CanonicalAlarm.all.filter { alarms.contains($0) }
+        return bank
+    }
+
+    /// As JSON.
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["bank"] = .string(id)
+        o["state"] = .string(state)
+        o["packs"] = .array(packs.map(JSONValue.string))
+        o["online_packs"] = .array(onlinePacks.map(JSONValue.string))
+        o["voltage"] = voltage.map(JSONValue.number)
+        o["current"] = current.map(JSONValue.number)
+        o["power"] = power.map(JSONValue.number)
+        o["soc"] = soc.map(JSONValue.number)
+        o["soh"] = soh.map(JSONValue.number)
+        o["full_capacity"] = fullCapacity.map(JSONValue.number)
+        if let c = cellMin { o["cell_min"] = .number(c.volts); o["cell_min_pack"] = .string(c.pack) }
+        if let c = cellMax { o["cell_max"] = .number(c.volts); o["cell_max_pack"] = .string(c.pack) }
+        o["temperature_min"] = temperatureMin.map(JSONValue.number)
+        o["temperature_max"] = temperatureMax.map(JSONValue.number)
+        o["alarms"] = .array(alarms.map(JSONValue.string))
+        return .object(o)
+    }
+}

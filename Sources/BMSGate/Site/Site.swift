@@ -1,0 +1,88 @@
+import Foundation
+
+/// The live state of a site: every pack's last reading, freshness and counters. Bus
+/// threads record poll results; the publisher takes snapshots. Thread-safe.
+public final class Site: @unchecked Sendable {
+    struct PackState {
+        var config: PackConfig
+        var staleAfter: Duration
+        var reading: Reading?
+        var lastGood: UInt64?
+        var lastError: String?
+        var lastPollTime: Date?
+        var counters = PackCounters()
+        var sequence = 0
+    }
+
+    public let config: SiteConfig
+    private let lock = NSCondition()
+    private var packs: [PackState]
+    private var changes = 0
+    private let clock: () -> UInt64
+
+    /// A site for `config`; `clock` is monotonic milliseconds (injectable for tests).
+    public init(config: SiteConfig, clock: @escaping () -> UInt64 = MonotonicClock.nowMs) {
+        self.config = config
+        self.clock = clock
+        packs = config.packs.map { pack in
+            let bankStale = config.banks.first { $0.packs.contains(pack.id) }?.staleAfter
+            return PackState(config: pack, staleAfter: pack.staleAfter ?? bankStale ?? .seconds(10))
+        }
+    }
+
+    /// Records one poll cycle of `pack`.
+    public func record(pack: String, result: Result<Reading, PollFailure>, counters: PackCounters, at time: Date) {
+        lock.withLock {
+            guard let i = packs.firstIndex(where: { $0.config.id == pack }) else { return }
+            switch result {
+            case .success(let reading):
+                packs[i].reading = reading
+                packs[i].lastGood = clock()
+                packs[i].lastError = nil
+            case .failure(let failure):
+                packs[i].lastError = failure.message
+            }
+            packs[i].lastPollTime = time
+            packs[i].counters = counters
+            packs[i].sequence += 1
+            changes += 1
+            lock.broadcast()
+        }
+    }
+
+    /// Waits until something changed since `seen` or `timeout` passed; returns the new change count.
+    public func waitForChange(after seen: Int, timeout: Duration) -> Int {
+        lock.withLock {
+            let until = Date().addingTimeInterval(timeout.seconds)
+            while changes == seen {
+                if !lock.wait(until: until) { break }
+            }
+            return changes
+        }
+    }
+
+    /// Wakes waiters (used at shutdown).
+    public func poke() {
+        lock.withLock {
+            changes += 1
+            lock.broadcast()
+        }
+    }
+
+    /// The current state.
+    public func snapshot(at time: Date = Date()) -> Snapshot {
+        lock.withLock {
+            let now = clock()
+            let statuses = packs.map { p in
+                let fresh = p.lastGood.map { now - $0 <= UInt64(p.staleAfter.milliseconds) } ?? false
+                return PackStatus(id: p.config.id, driver: p.config.driver, bus: p.config.bus, address: p.config.address,
+                                  online: fresh, reading: p.reading, lastError: p.lastError,
+                                  lastPollTime: p.lastPollTime, counters: p.counters, sequence: p.sequence)
+            }
+            let banks = config.banks.map { bank in
+                BankStatus.aggregate(id: bank.id, statuses: statuses.filter { bank.packs.contains($0.id) })
+            }
+            return Snapshot(site: config.site, time: time, packs: statuses, banks: banks)
+        }
+    }
+}

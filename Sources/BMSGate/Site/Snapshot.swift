@@ -1,0 +1,49 @@
+import Foundation
+
+/// The state of one pack at one moment.
+public struct PackStatus: Sendable {
+    public var id: String
+    public var driver: String
+    public var bus: String
+    public var address: String
+    /// Fresh data (last good reading younger than stale_after).
+    public var online: Bool
+    /// The last good reading, if any (may be stale: check `online`).
+    public var reading: Reading?
+    /// The reason of the last failed poll, nil when the last poll succeeded.
+    public var lastError: String?
+    /// When the last poll (good or bad) finished.
+    public var lastPollTime: Date?
+    public var counters: PackCounters
+    /// Number of poll results so far: a sink writes a pack when this changes.
+    public var sequence: Int
+
+    /// The line a JSON sink writes for this pack: the reading when the last poll was good,
+    /// otherwise the failure (`online` stays true until the data is stale).
+    public var json: JSONValue {
+        var o: JSONObject
+        if lastError == nil, let reading, case .object(let r) = reading.json(online: online) {
+            o = r
+        } else {
+            o = JSONObject()
+            o["pack"] = .string(id)
+            o["driver"] = .string(driver)
+            o["time"] = .string(ISOTime.format(lastPollTime ?? Date()))
+            o["online"] = .bool(online)
+            if let lastError { o["error"] = .string(lastError) }
+        }
+        o["stats"] = counters.json
+        return .object(o)
+    }
+}
+
+/// Everything the sinks see at one moment: immutable, shared by all sinks.
+public struct Snapshot: Sendable {
+    /// Site name.
+    public var site: String
+    public var time: Date
+    /// Packs in config order.
+    public var packs: [PackStatus]
+    /// Banks in config order.
+    public var banks: [BankStatus]
+}

@@ -1,0 +1,35 @@
+/*
+ * Small C helpers for the bmsgate host: the Linux ioctls Swift cannot reach
+ * directly (termios2 for any baud rate, RS485 mode). Each returns 0 or -errno.
+ */
+#ifndef BMSGATE_HOST_SUPPORT_H
+#define BMSGATE_HOST_SUPPORT_H
+
+/**
+ * Puts a tty in raw mode with `baud` (any rate the UART supports), parity
+ * ('N', 'E' or 'O'), `data_bits` (5..8) and `stop_bits` (1 or 2), no flow control,
+ * receiver on, modem lines ignored. Returns 0 or -errno.
+ */
+int bmsgate_serial_configure(int fd, unsigned baud, char parity, int data_bits, int stop_bits);
+
+/**
+ * Enables or disables kernel RS485 mode (TIOCSRS485) with RTS high while sending and
+ * the given delays around a transmission, in ms. Returns 0 or -errno (-ENOTTY when the
+ * UART driver has no RS485 support).
+ */
+int bmsgate_serial_rs485(int fd, int enable, unsigned delay_before_ms, unsigned delay_after_ms);
+
+/** Waits until all output written to `fd` has been transmitted. Returns 0 or -errno. */
+int bmsgate_serial_drain(int fd);
+
+/** Discards received, unread input of a tty. Returns 0 or -errno. */
+int bmsgate_serial_flush_input(int fd);
+
+/**
+ * Opens a new pseudo-terminal master (O_RDWR | O_NOCTTY | O_CLOEXEC), grants and
+ * unlocks it and writes the slave's path into `path` (`cap` bytes). Returns the master
+ * descriptor or -errno.
+ */
+int bmsgate_pty_open(char *path, unsigned long cap);
+
+#endif

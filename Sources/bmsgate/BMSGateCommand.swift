@@ -1,0 +1,93 @@
+import ArgumentParser
+import BMSGate
+import Foundation
+import Logging
+
+/// `bmsgate`: the battery gateway's command line.
+@main
+struct BMSGateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bmsgate",
+        abstract: "Reads lithium battery BMSes through driver plugins and fans the readings out to sinks.",
+        subcommands: [Run.self, Check.self, Drivers.self, Decode.self, Read.self, Scan.self, Simulate.self],
+        defaultSubcommand: Run.self)
+}
+
+/// Options every command that loads plugins takes.
+struct PluginOptions: ParsableArguments {
+    @Option(name: .customLong("plugin-dir"), help: "A folder to search for driver plugins first (repeatable).")
+    var pluginDirs: [String] = []
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, warning or error.")
+    var logLevel: String = ProcessInfo.processInfo.environment["BMSGATE_LOG_LEVEL"] ?? "info"
+
+    func logger(_ label: String = "bmsgate") -> Logger {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingBootstrap.once(level: level)
+        return Logger(label: label)
+    }
+
+    func catalog(extra: [String] = []) -> DriverCatalog {
+        DriverLoader.load(directories: DriverLoader.searchPath(pluginDirs: pluginDirs + extra))
+    }
+}
+
+/// Sets up swift-log once: stderr, the chosen level.
+enum LoggingBootstrap {
+    nonisolated(unsafe) private static var done = false
+    static func once(level: Logger.Level) {
+        guard !done else { return }
+        done = true
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// Prints to stderr.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Loads and checks a site file against the loaded drivers; prints every error and exits 1.
+func loadSite(_ path: String, plugins: PluginOptions) throws -> (SiteConfig, DriverCatalog) {
+    let config: SiteConfig
+    do {
+        config = try ConfigLoader.load(path: path)
+    } catch {
+        printError(error.description)
+        throw ExitCode(1)
+    }
+    let catalog = plugins.catalog(extra: config.pluginDirs)
+    do {
+        try Gateway.validate(config, catalog: catalog)
+    } catch {
+        printError(error.description)
+        for failure in catalog.failures { printError("note: plugin not loaded: \(failure)") }
+        throw ExitCode(1)
+    }
+    return (config, catalog)
+}
+
+/// Blocks SIGINT and SIGTERM in this thread and every thread started after, so `waitForStopSignal`
+/// can take them synchronously.
+func blockStopSignals() {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    pthread_sigmask(SIG_BLOCK, &set, nil)
+}
+
+/// Waits for SIGINT or SIGTERM; returns its name.
+func waitForStopSignal() -> String {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    var sig: Int32 = 0
+    sigwait(&set, &sig)
+    return sig == SIGINT ? "SIGINT" : "SIGTERM"
+}

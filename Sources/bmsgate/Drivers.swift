@@ -1,0 +1,58 @@
+import ArgumentParser
+import BMSGate
+
+/// `bmsgate drivers`: what plugins loaded, and which failed and why.
+struct Drivers: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List loaded driver plugins and those that failed to load.")
+
+    @OptionGroup var plugins: PluginOptions
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        let catalog = plugins.catalog()
+        if json {
+            let drivers = catalog.drivers.map { d -> JSONValue in
+                var o = JSONObject()
+                o["id"] = .string(d.id)
+                o["vendor"] = .string(d.vendor)
+                o["version"] = .string(d.version)
+                o["abi"] = .string(d.abi)
+                o["transports"] = .array(d.transportNames.map(JSONValue.string))
+                o["emulator"] = .bool(d.hasEmulator)
+                o["path"] = .string(d.path)
+                return .object(o)
+            }
+            let failures = catalog.failures.map { f -> JSONValue in
+                var o = JSONObject()
+                o["path"] = .string(f.path)
+                o["reason"] = .string(f.reason)
+                return .object(o)
+            }
+            var top = JSONObject()
+            top["drivers"] = .array(drivers)
+            top["failed"] = .array(failures)
+            top["searched"] = .array(catalog.searched.map(JSONValue.string))
+            print(JSONValue.object(top).render())
+            return
+        }
+        if catalog.drivers.isEmpty {
+            print("no drivers loaded")
+        } else {
+            let rows = [["ID", "VENDOR", "VERSION", "TRANSPORTS", "EMULATOR", "PATH"]] + catalog.drivers.map {
+                [$0.id, $0.vendor, $0.version, $0.transportNames.joined(separator: ","), $0.hasEmulator ? "yes" : "no", $0.path]
+            }
+            let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+            for row in rows {
+                print(row.enumerated().map { c, v in c == row.count - 1 ? v : v.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  "))
+            }
+        }
+        if !catalog.failures.isEmpty {
+            print("\nfailed to load:")
+            for f in catalog.failures { print("  \(f.path): \(f.reason)") }
+        }
+        print("\nsearched: \(catalog.searched.joined(separator: ":"))")
+    }
+}
