@@ -1,0 +1,147 @@
+import Testing
+
+@testable import BMSGate
+
+@Suite struct ConfigLoaderTests {
+    func issues(_ yaml: String) -> [String] {
+        do {
+            _ = try ConfigLoader.parse(yaml: yaml, file: "site.yaml")
+            return []
+        } catch {
+            return error.issues.map(\.description)
+        }
+    }
+
+    @Test func theRepositoryConfigIsValid() throws {
+        let root = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        let site = try ConfigLoader.load(path: "/" + root + "/config.yaml")
+        #expect(site.packs.map(\.id) == ["p1", "p2"])
+        #expect(site.packs.map(\.address) == ["1", "2"])
+        #expect(site.banks.first?.packs == ["p1", "p2"])
+        #expect(site.sinks.map(\.typeName) == ["stdout", "file"])
+        guard case .sim(let rate) = site.buses[0].kind else { Issue.record("not a sim bus"); return }
+        #expect(rate == 9600)
+    }
+
+    @Test func fullShapeParses() throws {
+        let yaml = """
+            site: home
+            plugin_dirs: [/opt/bmsgate/drivers]
+            buses:
+              - {id: rack, type: serial, device: /dev/ttyUSB0, baud: 9600, parity: even, turnaround: 5ms}
+              - {id: bridge, type: tcp, host: 192.168.1.50, port: 8899}
+            packs:
+              - {id: p1, driver: basen, bus: rack, address: 1, poll_interval: 500ms, timeout: 2s, retries: 3}
+              - {id: p2, driver: basen, bus: bridge, address: "0x02", options: {foo: bar}, allow_writes: true}
+            banks:
+              - {id: main, packs: [p1, p2], stale_after: 15s}
+            sinks:
+              - {type: stdout, format: json}
+              - {type: file, path: data/r.jsonl, max_size: 1MB, keep: 2}
+            """
+        let site = try ConfigLoader.parse(yaml: yaml, file: "site.yaml")
+        #expect(site.site == "home")
+        #expect(site.pluginDirs == ["/opt/bmsgate/drivers"])
+        guard case .serial(let s) = site.buses[0].kind else { Issue.record("not serial"); return }
+        #expect(s.baud == 9600 && s.parity == "even" && s.turnaround == .milliseconds(5))
+        guard case .tcp(let host, let port, _) = site.buses[1].kind else { Issue.record("not tcp"); return }
+        #expect(host == "192.168.1.50" && port == 8899)
+        #expect(site.packs[0].pollInterval == .milliseconds(500))
+        #expect(site.packs[0].timeout == .seconds(2))
+        #expect(site.packs[0].retries == 3)
+        #expect(site.packs[1].address == "0x02")
+        #expect(site.packs[1].allowWrites)
+        #expect(site.packs[1].options.map(\.key) == ["foo"])
+        #expect(site.banks[0].staleAfter == .seconds(15))
+        guard case .file(let path, let size, let keep) = site.sinks[1].kind else { Issue.record("not file"); return }
+        #expect(path == "data/r.jsonl" && size == 1 << 20 && keep == 2)
+    }
+
+    @Test func unknownKeyIsReportedWithLineAndColumn() {
+        let yaml = """
+            site: x
+            buses:
+              - id: lab
+                type: sim
+                baudrate: 9600
+            packs:
+              - {id: p1, driver: basen, bus: lab, address: 1}
+            """
+        let found = issues(yaml)
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix("site.yaml:5:5: unknown key 'baudrate' in bus 'lab'") == true)
+    }
+
+    @Test func unknownTopLevelKey() {
+        #expect(issues("site: x\nbusses: []\npacks: []\n").first?.hasPrefix("site.yaml:2:1: unknown key 'busses'") == true)
+    }
+
+    @Test func danglingReferencesAreReported() {
+        let yaml = """
+            buses:
+              - {id: lab, type: sim}
+            packs:
+              - {id: p1, driver: basen, bus: nowhere, address: 1}
+            banks:
+              - {id: main, packs: [p1, ghost]}
+            """
+        let found = issues(yaml)
+        #expect(found.contains { $0.hasPrefix("site.yaml:4:5: pack 'p1' names bus 'nowhere', which is not defined") })
+        #expect(found.contains { $0.hasPrefix("site.yaml:6:28: bank 'main' names pack 'ghost', which is not defined") })
+    }
+
+    @Test func badValuesAreReportedAtTheValue() {
+        let yaml = """
+            buses:
+              - {id: lab, type: serial, device: /dev/ttyUSB0, baud: fast, parity: maybe}
+            packs:
+              - {id: p1, driver: basen, bus: lab, address: 1, poll_interval: soon, retries: 99}
+            sinks:
+              - {type: stdout, format: xml}
+            """
+        let found = issues(yaml)
+        #expect(found.contains("site.yaml:2:57: 'baud' in bus 'lab' must be a whole number"))
+        #expect(found.contains("site.yaml:2:71: 'parity' in bus 'lab' must be none, even or odd"))
+        #expect(found.contains("site.yaml:4:66: 'poll_interval' in pack 'p1' must be a duration like 1s, 500ms, 2m"))
+        #expect(found.contains("site.yaml:4:81: 'retries' in pack 'p1' must be within 0...10, not 99"))
+        #expect(found.contains("site.yaml:6:28: 'format' of the stdout sink must be table or json, not 'xml'"))
+    }
+
+    @Test func duplicateIdsAndMissingFields() {
+        let yaml = """
+            buses:
+              - {id: lab, type: sim}
+              - {id: lab, type: sim}
+            packs:
+              - {id: p1, bus: lab}
+            """
+        let found = issues(yaml)
+        #expect(found.contains("site.yaml:3:10: bus id 'lab' is used twice"))
+        #expect(found.contains("site.yaml:5:5: pack 'p1' is missing 'driver'"))
+    }
+
+    @Test func notYetSupportedBusTypesSaySo() {
+        let found = issues("buses:\n  - {id: g, type: i2c, device: /dev/i2c-1}\npacks:\n  - {id: p, driver: lc30, bus: g}\n")
+        #expect(found.contains { $0.hasPrefix("site.yaml:2:19: bus type 'i2c' is not yet supported") })
+    }
+
+    @Test func yamlSyntaxErrorHasItsPosition() {
+        let found = issues("buses:\n  - {id: lab, type: sim\npacks: []\n")
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix("site.yaml:3:") == true)
+        #expect(found.first?.contains("YAML syntax") == true)
+    }
+
+    @Test func durationsAndSizes() {
+        #expect(DurationParsing.parse("1s") == .seconds(1))
+        #expect(DurationParsing.parse("500ms") == .milliseconds(500))
+        #expect(DurationParsing.parse("1.5s") == .milliseconds(1500))
+        #expect(DurationParsing.parse("2m") == .seconds(120))
+        #expect(DurationParsing.parse("3") == .seconds(3))
+        #expect(DurationParsing.parse("soon") == nil)
+        #expect(DurationParsing.parse("-1s") == nil)
+        #expect(DurationParsing.size("10MB") == 10 << 20)
+        #expect(DurationParsing.size("512KB") == 512 << 10)
+        #expect(DurationParsing.size("0") == nil)
+    }
+}

@@ -1,0 +1,46 @@
+import CBMSDriver
+import Testing
+
+/// The Swift side of the ABI layout asserts (Sources/CBMSDriver/bms_driver_layout.c holds the C side).
+@Suite struct DriverABILayoutTests {
+    @Test func structSizesAndOffsets() {
+        #expect(BMS_ABI_MAJOR == 1)
+        #expect(MemoryLayout<bms_option>.size == 16)
+        #expect(MemoryLayout<bms_link>.size == 88)
+        #expect(MemoryLayout<bms_link>.offset(of: \.struct_size) == 0)
+        #expect(MemoryLayout<bms_link>.offset(of: \.address) == 8)
+        #expect(MemoryLayout<bms_link>.offset(of: \.ctx) == 24)
+        #expect(MemoryLayout<bms_link>.offset(of: \.write) == 32)
+        #expect(MemoryLayout<bms_link>.offset(of: \.sleep_ms) == 80)
+        #expect(MemoryLayout<bms_identity>.size == 324)
+        #expect(MemoryLayout<bms_reading>.size == 336)
+        #expect(MemoryLayout<bms_reading>.offset(of: \.voltage) == 8)
+        #expect(MemoryLayout<bms_reading>.offset(of: \.cells) == 88)
+        #expect(MemoryLayout<bms_reading>.offset(of: \.alarms) == 128)
+        #expect(MemoryLayout<bms_reading>.offset(of: \.host) == 144)
+        #expect(MemoryLayout<bms_reading>.offset(of: \.error) == 176)
+        #expect(MemoryLayout<bms_emulator_ops>.size == 40)
+        #expect(MemoryLayout<bms_driver>.size == 144)
+        #expect(MemoryLayout<bms_driver>.offset(of: \.id) == 16)
+        #expect(MemoryLayout<bms_driver>.offset(of: \.open) == 80)
+        #expect(MemoryLayout<bms_driver>.offset(of: \.close) == 120)
+        #expect(MemoryLayout<bms_driver>.offset(of: \.emulator) == 128)
+        #expect(MemoryLayout<bms_driver>.offset(of: \.decode) == 136)
+    }
+
+    @Test func canonicalAlarmBitsMatchTheirNames() {
+        #expect(CanonicalAlarmNames.check())
+    }
+}
+
+import BMSGate
+
+enum CanonicalAlarmNames {
+    static func check() -> Bool {
+        CanonicalAlarm.names(UInt64(BMS_ALARM_CELL_OVERVOLTAGE.rawValue)) == ["cell_overvoltage"]
+            && CanonicalAlarm.names(UInt64(BMS_ALARM_INTERNAL_FAULT.rawValue)) == ["internal_fault"]
+            && CanonicalAlarm.names(UInt64(BMS_ALARM_LOW_SOC.rawValue | BMS_ALARM_SHORT_CIRCUIT.rawValue)) == ["short_circuit", "low_soc"]
+            && CanonicalAlarm.names(1 << 40) == ["internal_fault"]
+            && CanonicalAlarm.all.count == 17
+    }
+}

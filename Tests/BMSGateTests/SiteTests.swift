@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+@testable import BMSGate
+
+@Suite struct SiteTests {
+    func config() throws -> SiteConfig {
+        try ConfigLoader.parse(yaml: """
+            buses: [{id: lab, type: sim}]
+            packs:
+              - {id: a, driver: basen, bus: lab, address: 1}
+              - {id: b, driver: basen, bus: lab, address: 2}
+            banks: [{id: main, packs: [a, b], stale_after: 10s}]
+            """, file: "t.yaml")
+    }
+
+    func reading(_ pack: String, soc: Double, capacity: Double, current: Double, cells: [Double]) -> Reading {
+        var r = Reading(pack: pack, driver: "basen", time: Date(timeIntervalSince1970: 0))
+        r.voltage = cells.reduce(0, +)
+        r.current = current
+        r.soc = soc
+        r.soh = soc > 50 ? 100 : 90
+        r.fullCapacity = capacity
+        r.cells = cells
+        r.temperatures = [20, 25]
+        return r
+    }
+
+    @Test func freshnessAndBankAggregation() throws {
+        var now: UInt64 = 1_000_000
+        let clock = { now }
+        let site = Site(config: try config(), clock: { clock() })
+        var counters = PackCounters()
+        counters.polls = 1
+        counters.ok = 1
+        site.record(pack: "a", result: .success(reading("a", soc: 80, capacity: 100, current: 10, cells: [3.3, 3.4])),
+                    counters: counters, at: Date())
+        site.record(pack: "b", result: .success(reading("b", soc: 40, capacity: 300, current: -4, cells: [3.2, 3.35])),
+                    counters: counters, at: Date())
+        var snap = site.snapshot()
+        #expect(snap.packs.allSatisfy { $0.online })
+        let bank = snap.banks[0]
+        #expect(bank.state == "ok")
+        #expect(bank.current == 6)
+        #expect(bank.soc == 50)  // (80*100 + 40*300) / 400
+        #expect(bank.soh == 90)
+        #expect(bank.fullCapacity == 400)
+        #expect(bank.cellMin?.pack == "b" && bank.cellMin?.volts == 3.2)
+        #expect(bank.cellMax?.pack == "a" && bank.cellMax?.volts == 3.4)
+        #expect(bank.alarms == [])
+
+        now += 10_001  // a: no fresh data past stale_after
+        site.record(pack: "b", result: .success(reading("b", soc: 40, capacity: 300, current: -4, cells: [3.2, 3.35])),
+                    counters: counters, at: Date())
+        snap = site.snapshot()
+        #expect(snap.packs[0].online == false)
+        #expect(snap.packs[1].online)
+        #expect(snap.banks[0].state == "degraded")
+        #expect(snap.banks[0].alarms == ["communication"])
+        #expect(snap.banks[0].current == -4)
+        now += 20_000
+        #expect(site.snapshot().banks[0].state == "offline")
+    }
+
+    @Test func failedPollLineCarriesTheErrorAndCounters() throws {
+        let site = Site(config: try config())
+        var counters = PackCounters()
+        counters.polls = 2
+        counters.timeouts = 2
+        site.record(pack: "a", result: .failure(PollFailure(.timeout, "no answer within 500 ms")), counters: counters, at: Date())
+        let line = site.snapshot().packs[0].json.render()
+        #expect(line.contains("\"online\":false"))
+        #expect(line.contains("\"error\":\"no answer within 500 ms\""))
+        #expect(line.contains("\"stats\":{\"polls\":2,\"ok\":0,\"timeouts\":2,\"checksum_errors\":0,\"errors\":0,\"reopens\":0}"))
+    }
+
+    @Test func readingJSONOmitsUnknownFieldsAndKeepsOrder() {
+        var r = Reading(pack: "p1", driver: "basen", time: Date(timeIntervalSince1970: 1_790_000_000.5))
+        r.voltage = 54.29
+        r.cells = [3.396, 3.391]
+        r.balancing = [2]
+        r.extras = [("error_bitmask", .number(0)), ("status_text", .text("Idle"))]
+        let json = r.json(online: true).render()
+        #expect(json == #"{"pack":"p1","driver":"basen","time":"2026-09-21T14:13:20.500Z","online":true,"voltage":54.29,"cells":[3.396,3.391],"cell_min":3.391,"cell_max":3.396,"cell_avg":3.3935,"cell_delta":0.005,"balancing":[2],"alarms":[],"status":[],"extras":{"error_bitmask":0,"status_text":"Idle"}}"#)
+    }
+}
