@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// The already-built host loading plugins it has never seen: broken ones are reported with
+/// the reason, the rest load; an out-of-tree C driver is loaded and polled.
+@Suite(.serialized) struct PluginLoaderTests {
+    /// Builds one broken plugin from C source.
+    func plugin(_ dir: String, _ name: String, _ source: String) throws {
+        let path = dir + "/\(name).c"
+        try source.write(toFile: path, atomically: true, encoding: .utf8)
+        try TestTools.compileSharedObject(source: path, output: dir + "/\(name).so")
+    }
+
+    @Test func everyBadPluginIsReportedAndTheOthersLoad() throws {
+        let dir = try TestTools.tempDir("plugins")
+        try "this is not an ELF file".write(toFile: dir + "/garbage.so", atomically: true, encoding: .utf8)
+        try plugin(dir, "nosymbol", "__attribute__((visibility(\"default\"))) int something_else(void) { return 1; }\n")
+        try plugin(dir, "wrongabi", """
+            #include "bms_driver.h"
+            static const bms_driver t = { .struct_size = sizeof(bms_driver), .abi_major = 99, .id = "future" };
+            __attribute__((visibility("default"))) const bms_driver *bms_driver_entry(uint32_t v) { (void)v; return &t; }
+            """)
+        try plugin(dir, "refuses", """
+            #include "bms_driver.h"
+            __attribute__((visibility("default"))) const bms_driver *bms_driver_entry(uint32_t v) { (void)v; return 0; }
+            """)
+        let example = TestTools.root + "/examples/c-driver/example_driver.c"
+        try TestTools.compileSharedObject(source: example, output: dir + "/a-example.so")
+        try TestTools.compileSharedObject(source: example, output: dir + "/b-example-copy.so")
+
+        let r = try TestTools.run(TestTools.bmsgate, ["drivers", "--plugin-dir", dir, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let drivers = (json["drivers"] as? [[String: Any]]) ?? []
+        #expect(Set(drivers.compactMap { $0["id"] as? String }) == ["example-c", "basen"])
+        #expect(drivers.first { $0["id"] as? String == "example-c" }?["path"] as? String == dir + "/a-example.so")
+        let failed = Dictionary(uniqueKeysWithValues: ((json["failed"] as? [[String: Any]]) ?? []).map {
+            (($0["path"] as? String ?? "").split(separator: "/").last.map(String.init) ?? "", $0["reason"] as? String ?? "")
+        })
+        #expect(failed["garbage.so"]?.hasPrefix("not a loadable shared object") == true)
+        #expect(failed["nosymbol.so"] == "not a bmsgate driver: no 'bms_driver_entry' symbol")
+        #expect(failed["wrongabi.so"] == "driver speaks ABI major 99, this host speaks 1")
+        #expect(failed["refuses.so"] == "the driver refused host ABI 1 (its entry returned NULL)")
+        #expect(failed["b-example-copy.so"]?.hasPrefix("duplicate driver id 'example-c': already loaded from \(dir)/a-example.so") == true)
+        #expect(failed.count == 5)
+
+        let table = try TestTools.run(TestTools.bmsgate, ["drivers", "--plugin-dir", dir])
+        #expect(table.stdout.contains("failed to load:"))
+        #expect(table.stdout.contains("\(dir)/wrongabi.so: driver speaks ABI major 99"))
+    }
+
+    @Test func outOfTreeCDriverLoadsIntoTheBuiltHost() throws {
+        let dir = try TestTools.tempDir("cdriver")
+        // Built now, after the host: the host is not rebuilt.
+        try TestTools.compileSharedObject(source: TestTools.root + "/examples/c-driver/example_driver.c", output: dir + "/example-c.so")
+        let nm = try TestTools.run("/usr/bin/env", ["nm", "-D", "--defined-only", dir + "/example-c.so"])
+        #expect(nm.stdout.split(separator: "\n").filter { $0.contains(" T ") }.map { $0.split(separator: " ").last ?? "" } == ["bms_driver_entry"])
+        try """
+            site: c-example
+            plugin_dirs: [\(dir)]
+            buses:
+              - {id: lab, type: sim}
+            packs:
+              - {id: e1, driver: example-c, bus: lab, address: 1}
+              - {id: e2, driver: example-c, bus: lab, address: 2}
+            """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
+        let r = try TestTools.run(TestTools.bmsgate, ["read", "--config", dir + "/site.yaml", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(lines.count == 2)
+        #expect(lines.map { $0["driver"] as? String } == ["example-c", "example-c"])
+        #expect(lines.map { $0["current"] as? Double } == [-1.5, -3])
+        #expect(lines.map { $0["voltage"] as? Double } == [13.2, 13.2])
+        #expect(lines.first?["cells"] as? [Double] == [3.3, 3.301, 3.302, 3.299])
+        #expect(lines.first?["status"] as? [String] == ["Normal"])
+        #expect((lines.first?["identity"] as? [String: Any])?["manufacturer"] as? String == "bmsgate examples")
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+
+/// Paths and processes for end-to-end tests that run the built `bmsgate` and its plugins.
+enum TestTools {
+    /// The repository root.
+    static let root: String = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+
+    /// Where the built products are (BMSGATE_BIN_DIR from the Makefile, else .build/debug).
+    static let binDir: String = ProcessInfo.processInfo.environment["BMSGATE_BIN_DIR"] ?? root + "/.build/debug"
+
+    /// The built executable.
+    static var bmsgate: String { binDir + "/bmsgate" }
+
+    /// The public ABI header folder.
+    static var headerDir: String { root + "/Sources/CBMSDriver/include" }
+
+    /// A fresh temporary folder.
+    static func tempDir(_ name: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "bmsgate-\(name)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// Result of a finished process.
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs a command to completion (killed after `timeout` seconds).
+    static func run(_ executable: String, _ arguments: [String], cwd: String? = nil, timeout: Double = 60,
+                    environment: [String: String] = [:]) throws -> Output {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "BMSGATE_PLUGIN_PATH")
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let outData = ReadAll(out.fileHandleForReading), errData = ReadAll(err.fileHandleForReading)
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { p.terminate() }
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, stdout: outData.wait(), stderr: errData.wait())
+    }
+
+    /// Compiles a C file into a shared object.
+    static func compileSharedObject(source: String, output: String, extraFlags: [String] = []) throws {
+        let r = try run("/usr/bin/env", ["cc", "-shared", "-fPIC", "-O1", "-fvisibility=hidden", "-I", headerDir] + extraFlags + ["-o", output, source])
+        guard r.status == 0 else { throw CompileError(message: r.stderr) }
+    }
+
+    struct CompileError: Error { var message: String }
+
+    /// Waits until `condition` holds or `timeout` seconds pass.
+    @discardableResult
+    static func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(50_000)
+        }
+        return condition()
+    }
+
+    /// Lines of a JSON Lines file, parsed.
+    static func jsonLines(_ path: String) -> [[String: Any]] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+}
+
+/// Reads a pipe to the end on a background thread.
+final class ReadAll: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+    init(_ handle: FileHandle) {
+        Thread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }.start()
+    }
+    func wait() -> String {
+        done.wait()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A long-running child process (bmsgate run / simulate) with a stdin pipe.
+final class Child {
+    let process = Process()
+    let stdin = Pipe()
+    let stdoutPipe = Pipe()
+    let stderrPipe = Pipe()
+    private let out: ReadAll
+    private let err: ReadAll
+
+    init(_ executable: String, _ arguments: [String], cwd: String? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "BMSGATE_PLUGIN_PATH")
+        process.environment = env
+        process.standardInput = stdin
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        try process.run()
+        out = ReadAll(stdoutPipe.fileHandleForReading)
+        err = ReadAll(stderrPipe.fileHandleForReading)
+    }
+
+    /// Sends a line to the child's stdin.
+    func send(_ line: String) { stdin.fileHandleForWriting.write(Data((line + "\n").utf8)) }
+
+    /// Sends `signal` and waits for the exit; returns status, stdout and stderr.
+    func stop(_ signal: Int32 = SIGTERM, timeout: Double = 10) -> TestTools.Output {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        try? stdin.fileHandleForWriting.close()
+        return TestTools.Output(status: process.terminationStatus, stdout: out.wait(), stderr: err.wait())
+    }
+}
