@@ -1,7 +1,14 @@
 // swift-tools-version:6.0
 // bmsgate: a plugin-based battery gateway. The host (BMSGate + bmsgate) loads
 // per-vendor drivers (Plugins/*) at run time through the C ABI in CBMSDriver.
+import Foundation
 import PackageDescription
+
+/// Driver plugins export exactly one symbol (bms_driver_entry); everything else stays local.
+let pluginLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--version-script=" + URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().appendingPathComponent("Plugins/driver-exports.map").path])
+]
 
 let package = Package(
     name: "bmsgate",
@@ -44,7 +51,8 @@ let package = Package(
         // Drivers: the codec/driver/emulator target is what tests link; the Entry target
         // holds the one exported symbol and goes only into the plugin .so.
         .target(name: "Basen", dependencies: ["BMSDriverKit"], path: "Plugins/Basen/Driver"),
-        .target(name: "BasenEntry", dependencies: ["Basen", "BMSDriverKit"], path: "Plugins/Basen/Entry"),
+        .target(name: "BasenEntry", dependencies: ["Basen", "BMSDriverKit"], path: "Plugins/Basen/Entry",
+                linkerSettings: pluginLinkerSettings),
         .testTarget(name: "BMSDriverKitTests", dependencies: ["BMSDriverKit", "CBMSDriver"]),
         .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit"]),
         .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "CBMSDriver"]),

@@ -49,6 +49,17 @@ import Testing
         #expect(table.stdout.contains("\(dir)/wrongabi.so: driver speaks ABI major 99"))
     }
 
+    @Test func swiftDriverExportsOnlyTheEntrySymbol() throws {
+        let nm = try TestTools.run("/usr/bin/env", ["nm", "-D", "--defined-only", TestTools.binDir + "/libBasenDriver.so"])
+        #expect(nm.status == 0, "\(nm.stderr)")
+        let globals = nm.stdout.split(separator: "\n").compactMap { line -> String? in
+            let parts = line.split(separator: " ")
+            guard parts.count == 3, parts[1].first?.isUppercase == true else { return nil }
+            return String(parts[2])
+        }
+        #expect(globals == ["bms_driver_entry"])
+    }
+
     @Test func outOfTreeCDriverLoadsIntoTheBuiltHost() throws {
         let dir = try TestTools.tempDir("cdriver")
         // Built now, after the host: the host is not rebuilt.
