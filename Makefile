@@ -1,4 +1,6 @@
 # bmsgate: `make run` and `make test` do all the set-up on a fresh Debian 12 machine.
+# The toolchain as installed on these machines; a swift already on PATH wins.
+export PATH := $(PATH):/opt/swift/usr/bin
 SWIFT ?= swift
 CONFIG ?= config.yaml
 BUILD_FLAGS ?=
