@@ -35,7 +35,7 @@ public struct DriverOptions: Sendable, Equatable {
 
 extension String {
     /// The string without leading and trailing spaces and tabs (no Foundation needed).
-    func trimmingCharactersInSpace() -> String {
+    public func trimmingCharactersInSpace() -> String {
         var s = Substring(self)
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }

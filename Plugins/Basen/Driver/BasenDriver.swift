@@ -83,7 +83,7 @@ public final class BasenDriver: BMSDriver {
 
     /// Text of an ASCII answer without NULs and padding.
     static func text(_ data: [UInt8]) -> String {
-        String(decoding: data.filter { $0 >= 0x20 && $0 < 0x7F }, as: UTF8.self).trimmingSpaces()
+        String(decoding: data.filter { $0 >= 0x20 && $0 < 0x7F }, as: UTF8.self).trimmingCharactersInSpace()
     }
 
     /// Identity from the version text ("HY-CW007-B200LT55-V1.0.0") and barcode.
@@ -152,11 +152,3 @@ public final class BasenDriver: BMSDriver {
     }
 }
 
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
-    }
-}
