@@ -32,12 +32,15 @@ let package = Package(
         .target(name: "BMSDriverKit", dependencies: ["CBMSDriver"]),
         // Linux ioctls for serial ports (termios2, RS485) the host needs.
         .target(name: "CHostSupport"),
+        // libmodbus, the Modbus-TCP server's protocol engine.
+        .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
         // The host library: config, plugin loader, buses, site, sinks.
         .target(
             name: "BMSGate",
             dependencies: [
                 "CBMSDriver",
                 "CHostSupport",
+                "CModbus",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

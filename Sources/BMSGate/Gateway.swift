@@ -56,10 +56,23 @@ public final class Gateway: @unchecked Sendable {
             workers.append(BusWorker(bus: bus, transport: transport, transportKind: kind, packs: packs, site: site,
                                      emulatorServer: server, logger: busLogger))
         }
-        let sinkObjects: [(Sink, Int)] = sinkOverride.map { $0.map { ($0, 64) } } ?? config.sinks.map { s in
-            switch s.kind {
-            case .stdout(let format, let interval): (StdoutSink(format: format, interval: interval), s.queue)
-            case .file(let path, let maxSize, let keep): (FileSink(path: path, maxSize: maxSize, keep: keep, logger: logger), s.queue)
+        var sinkObjects: [(Sink, Int)] = sinkOverride.map { $0.map { ($0, 64) } } ?? []
+        if sinkOverride == nil {
+            for s in config.sinks {
+                switch s.kind {
+                case .stdout(let format, let interval):
+                    sinkObjects.append((StdoutSink(format: format, interval: interval), s.queue))
+                case .file(let path, let maxSize, let keep):
+                    sinkObjects.append((FileSink(path: path, maxSize: maxSize, keep: keep, logger: logger), s.queue))
+                case .modbusTCP(let settings):
+                    do {
+                        let sink = try ModbusTCPSink(settings: settings, banks: config.banks, initial: site.snapshot(), logger: logger)
+                        sinkObjects.append((sink, s.queue))
+                    } catch {
+                        sinkObjects.forEach { $0.0.close() }
+                        throw ConfigError([ConfigIssue(s.location, "modbus-tcp sink: \(error)")])
+                    }
+                }
             }
         }
         sinks = sinkObjects.map { SinkRunner(sink: $0.0, capacity: $0.1, logger: logger) }

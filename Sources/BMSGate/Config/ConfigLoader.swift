@@ -53,6 +53,13 @@ public enum ConfigLoader {
                 d.report(node, "bank '\(bank.config.id)' names pack '\(member)', which is not defined")
             }
         }
+        var units: [Int: String] = [:]
+        for bank in banks {
+            if let other = units[bank.config.unitId] {
+                d.issues.append(ConfigIssue(bank.config.location, "banks '\(other)' and '\(bank.config.id)' both use Modbus unit_id \(bank.config.unitId)"))
+            }
+            units[bank.config.unitId] = bank.config.id
+        }
         var owner: [String: String] = [:]
         for bank in banks {
             for (member, node) in bank.memberNodes {
@@ -65,6 +72,20 @@ public enum ConfigLoader {
         for (i, a) in packs.enumerated() {
             for b in packs[(i + 1)...] where a.bus == b.bus && a.address == b.address && a.driver == b.driver {
                 d.issues.append(ConfigIssue(b.location, "packs '\(a.id)' and '\(b.id)' both use address '\(a.address)' on bus '\(a.bus)'"))
+            }
+        }
+        for sink in sinks {
+            if case .modbusTCP = sink.kind, banks.isEmpty {
+                d.issues.append(ConfigIssue(sink.location, "the modbus-tcp sink serves banks (one unit id each): add a bank under 'banks:'"))
+            }
+        }
+        var listens: [String: SourceLocation] = [:]
+        for sink in sinks {
+            if case .modbusTCP(let m) = sink.kind {
+                if listens["\(m.port)"] != nil {
+                    d.issues.append(ConfigIssue(sink.location, "two modbus-tcp sinks listen on port \(m.port)"))
+                }
+                listens["\(m.port)"] = sink.location
             }
         }
         if packs.isEmpty && d.issues.isEmpty {
@@ -139,7 +160,7 @@ public enum ConfigLoader {
         guard let id = ids.claim("pack", s) else { return nil }
         let section = YAMLSection(node, what: "pack '\(id)'", diagnostics: d)!
         section.reject(unknownBut: ["id", "driver", "bus", "address", "poll_interval", "timeout", "retries",
-                                    "max_backoff", "stale_after", "allow_writes", "options"])
+                                    "max_backoff", "stale_after", "allow_writes", "options", "limits"])
         guard let driver = section.string("driver", required: true),
               let bus = section.string("bus", required: true) else { return nil }
         var pack = PackConfig(id: id, driver: driver, bus: bus, address: section.string("address") ?? "",
@@ -150,6 +171,7 @@ public enum ConfigLoader {
         pack.maxBackoff = section.duration("max_backoff", minimum: .milliseconds(50)) ?? pack.maxBackoff
         pack.staleAfter = section.duration("stale_after", minimum: .milliseconds(100))
         pack.allowWrites = section.bool("allow_writes") ?? false
+        if let limits = section.value("limits") { pack.limits = LimitsParsing.pack(limits, what: "limits of pack '\(id)'", d) }
         if let options = section.value("options") {
             if let o = YAMLSection(options, what: "options of pack '\(id)'", diagnostics: d) {
                 for (k, v) in o.pairs {
@@ -173,14 +195,21 @@ public enum ConfigLoader {
         guard let s = YAMLSection(node, what: "banks[\(index)]", diagnostics: d) else { return nil }
         guard let id = ids.claim("bank", s) else { return nil }
         let section = YAMLSection(node, what: "bank '\(id)'", diagnostics: d)!
-        section.reject(unknownBut: ["id", "packs", "stale_after"])
+        section.reject(unknownBut: ["id", "packs", "stale_after", "unit_id", "limits", "failsafe"])
         guard let members = section.stringList("packs") else {
             d.report(node, "bank '\(id)' is missing 'packs'")
             return nil
         }
         if members.isEmpty { d.report(section.value("packs"), "bank '\(id)' has no packs") }
-        var bank = BankConfig(id: id, packs: members.map(\.0), location: section.location)
+        var bank = BankConfig(id: id, packs: members.map(\.0), unitId: section.int("unit_id", in: 1...247) ?? index + 1,
+                              location: section.location)
         bank.staleAfter = section.duration("stale_after", minimum: .milliseconds(100)) ?? bank.staleAfter
+        if let limits = section.value("limits") { bank.limits = LimitsParsing.bank(limits, what: "limits of bank '\(id)'", d) }
+        if let v = section.value("failsafe") {
+            if let text = v.string, let failsafe = Failsafe(rawValue: text) { bank.limits.failsafe = failsafe } else {
+                d.report(v, "'failsafe' of bank '\(id)' must be zero (0 A while a pack is offline) or share (the others keep their share)")
+            }
+        }
         return ParsedBank(config: bank, memberNodes: members)
     }
 
@@ -209,11 +238,35 @@ public enum ConfigLoader {
             }
             let keep = section.int("keep", in: 0...1000) ?? 5
             return SinkConfig(kind: .file(path: path, maxSize: maxSize, keep: keep), queue: queue, location: section.location)
-        case "modbus-tcp", "mqtt", "http", "prometheus":
-            d.report(section.value("type"), "sink type '\(type)' is not yet supported by this build (supported: stdout, file)")
+        case "modbus-tcp":
+            section.reject(unknownBut: ["type", "listen", "map", "base", "max_connections", "idle_timeout", "queue"])
+            var m = ModbusSinkSettings()
+            if let v = section.value("listen") {
+                if let text = v.string, let (host, port) = ListenAddress.parse(text) {
+                    m.host = host
+                    m.port = port ?? 502
+                } else {
+                    d.report(v, "'listen' of the modbus-tcp sink must be HOST:PORT like 0.0.0.0:502, 127.0.0.1:5020 or [::]:502")
+                }
+            }
+            if let v = section.value("map") {
+                if let text = v.string, let map = ModbusSinkSettings.Map(rawValue: text) { m.map = map } else {
+                    d.report(v, "'map' of the modbus-tcp sink must be sunspec or simple")
+                }
+            }
+            if let base = section.int("base", in: 0...65535) {
+                if SunSpecImage.bases.contains(base) { m.base = base } else {
+                    d.report(section.value("base"), "'base' of the modbus-tcp sink must be 40000, 0 or 50000 (where SunSpec clients look)")
+                }
+            }
+            m.maxConnections = section.int("max_connections", in: 1...1024) ?? m.maxConnections
+            m.idleTimeout = section.duration("idle_timeout", minimum: .seconds(1)) ?? m.idleTimeout
+            return SinkConfig(kind: .modbusTCP(m), queue: queue, location: section.location)
+        case "mqtt", "http", "prometheus":
+            d.report(section.value("type"), "sink type '\(type)' is not yet supported by this build (supported: stdout, file, modbus-tcp)")
             return nil
         default:
-            d.report(section.value("type"), "unknown sink type '\(type)' (supported: stdout, file)")
+            d.report(section.value("type"), "unknown sink type '\(type)' (supported: stdout, file, modbus-tcp)")
             return nil
         }
     }

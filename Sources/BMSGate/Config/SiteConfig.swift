@@ -88,6 +88,8 @@ public struct PackConfig: Sendable {
     public var allowWrites: Bool = false
     /// Driver options.
     public var options: [(key: String, value: String)] = []
+    /// This pack's maxima for the bank's charge/discharge limits.
+    public var limits = PackLimitsConfig()
     public var location: SourceLocation
     /// Where `driver:` is written (for "unknown driver" errors).
     public var driverLocation: SourceLocation
@@ -98,6 +100,10 @@ public struct BankConfig: Sendable {
     public var id: String
     public var packs: [String]
     public var staleAfter: Duration = .seconds(10)
+    /// Modbus unit id the bank answers on (default: its position, 1-based).
+    public var unitId: Int
+    /// Rules for the charge voltage and charge/discharge current limits.
+    public var limits = BankLimitsConfig()
     public var location: SourceLocation
 }
 
@@ -109,6 +115,8 @@ public struct SinkConfig: Sendable {
         case stdout(format: String, interval: Duration)
         /// JSON Lines file with size rotation.
         case file(path: String, maxSize: Int, keep: Int)
+        /// Read-only Modbus-TCP server for inverters and integrators.
+        case modbusTCP(ModbusSinkSettings)
     }
     public var kind: Kind
     /// Bounded queue capacity between the site and this sink.
@@ -120,6 +128,31 @@ public struct SinkConfig: Sendable {
         switch kind {
         case .stdout: "stdout"
         case .file: "file"
+        case .modbusTCP: "modbus-tcp"
         }
     }
+}
+
+/// Settings of the `modbus-tcp` sink.
+public struct ModbusSinkSettings: Sendable, Equatable {
+    /// Register layouts.
+    public enum Map: String, Sendable {
+        /// SunSpec models 1, 802 (bank), 804 (per pack).
+        case sunspec
+        /// The flat map of docs/modbus-map.md.
+        case simple
+    }
+    /// Listen address ("0.0.0.0", "::", "127.0.0.1").
+    public var host = "0.0.0.0"
+    public var port = 502
+    public var map: Map = .sunspec
+    /// Where `SunS` sits (sunspec map): 40000, 0 or 50000.
+    public var base = 40000
+    /// Open connections at most; a new client displaces the one idle the longest.
+    public var maxConnections = 32
+    /// A connection with no request for this long is closed.
+    public var idleTimeout: Duration = .seconds(60)
+
+    /// Defaults: 0.0.0.0:502, sunspec at 40000.
+    public init() {}
 }

@@ -74,6 +74,19 @@ struct YAMLSection {
         return n
     }
 
+    func number(_ key: String, in range: ClosedRange<Double>) -> Double? {
+        guard let v = value(key) else { return nil }
+        guard let text = v.string, let n = Double(text), n.isFinite else {
+            diagnostics.report(v, "'\(key)' in \(what) must be a number")
+            return nil
+        }
+        guard range.contains(n) else {
+            diagnostics.report(v, "'\(key)' in \(what) must be within \(range.lowerBound)...\(range.upperBound), not \(text)")
+            return nil
+        }
+        return n
+    }
+
     func bool(_ key: String) -> Bool? {
         guard let v = value(key) else { return nil }
         switch v.string?.lowercased() {

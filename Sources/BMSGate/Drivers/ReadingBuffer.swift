@@ -106,6 +106,11 @@ public enum CanonicalAlarm {
         "mos_overtemperature", "cell_imbalance", "low_soc", "sensor_fault", "communication", "internal_fault",
     ]
 
+    /// The bit mask of `names` (bit i = `all[i]`); unknown names are ignored.
+    public static func mask(_ names: [String]) -> UInt32 {
+        names.reduce(0) { m, name in all.firstIndex(of: name).map { m | (1 << UInt32($0)) } ?? m }
+    }
+
     /// Names of the bits set in `mask`; unknown bits are reported as internal_fault (a safe default).
     public static func names(_ mask: UInt64) -> [String] {
         var out = all.enumerated().filter { mask & (1 << UInt64($0.offset)) != 0 }.map(\.element)

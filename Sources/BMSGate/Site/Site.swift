@@ -19,11 +19,13 @@ public final class Site: @unchecked Sendable {
     private var packs: [PackState]
     private var changes = 0
     private let clock: () -> UInt64
+    private let packLimits: [String: PackLimitsConfig]
 
     /// A site for `config`; `clock` is monotonic milliseconds (injectable for tests).
     public init(config: SiteConfig, clock: @escaping () -> UInt64 = MonotonicClock.nowMs) {
         self.config = config
         self.clock = clock
+        packLimits = Dictionary(config.packs.map { ($0.id, $0.limits) }, uniquingKeysWith: { a, _ in a })
         packs = config.packs.map { pack in
             let bankStale = config.banks.first { $0.packs.contains(pack.id) }?.staleAfter
             return PackState(config: pack, staleAfter: pack.staleAfter ?? bankStale ?? .seconds(10))
@@ -80,7 +82,8 @@ public final class Site: @unchecked Sendable {
                                   lastPollTime: p.lastPollTime, counters: p.counters, sequence: p.sequence)
             }
             let banks = config.banks.map { bank in
-                BankStatus.aggregate(id: bank.id, statuses: statuses.filter { bank.packs.contains($0.id) })
+                BankStatus.aggregate(bank, statuses: bank.packs.compactMap { id in statuses.first { $0.id == id } },
+                                     packLimits: packLimits)
             }
             return Snapshot(site: config.site, time: time, packs: statuses, banks: banks)
         }

@@ -1,0 +1,24 @@
+/// `HOST:PORT` as written in the site file: `0.0.0.0:502`, `[::]:502`, `localhost:5020`,
+/// `:502` (any address) or a bare host (default port).
+enum ListenAddress {
+    static func parse(_ text: String) -> (host: String, port: Int?)? {
+        var host = text
+        var portText: Substring?
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":") else { return nil }
+                portText = rest.dropFirst()
+            }
+        } else if let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon {
+            host = String(text[..<colon])
+            portText = text[text.index(after: colon)...]
+        }
+        if host.isEmpty { host = "0.0.0.0" }
+        guard let portText else { return (host, nil) }
+        guard let port = Int(portText), (0...65535).contains(port) else { return nil }
+        return (host, port)
+    }
+}

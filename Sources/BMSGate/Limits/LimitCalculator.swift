@@ -1,0 +1,194 @@
+/// One pack as the limit rules see it.
+public struct PackLimitInput: Sendable {
+    public var id: String
+    /// Fresh data (last good reading younger than stale_after).
+    public var online: Bool
+    /// The last good reading (ignored when offline).
+    public var reading: Reading?
+    /// The pack's configured maxima.
+    public var limits: PackLimitsConfig
+
+    /// An input.
+    public init(id: String, online: Bool, reading: Reading?, limits: PackLimitsConfig = PackLimitsConfig()) {
+        self.id = id
+        self.online = online
+        self.reading = reading
+        self.limits = limits
+    }
+}
+
+/// The rules that turn pack readings into what an inverter may do with a bank. Every
+/// rule can only lower a limit; each one that does is named in `ChargeLimits.reasons`.
+///
+/// 1. **No data**: no pack online: 0 A both ways.
+/// 2. **Failsafe**: a pack offline: 0 A both ways (`failsafe: zero`, the default), or the
+///    offline packs count 0 A and the others keep their share (`failsafe: share`).
+/// 3. **Maxima**: a pack's maximum is the lowest of its configured `limits` and the limit its
+///    BMS reports (extras `charge_current_limit` / `discharge_current_limit`); a pack with
+///    neither gets the bank maximum / number of packs; a pack with nothing at all counts 0 A
+///    (`not_configured`). A pack whose BMS switched a direction off counts 0 A that way.
+///    The bank limit is the sum over online packs, capped by the bank maximum.
+/// 4. **Cell taper** (charge): linear from 1 at `taper_start` to 0 at `cell_voltage_max`
+///    of the highest cell in the bank.
+/// 5. **Temperature** (each direction): linear from 1 at the window (`low`, `high`) to 0 at
+///    the hard limits (`min`, `max`), over the coldest and hottest probe; no probe known
+///    while a window is configured: 0 A.
+/// 6. **Reserve** (discharge): 0 A at or below `reserve_soc` of the bank SoC (or SoC unknown).
+/// 7. **Alarms**: 0 A in the direction an active alarm concerns (both for short circuit,
+///    MOSFET overtemperature, sensor and internal faults).
+///
+/// Charge voltage limit: the lowest of the bank's `charge_voltage`, the packs' configured
+/// and BMS-reported (`charge_voltage_limit`) ones, and cells in series x `cell_voltage_max`.
+/// Currents are rounded down to 0.1 A.
+public enum LimitCalculator {
+    /// Alarms that stop charging.
+    public static let chargeAlarms: Set<String> = [
+        "cell_overvoltage", "pack_overvoltage", "charge_overcurrent", "charge_overtemperature",
+        "charge_undertemperature", "short_circuit", "mos_overtemperature", "sensor_fault", "internal_fault",
+    ]
+    /// Alarms that stop discharging.
+    public static let dischargeAlarms: Set<String> = [
+        "cell_undervoltage", "pack_undervoltage", "discharge_overcurrent", "discharge_overtemperature",
+        "discharge_undertemperature", "low_soc", "short_circuit", "mos_overtemperature", "sensor_fault", "internal_fault",
+    ]
+
+    /// The limits of a bank made of `packs` (all its packs, online or not), whose SoC is `bankSoc`.
+    public static func compute(bank: BankLimitsConfig, packs: [PackLimitInput], bankSoc: Double?) -> ChargeLimits {
+        let online = packs.filter { $0.online && $0.reading != nil }
+        let offline = packs.filter { !($0.online && $0.reading != nil) }
+        let voltage = chargeVoltage(bank: bank, packs: packs, online: online)
+        guard !online.isEmpty else {
+            let detail = "no pack of the bank has fresh data"
+            return ChargeLimits(chargeVoltage: voltage, chargeCurrent: 0, dischargeCurrent: 0,
+                                reasons: [LimitReason(rule: .noData, direction: .charge, detail: detail),
+                                          LimitReason(rule: .noData, direction: .discharge, detail: detail)])
+        }
+        if !offline.isEmpty && bank.failsafe == .zero {
+            let detail = "\(offline.map(\.id).joined(separator: ", ")) offline (failsafe: zero)"
+            return ChargeLimits(chargeVoltage: voltage, chargeCurrent: 0, dischargeCurrent: 0,
+                                reasons: [LimitReason(rule: .packOffline, direction: .charge, detail: detail),
+                                          LimitReason(rule: .packOffline, direction: .discharge, detail: detail)])
+        }
+        var reasons: [LimitReason] = []
+        let charge = current(.charge, bank: bank, packs: packs, online: online, offline: offline, bankSoc: bankSoc, &reasons)
+        let discharge = current(.discharge, bank: bank, packs: packs, online: online, offline: offline, bankSoc: bankSoc, &reasons)
+        reasons.sort { ($0.rule.rawValue, $0.direction == .charge ? 0 : 1) < ($1.rule.rawValue, $1.direction == .charge ? 0 : 1) }
+        return ChargeLimits(chargeVoltage: voltage, chargeCurrent: charge, dischargeCurrent: discharge, reasons: reasons)
+    }
+
+    static func chargeVoltage(bank: BankLimitsConfig, packs: [PackLimitInput], online: [PackLimitInput]) -> Double? {
+        var candidates = [bank.chargeVoltage].compactMap { $0 } + packs.compactMap(\.limits.chargeVoltage)
+        candidates += online.compactMap { $0.reading.flatMap { reported($0, "charge_voltage_limit") } }
+        if let cellMax = bank.cellVoltageMax, let series = online.compactMap({ $0.reading?.cells.count }).max(), series > 0 {
+            candidates.append(cellMax * Double(series))
+        }
+        return candidates.min().map { ($0 * 1000).rounded() / 1000 }
+    }
+
+    static func reported(_ reading: Reading, _ name: String) -> Double? {
+        if case .number(let v) = reading.extra(name), v.isFinite, v >= 0 { return v }
+        return nil
+    }
+
+    static func current(_ direction: LimitDirection, bank: BankLimitsConfig, packs: [PackLimitInput],
+                        online: [PackLimitInput], offline: [PackLimitInput], bankSoc: Double?,
+                        _ reasons: inout [LimitReason]) -> Double {
+        func lower(_ rule: LimitRule, _ detail: String) { reasons.append(LimitReason(rule: rule, direction: direction, detail: detail)) }
+        let isCharge = direction == .charge
+        let bankMax = isCharge ? bank.chargeCurrent : bank.dischargeCurrent
+        let key = isCharge ? "charge_current" : "discharge_current"
+
+        // Maxima.
+        var sum = 0.0
+        for pack in online {
+            let reading = pack.reading!
+            if (isCharge ? reading.chargeEnabled : reading.dischargeEnabled) == false {
+                lower(.bmsDisabled, "\(pack.id) has \(direction.rawValue) switched off")
+                continue
+            }
+            let own = [isCharge ? pack.limits.chargeCurrent : pack.limits.dischargeCurrent,
+                       reported(reading, "\(key)_limit")].compactMap { $0 }.min()
+            guard let max = own ?? bankMax.map({ $0 / Double(packs.count) }) else {
+                lower(.notConfigured, "no \(key) limit for \(pack.id): set limits on the pack or the bank")
+                continue
+            }
+            sum += max
+        }
+        if !offline.isEmpty { lower(.packOffline, "\(offline.map(\.id).joined(separator: ", ")) offline, the others keep their share") }
+        var limit = min(bankMax ?? .infinity, sum)
+        let readings = online.compactMap(\.reading)
+
+        // Cell taper.
+        if isCharge, let end = bank.cellVoltageMax {
+            let highest = readings.compactMap { r in r.cellMax.map { (r.pack, $0) } }.max { $0.1 < $1.1 }
+            if let (pack, v) = highest {
+                let start = min(bank.taperStart ?? end, end)
+                let factor = v >= end ? 0 : (v > start ? (end - v) / (end - start) : 1)
+                if factor < 1 {
+                    limit *= factor
+                    lower(.cellTaper, "highest cell \(format(v, 3)) V in \(pack), 0 A at \(format(end, 3)) V")
+                }
+            }
+        }
+
+        // Temperature.
+        if let window = isCharge ? bank.chargeTemperature : bank.dischargeTemperature {
+            let probes = readings.flatMap { r in r.temperatures.map { (r.pack, $0) } }
+            if let coldest = probes.min(by: { $0.1 < $1.1 }), let hottest = probes.max(by: { $0.1 < $1.1 }) {
+                let cold = temperatureFactor(coldest.1, window)
+                let hot = temperatureFactor(hottest.1, window)
+                if cold < 1 {
+                    lower(.temperature, "coldest probe \(format(coldest.1, 1)) °C in \(coldest.0), full current from \(format(window.low, 1)) °C")
+                }
+                if hot < 1 {
+                    lower(.temperature, "hottest probe \(format(hottest.1, 1)) °C in \(hottest.0), full current up to \(format(window.high, 1)) °C")
+                }
+                limit *= min(cold, hot)
+            } else {
+                limit = 0
+                lower(.temperatureUnknown, "no temperature reported while a \(direction.rawValue) temperature window is set")
+            }
+        }
+
+        // Reserve.
+        if !isCharge, let reserve = bank.reserveSoc {
+            if let soc = bankSoc {
+                if soc <= reserve {
+                    limit = 0
+                    lower(.reserveSoc, "bank SoC \(format(soc, 1)) % at or below the reserve \(format(reserve, 1)) %")
+                }
+            } else {
+                limit = 0
+                lower(.reserveSoc, "bank SoC unknown while a reserve is set")
+            }
+        }
+
+        // Alarms.
+        let concerned = isCharge ? chargeAlarms : dischargeAlarms
+        let active = readings.flatMap { r in r.alarms.filter(concerned.contains).map { "\($0) (\(r.pack))" } }
+        if !active.isEmpty {
+            limit = 0
+            lower(.alarm, active.joined(separator: ", "))
+        }
+
+        guard limit.isFinite, limit > 0 else { return 0 }
+        return (limit * 10).rounded(.down) / 10
+    }
+
+    /// 1 inside the window, 0 at or beyond the hard limits, linear between.
+    public static func temperatureFactor(_ t: Double, _ w: TemperatureWindow) -> Double {
+        if t <= w.min || t >= w.max { return 0 }
+        if t < w.low { return w.low > w.min ? (t - w.min) / (w.low - w.min) : 1 }
+        if t > w.high { return w.max > w.high ? (w.max - t) / (w.max - w.high) : 1 }
+        return 1
+    }
+
+    static func format(_ v: Double, _ digits: Int) -> String {
+        let scale = [1.0, 10, 100, 1000][digits]
+        let r = (v * scale).rounded() / scale
+        var text = "\(r)"
+        let decimals = text.split(separator: ".").last.map(\.count) ?? 0
+        if text.contains(".") && decimals < digits { text += String(repeating: "0", count: digits - decimals) }
+        return text
+    }
+}

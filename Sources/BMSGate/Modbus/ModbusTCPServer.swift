@@ -1,0 +1,271 @@
+import CModbus
+import Foundation
+import Logging
+
+/// Counters of a Modbus-TCP server.
+public struct ModbusServerStats: Sendable, Equatable {
+    /// Connections accepted.
+    public var accepted = 0
+    /// Connections closed to make room (max_connections reached).
+    public var evicted = 0
+    /// Requests answered with data.
+    public var answered = 0
+    /// Requests answered with a Modbus exception.
+    public var exceptions = 0
+    /// Connections closed for a malformed frame.
+    public var malformed = 0
+    /// Open connections now.
+    public var open = 0
+}
+
+/// A read-only Modbus-TCP server on libmodbus: one listening thread, one thread per
+/// connection (a slow or silent client only ever holds its own thread), requests answered
+/// from the current `RegisterImage`. Writes of any kind get "illegal function"; unknown
+/// unit ids get "gateway target failed to respond" (0x0B); reads outside a unit's block
+/// get "illegal data address". At `maxConnections` a new client displaces the connection
+/// idle the longest, preferring ones that never sent a request.
+public final class ModbusTCPServer: @unchecked Sendable {
+    /// Function codes that write (always refused).
+    static let writeFunctions: Set<UInt8> = [0x05, 0x06, 0x0F, 0x10, 0x16, 0x17]
+
+    public let host: String
+    /// The port actually bound (differs from the requested one when that was 0).
+    public private(set) var port: Int
+    let maxConnections: Int
+    let idleTimeout: Duration
+    let logger: Logger
+    let images: RegisterImageBox
+    /// With exactly one unit, unit id 255 ("this server", Modbus-TCP spec) also reaches it.
+    private var listenFD: Int32 = -1
+    private var acceptThread: Thread?
+    private let lock = NSLock()
+    private var connections: [Int: Connection] = [:]
+    private var nextId = 0
+    private var stopping = false
+    private var counters = ModbusServerStats()
+    private let acceptDone = DispatchSemaphore(value: 0)
+
+    /// One client; mutable fields are guarded by the server's lock.
+    final class Connection: @unchecked Sendable {
+        let fd: Int32
+        let peer: String
+        var lastActivity: UInt64
+        var requests = 0
+        init(fd: Int32, peer: String) {
+            self.fd = fd
+            self.peer = peer
+            lastActivity = MonotonicClock.nowMs()
+        }
+    }
+
+    /// A server for `host:port` (not yet listening).
+    public init(host: String, port: Int, maxConnections: Int, idleTimeout: Duration, image: RegisterImage, logger: Logger) {
+        self.host = host
+        self.port = port
+        self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
+        self.images = RegisterImageBox(image)
+        self.logger = logger
+    }
+
+    /// Binds and starts accepting; throws a clear message when the address cannot be bound.
+    public func start() throws {
+        signal(SIGPIPE, SIG_IGN)
+        listenFD = try Self.listen(host: host, port: port)
+        var addr = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(listenFD, $0, &len) }
+        }
+        port = Int(Self.port(of: addr))
+        let t = Thread { [self] in acceptLoop() }
+        t.name = "modbus-accept"
+        acceptThread = t
+        t.start()
+        logger.info("modbus-tcp listening on \(host):\(port)")
+    }
+
+    /// Replaces the registers every connection answers from.
+    public func update(_ image: RegisterImage) { images.current = image }
+
+    /// Counters so far.
+    public var stats: ModbusServerStats { lock.withLock { counters } }
+
+    /// Stops accepting and closes every connection.
+    public func stop() {
+        let wasRunning = lock.withLock { () -> Bool in
+            defer { stopping = true }
+            for c in connections.values { shutdown(c.fd, Int32(SHUT_RDWR)) }
+            return !stopping && acceptThread != nil
+        }
+        if wasRunning { acceptDone.wait() }
+        if listenFD >= 0 { close(listenFD); listenFD = -1 }
+    }
+
+    static func listen(host: String, port: Int) throws -> Int32 {
+        var hints = addrinfo()
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        let node = host.isEmpty || host == "*" ? nil : host
+        let rc = getaddrinfo(node, String(port), &hints, &result)
+        guard rc == 0, let first = result else {
+            throw ModbusServerError("cannot resolve listen address '\(host)': \(String(cString: gai_strerror(rc)))")
+        }
+        defer { freeaddrinfo(result) }
+        var lastError = ""
+        var ai: UnsafeMutablePointer<addrinfo>? = first
+        while let a = ai {
+            defer { ai = a.pointee.ai_next }
+            let fd = socket(a.pointee.ai_family, a.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), a.pointee.ai_protocol)
+            guard fd >= 0 else { lastError = String(cString: strerror(errno)); continue }
+            var yes: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+            if bind(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) == 0, Glibc.listen(fd, 64) == 0 { return fd }
+            let err = errno
+            lastError = String(cString: strerror(err))
+            if err == EACCES && port < 1024 { lastError += " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" }
+            close(fd)
+        }
+        throw ModbusServerError("cannot listen on \(host):\(port): \(lastError)")
+    }
+
+    static func port(of addr: sockaddr_storage) -> UInt16 {
+        var a = addr
+        return withUnsafePointer(to: &a) { p in
+            if Int32(addr.ss_family) == AF_INET6 {
+                return p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+            }
+            return p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+        }
+    }
+
+    static func describe(_ addr: sockaddr_storage) -> String {
+        var a = addr
+        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
+        let rc = withUnsafePointer(to: &a) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getnameinfo($0, socklen_t(MemoryLayout<sockaddr_storage>.size), &host, socklen_t(host.count), &service,
+                            socklen_t(service.count), NI_NUMERICHOST | NI_NUMERICSERV)
+            }
+        }
+        func text(_ buffer: [CChar]) -> String {
+            String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return rc == 0 ? "\(text(host)):\(text(service))" : "?"
+    }
+
+    private func acceptLoop() {
+        defer { acceptDone.signal() }
+        var pfd = pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)
+        while !lock.withLock({ stopping }) {
+            guard poll(&pfd, 1, 200) > 0 else { continue }
+            var addr = sockaddr_storage()
+            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(listenFD, $0, &len) }
+            }
+            guard fd >= 0 else {
+                if errno == EMFILE || errno == ENFILE {
+                    logger.warning("modbus-tcp: out of file descriptors, waiting")
+                    usleep(100_000)
+                }
+                continue
+            }
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            var yes: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
+            admit(fd: fd, peer: Self.describe(addr))
+        }
+        let open = lock.withLock { Array(connections.values) }
+        for c in open { shutdown(c.fd, Int32(SHUT_RDWR)) }
+        // Connection threads close their own descriptors; wait briefly so stop() returns clean.
+        for _ in 0..<50 where lock.withLock({ !connections.isEmpty }) { usleep(20_000) }
+    }
+
+    private func admit(fd: Int32, peer: String) {
+        let connection = Connection(fd: fd, peer: peer)
+        let id: Int = lock.withLock {
+            if connections.count >= maxConnections, let victim = connections.values.min(by: { a, b in
+                // Never-used connections go first, then the one idle the longest.
+                (a.requests > 0 ? 1 : 0, a.lastActivity) < (b.requests > 0 ? 1 : 0, b.lastActivity)
+            }) {
+                shutdown(victim.fd, Int32(SHUT_RDWR))
+                counters.evicted += 1
+                logger.debug("modbus-tcp: \(maxConnections) connections open, closing \(victim.peer) (idle) for \(peer)")
+            }
+            nextId += 1
+            connections[nextId] = connection
+            counters.accepted += 1
+            counters.open = connections.count
+            return nextId
+        }
+        let t = Thread { [self] in serve(connection, id: id) }
+        t.name = "modbus-conn"
+        t.stackSize = 256 * 1024
+        t.start()
+    }
+
+    private func serve(_ connection: Connection, id: Int) {
+        defer {
+            close(connection.fd)
+            lock.withLock {
+                connections[id] = nil
+                counters.open = connections.count
+            }
+        }
+        guard let ctx = modbus_new_tcp("127.0.0.1", 502) else { return }
+        defer { modbus_free(ctx) }
+        modbus_set_socket(ctx, connection.fd)
+        let idle = idleTimeout.milliseconds
+        modbus_set_indication_timeout(ctx, UInt32(idle / 1000), UInt32(idle % 1000) * 1000)
+        modbus_set_byte_timeout(ctx, 0, 500_000)
+        var query = [UInt8](repeating: 0, count: Int(MODBUS_TCP_MAX_ADU_LENGTH))
+        while true {
+            let n = Int(modbus_receive(ctx, &query))
+            if n < 0 { break }  // closed, idle timeout, displaced, or a frame libmodbus rejects
+            if n < 8 { continue }
+            // MBAP: transaction id, protocol id (0), length (unit id + PDU), unit id.
+            let protocolId = Int(query[2]) << 8 | Int(query[3])
+            let length = Int(query[4]) << 8 | Int(query[5])
+            guard protocolId == 0, length == n - 6 else {
+                lock.withLock { counters.malformed += 1 }
+                logger.debug("modbus-tcp: malformed MBAP header from \(connection.peer), closing")
+                break
+            }
+            let unit = query[6], function = query[7]
+            lock.withLock {
+                connection.lastActivity = MonotonicClock.nowMs()
+                connection.requests += 1
+            }
+            let image = images.current
+            let registers = image.units[unit] ?? (unit == 0xFF && image.units.count == 1 ? image.units.values.first : nil)
+            let rc: Int32
+            var exception = false
+            if Self.writeFunctions.contains(function) {
+                rc = modbus_reply_exception(ctx, query, UInt32(MODBUS_EXCEPTION_ILLEGAL_FUNCTION))
+                exception = true
+            } else if let registers {
+                rc = modbus_reply(ctx, query, Int32(n), registers.mapping)
+                exception = !(function == 0x03 || function == 0x04 || function == 0x11) || rc <= 0
+                if function == 0x03 || function == 0x04 {
+                    let start = Int(query[8]) << 8 | Int(query[9]), count = Int(query[10]) << 8 | Int(query[11])
+                    exception = count < 1 || count > 125 || start < registers.start || start + count > registers.start + registers.registers.count
+                }
+            } else {
+                rc = modbus_reply_exception(ctx, query, UInt32(MODBUS_EXCEPTION_GATEWAY_TARGET))
+                exception = true
+            }
+            lock.withLock { if exception { counters.exceptions += 1 } else { counters.answered += 1 } }
+            if rc < 0 { break }
+        }
+    }
+}
+
+/// A Modbus server failure with a message for the user.
+public struct ModbusServerError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ message: String) { description = message }
+}

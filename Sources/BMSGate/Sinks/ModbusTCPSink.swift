@@ -1,0 +1,31 @@
+import Foundation
+import Logging
+
+/// The `modbus-tcp` sink: every snapshot becomes a new register image, swapped in whole
+/// while the server keeps answering from the previous one. Serving never waits on polling
+/// (the server has its own threads) and polling never waits on clients (this sink sits
+/// behind its own queue).
+public final class ModbusTCPSink: Sink {
+    public let name: String
+    /// The server (its port is the bound one).
+    public let server: ModbusTCPServer
+    let builder: ModbusImageBuilder
+
+    /// Binds and starts serving `initial` (typically the site before any reading: every
+    /// bank offline, limits 0 A). Throws when the address cannot be bound.
+    public init(settings: ModbusSinkSettings, banks: [BankConfig], initial: Snapshot, logger: Logger) throws {
+        builder = ModbusImageBuilder(settings: settings, banks: banks)
+        server = ModbusTCPServer(host: settings.host, port: settings.port, maxConnections: settings.maxConnections,
+                                 idleTimeout: settings.idleTimeout, image: builder.image(initial), logger: logger)
+        name = "modbus-tcp \(settings.host):\(settings.port) (\(settings.map.rawValue))"
+        try server.start()
+    }
+
+    public func write(_ snapshot: Snapshot) {
+        server.update(builder.image(snapshot))
+    }
+
+    public func close() {
+        server.stop()
+    }
+}
