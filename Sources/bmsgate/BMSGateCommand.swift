@@ -9,7 +9,8 @@ struct BMSGateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bmsgate",
         abstract: "Reads lithium battery BMSes through driver plugins and fans the readings out to sinks.",
-        subcommands: [Run.self, Check.self, Drivers.self, Decode.self, Read.self, Scan.self, Simulate.self],
+        version: GatewayVersion.current,
+        subcommands: [Run.self, Check.self, Drivers.self, Decode.self, Read.self, Scan.self, Simulate.self, ModbusMap.self],
         defaultSubcommand: Run.self)
 }
 

@@ -18,7 +18,7 @@ import Testing
         #expect(site.packs.map(\.id) == ["p1", "p2"])
         #expect(site.packs.map(\.address) == ["1", "2"])
         #expect(site.banks.first?.packs == ["p1", "p2"])
-        #expect(site.sinks.map(\.typeName) == ["stdout", "file"])
+        #expect(site.sinks.map(\.typeName) == ["stdout", "file", "modbus-tcp"])
         guard case .sim(let rate) = site.buses[0].kind else { Issue.record("not a sim bus"); return }
         #expect(rate == 9600)
     }

@@ -54,7 +54,7 @@ public enum ConfigLoader {
             }
         }
         var units: [Int: String] = [:]
-        for bank in banks {
+        for bank in banks where bank.config.unitId > 0 {
             if let other = units[bank.config.unitId] {
                 d.issues.append(ConfigIssue(bank.config.location, "banks '\(other)' and '\(bank.config.id)' both use Modbus unit_id \(bank.config.unitId)"))
             }
@@ -201,7 +201,7 @@ public enum ConfigLoader {
             return nil
         }
         if members.isEmpty { d.report(section.value("packs"), "bank '\(id)' has no packs") }
-        var bank = BankConfig(id: id, packs: members.map(\.0), unitId: section.int("unit_id", in: 1...247) ?? index + 1,
+        var bank = BankConfig(id: id, packs: members.map(\.0), unitId: section.int("unit_id", in: 1...247) ?? (section.value("unit_id") == nil ? index + 1 : 0),
                               location: section.location)
         bank.staleAfter = section.duration("stale_after", minimum: .milliseconds(100)) ?? bank.staleAfter
         if let limits = section.value("limits") { bank.limits = LimitsParsing.bank(limits, what: "limits of bank '\(id)'", d) }

@@ -135,8 +135,8 @@ public enum LimitCalculator {
         if let window = isCharge ? bank.chargeTemperature : bank.dischargeTemperature {
             let probes = readings.flatMap { r in r.temperatures.map { (r.pack, $0) } }
             if let coldest = probes.min(by: { $0.1 < $1.1 }), let hottest = probes.max(by: { $0.1 < $1.1 }) {
-                let cold = temperatureFactor(coldest.1, window)
-                let hot = temperatureFactor(hottest.1, window)
+                let cold = coldest.1 < window.low ? temperatureFactor(coldest.1, window) : 1
+                let hot = hottest.1 > window.high ? temperatureFactor(hottest.1, window) : 1
                 if cold < 1 {
                     lower(.temperature, "coldest probe \(format(coldest.1, 1)) °C in \(coldest.0), full current from \(format(window.low, 1)) °C")
                 }
@@ -172,7 +172,8 @@ public enum LimitCalculator {
         }
 
         guard limit.isFinite, limit > 0 else { return 0 }
-        return (limit * 10).rounded(.down) / 10
+        // Round down to 0.1 A, after dropping floating-point noise (74.99999... is 75).
+        return ((limit * 10 * 1e6).rounded() / 1e6).rounded(.down) / 10
     }
 
     /// 1 inside the window, 0 at or beyond the hard limits, linear between.

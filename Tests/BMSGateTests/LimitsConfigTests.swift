@@ -1,0 +1,126 @@
+import Testing
+
+@testable import BMSGate
+
+/// The `limits:`, `failsafe`, `unit_id` and modbus-tcp sink settings of the site file.
+@Suite struct LimitsConfigTests {
+    func issues(_ yaml: String) -> [String] {
+        do {
+            _ = try ConfigLoader.parse(yaml: yaml, file: "site.yaml")
+            return []
+        } catch {
+            return error.issues.map(\.description)
+        }
+    }
+
+    let head = """
+        buses: [{id: lab, type: sim}]
+        packs:
+          - {id: a, driver: basen, bus: lab, address: 1, limits: {charge_current: 50, discharge_current: 80, charge_voltage: 28.8}}
+          - {id: b, driver: basen, bus: lab, address: 2}
+
+        """
+
+    @Test func everyLimitParses() throws {
+        let site = try ConfigLoader.parse(yaml: head + """
+            banks:
+              - id: main
+                packs: [a, b]
+                unit_id: 7
+                failsafe: share
+                limits:
+                  charge_voltage: 55.2
+                  charge_current: 100
+                  discharge_current: 150.5
+                  cell_voltage_max: 3.6
+                  taper_start: 3.45
+                  charge_temperature: {min: 0, low: 5, high: 40, max: 50}
+                  discharge_temperature: {min: -20, max: 60}
+                  reserve_soc: 10
+            sinks:
+              - {type: modbus-tcp, listen: "127.0.0.1:15020", map: simple, max_connections: 8, idle_timeout: 5s, queue: 4}
+              - {type: modbus-tcp, listen: "[::1]:15021", base: 50000}
+            """, file: "site.yaml")
+        #expect(site.packs[0].limits.chargeCurrent == 50)
+        #expect(site.packs[0].limits.dischargeCurrent == 80)
+        #expect(site.packs[0].limits.chargeVoltage == 28.8)
+        let bank = site.banks[0]
+        #expect(bank.unitId == 7)
+        #expect(bank.limits.failsafe == .share)
+        #expect(bank.limits.chargeVoltage == 55.2)
+        #expect(bank.limits.chargeCurrent == 100)
+        #expect(bank.limits.dischargeCurrent == 150.5)
+        #expect(bank.limits.cellVoltageMax == 3.6)
+        #expect(bank.limits.taperStart == 3.45)
+        #expect(bank.limits.chargeTemperature == TemperatureWindow(min: 0, low: 5, high: 40, max: 50))
+        #expect(bank.limits.dischargeTemperature == TemperatureWindow(min: -20, low: -20, high: 60, max: 60))
+        #expect(bank.limits.reserveSoc == 10)
+        guard case .modbusTCP(let m) = site.sinks[0].kind, case .modbusTCP(let m2) = site.sinks[1].kind else {
+            Issue.record("not modbus sinks")
+            return
+        }
+        #expect(m.host == "127.0.0.1" && m.port == 15020 && m.map == .simple && m.maxConnections == 8)
+        #expect(m.idleTimeout == .seconds(5))
+        #expect(site.sinks[0].queue == 4)
+        #expect(m2.host == "::1" && m2.port == 15021 && m2.map == .sunspec && m2.base == 50000)
+    }
+
+    @Test func defaults() throws {
+        let site = try ConfigLoader.parse(yaml: head + """
+            banks: [{id: one, packs: [a]}, {id: two, packs: [b]}]
+            sinks: [{type: modbus-tcp}]
+            """, file: "site.yaml")
+        #expect(site.banks.map(\.unitId) == [1, 2])
+        #expect(site.banks[0].limits == BankLimitsConfig())
+        #expect(site.banks[0].limits.failsafe == .zero)
+        guard case .modbusTCP(let m) = site.sinks[0].kind else { Issue.record("not modbus"); return }
+        #expect(m == ModbusSinkSettings())
+        #expect(m.host == "0.0.0.0" && m.port == 502 && m.base == 40000 && m.maxConnections == 32)
+    }
+
+    @Test func badLimitsAreReportedWhereTheyAre() {
+        let found = issues(head + """
+            banks:
+              - id: main
+                packs: [a, b]
+                failsafe: maybe
+                limits:
+                  charge_current: lots
+                  taper_start: 3.7
+                  cell_voltage_max: 3.6
+                  charge_temperature: {min: 10, low: 5, high: 40, max: 50}
+                  discharge_temperature: {low: 5}
+                  reserve_soc: 120
+                  volts: 3
+            """)
+        #expect(found.contains("site.yaml:8:15: 'failsafe' of bank 'main' must be zero (0 A while a pack is offline) or share (the others keep their share)"))
+        #expect(found.contains("site.yaml:10:23: 'charge_current' in limits of bank 'main' must be a number"))
+        #expect(found.contains("site.yaml:11:20: 'taper_start' in limits of bank 'main' must be below 'cell_voltage_max' (3.6 V)"))
+        #expect(found.contains("site.yaml:13:27: 'charge_temperature' in limits of bank 'main' must satisfy min <= low <= high <= max with min < max"))
+        #expect(found.contains("site.yaml:14:30: 'discharge_temperature' in limits of bank 'main' needs 'min' and 'max' (°C, 0 A at or beyond them)"))
+        #expect(found.contains("site.yaml:15:20: 'reserve_soc' in limits of bank 'main' must be within 0.0...100.0, not 120"))
+        #expect(found.contains { $0.hasPrefix("site.yaml:16:7: unknown key 'volts' in limits of bank 'main'") })
+    }
+
+    @Test func badModbusSettingsAndUnitIds() {
+        let found = issues(head + """
+            banks: [{id: one, packs: [a], unit_id: 3}, {id: two, packs: [b], unit_id: 3}, {id: three, packs: [], unit_id: 300}]
+            sinks:
+              - {type: modbus-tcp, listen: "nowhere:port", map: fancy, base: 1000}
+              - {type: modbus-tcp, listen: ":502"}
+            """)
+        #expect(found.contains { $0.contains("banks 'one' and 'two' both use Modbus unit_id 3") })
+        #expect(!found.contains { $0.contains("banks 'two' and 'three'") })  // an invalid unit_id is not also a collision
+        #expect(found.contains { $0.contains("'unit_id' in bank 'three' must be within 1...247, not 300") })
+        #expect(found.contains("site.yaml:7:32: 'listen' of the modbus-tcp sink must be HOST:PORT like 0.0.0.0:502, 127.0.0.1:5020 or [::]:502"))
+        #expect(found.contains("site.yaml:7:53: 'map' of the modbus-tcp sink must be sunspec or simple"))
+        #expect(found.contains { $0.contains("'base' of the modbus-tcp sink must be 40000, 0 or 50000") })
+        #expect(found.contains { $0.contains("two modbus-tcp sinks listen on port 502") })
+    }
+
+    @Test func modbusNeedsABank() {
+        #expect(issues(head + "sinks: [{type: modbus-tcp}]") == [
+            "site.yaml:5:9: the modbus-tcp sink serves banks (one unit id each): add a bank under 'banks:'",
+        ])
+    }
+}
