@@ -51,6 +51,8 @@ public final class ModbusTCPServer: @unchecked Sendable {
         let peer: String
         var lastActivity: UInt64
         var requests = 0
+        /// Shut down to make room; its thread is on its way out.
+        var evicted = false
         init(fd: Int32, peer: String) {
             self.fd = fd
             self.peer = peer
@@ -188,10 +190,12 @@ public final class ModbusTCPServer: @unchecked Sendable {
     private func admit(fd: Int32, peer: String) {
         let connection = Connection(fd: fd, peer: peer)
         let id: Int = lock.withLock {
-            if connections.count >= maxConnections, let victim = connections.values.min(by: { a, b in
+            let live = connections.values.filter { !$0.evicted }
+            if live.count >= maxConnections, let victim = live.min(by: { a, b in
                 // Never-used connections go first, then the one idle the longest.
                 (a.requests > 0 ? 1 : 0, a.lastActivity) < (b.requests > 0 ? 1 : 0, b.lastActivity)
             }) {
+                victim.evicted = true
                 shutdown(victim.fd, Int32(SHUT_RDWR))
                 counters.evicted += 1
                 logger.debug("modbus-tcp: \(maxConnections) connections open, closing \(victim.peer) (idle) for \(peer)")
