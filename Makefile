@@ -7,14 +7,31 @@ BUILD_FLAGS ?=
 BIN_DIR = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
 # System packages the build and the tests need (apt names).
 APT_PACKAGES = libyaml-dev libmodbus-dev libbluetooth-dev pkg-config gcc
+# What the tests' real peers need: Modbus clients (mbpoll; pysunspec2 from PyPI in a venv).
+TEST_APT_PACKAGES = mbpoll python3 python3-venv
+PYENV = .build/pyenv
+PY_PACKAGES = pysunspec2==1.3.7
 
-.PHONY: all deps build run test clean check-config
+.PHONY: all deps test-deps apt-install build run test clean check-config
 
 all: build
 
 # Installs what is missing (root or sudo); a no-op when everything is there.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
+	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 toolchain not found: install it from swift.org and put it on PATH"; exit 1; }
+
+# The tests' peers: Debian packages, then a Python venv with pinned PyPI packages.
+test-deps: deps
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(TEST_APT_PACKAGES)"
+	@if [ ! -f $(PYENV)/.installed ] || [ "$$(cat $(PYENV)/.installed)" != "$(PY_PACKAGES)" ]; then \
+	  echo "python venv $(PYENV): $(PY_PACKAGES)"; \
+	  /usr/bin/python3 -m venv $(PYENV) && $(PYENV)/bin/pip install -q --disable-pip-version-check $(PY_PACKAGES) \
+	  && echo "$(PY_PACKAGES)" > $(PYENV)/.installed; \
+	fi
+
+apt-install:
+	@missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -22,7 +39,6 @@ deps:
 	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
-	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 toolchain not found: install it from swift.org and put it on PATH"; exit 1; }
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -35,9 +51,9 @@ check-config: build
 	$(BIN_DIR)/bmsgate check $(CONFIG)
 
 # Builds everything first (the end-to-end tests run the built bmsgate and its plugins).
-test: build
+test: build test-deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
-	BMSGATE_BIN_DIR=$(BIN_DIR) $(SWIFT) test $(BUILD_FLAGS) --skip-build
+	BMSGATE_BIN_DIR=$(BIN_DIR) BMSGATE_PYTHON=$(abspath $(PYENV))/bin/python3 $(SWIFT) test $(BUILD_FLAGS) --skip-build
 
 clean:
 	rm -rf .build

@@ -12,6 +12,42 @@ enum TestTools {
     /// The built executable.
     static var bmsgate: String { binDir + "/bmsgate" }
 
+    /// The Python with the test peers (pysunspec2): BMSGATE_PYTHON from the Makefile, else the venv.
+    static let python: String = ProcessInfo.processInfo.environment["BMSGATE_PYTHON"] ?? root + "/.build/pyenv/bin/python3"
+
+    /// Python helper scripts.
+    static var pythonTools: String { root + "/Tests/PythonTools" }
+
+    /// A TCP port nobody listens on right now (the kernel's pick).
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
+                bind(fd, p, len)
+                return getsockname(fd, p, &len)
+            }
+        }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// Holding registers read by mbpoll (0-based addresses); nil when mbpoll got no answer.
+    static func mbpoll(port: Int, unit: Int = 1, address: Int, count: Int, inputRegisters: Bool = false) -> [Int]? {
+        guard let r = try? run("/usr/bin/mbpoll", ["-m", "tcp", "-p", "\(port)", "-a", "\(unit)", "-t", inputRegisters ? "3" : "4",
+                                                   "-0", "-r", "\(address)", "-c", "\(count)", "-1", "-o", "2", "127.0.0.1"],
+                            timeout: 10),
+              r.status == 0 else { return nil }
+        let values = r.stdout.split(separator: "\n").compactMap { line -> Int? in
+            guard line.hasPrefix("["), let colon = line.firstIndex(of: ":") else { return nil }
+            return Int(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        return values.count == count ? values : nil
+    }
+
     /// The public ABI header folder.
     static var headerDir: String { root + "/Sources/CBMSDriver/include" }
 
@@ -91,8 +127,13 @@ final class ReadAll: @unchecked Sendable {
             done.signal()
         }.start()
     }
+    private var finished = false
+    /// Everything read (waits for the end once; later calls return the same text).
     func wait() -> String {
-        done.wait()
+        if !finished {
+            done.wait()
+            finished = true
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }
