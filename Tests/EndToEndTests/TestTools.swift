@@ -43,7 +43,8 @@ enum TestTools {
               r.status == 0 else { return nil }
         let values = r.stdout.split(separator: "\n").compactMap { line -> Int? in
             guard line.hasPrefix("["), let colon = line.firstIndex(of: ":") else { return nil }
-            return Int(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            // "[40001]: \t65535 (-1)": the unsigned value first, the signed one in brackets.
+            return line[line.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) }
         }
         return values.count == count ? values : nil
     }
