@@ -76,12 +76,14 @@ final class BlockedSink: Sink, @unchecked Sendable {
 
     @Test func tableShowsPacksAndBanks() throws {
         var s = snapshot(sequence: 1, soc: 99.99)
-        s.banks = [BankStatus.aggregate(id: "main", statuses: s.packs)]
+        let config = BankConfig(id: "main", packs: ["p1"], unitId: 1, location: SourceLocation(file: "t", line: 1, column: 1))
+        s.banks = [BankStatus.aggregate(config, statuses: s.packs)]
         let text = TableFormatter.render(s)
         #expect(text.contains("p1"))
         #expect(text.contains("online"))
         #expect(text.contains("99.99%"))
         #expect(text.contains("bank main"))
+        #expect(text.contains("limits main: charge - 0.0A, discharge 0.0A — charge: not_configured (no charge_current limit for p1"))
         #expect(text.contains("1/1 online"))
     }
 }

@@ -32,13 +32,19 @@ public enum TableFormatter {
                          fmt(b.soh, "%.0f%%"), cells, "-", temps, "-",
                          "\(b.onlinePacks.count)/\(b.packs.count) online" + (b.alarms.isEmpty ? "" : " " + b.alarms.joined(separator: ","))])
         }
+        var limitLines = ""
+        for b in s.banks {
+            let l = b.limits
+            limitLines += "limits \(b.id): charge \(fmt(l.chargeVoltage, "%.2fV")) \(fmt(l.chargeCurrent, "%.1fA")), discharge \(fmt(l.dischargeCurrent, "%.1fA"))"
+            limitLines += l.reasons.isEmpty ? "\n" : " — " + l.reasons.map(\.text).joined(separator: "; ") + "\n"
+        }
         let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         for row in rows {
             out += row.enumerated().map { c, cell in
                 c == row.count - 1 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
             }.joined(separator: "  ") + "\n"
         }
-        return out
+        return out + limitLines
     }
 
     private static func fmt(_ v: Double?, _ format: String) -> String {
