@@ -263,7 +263,12 @@ typedef struct bms_reading {
     void *host;
     /** Add one vendor status text (e.g. "Charging", "Cell_Over_VOL_Alarm"). */
     void (*add_status)(void *host, const char *text);
-    /** Set a named numeric extra (e.g. "cell_ov_protect_start", 3.65). */
+    /**
+     * Set a named numeric extra (e.g. "cell_ov_protect_start", 3.65).
+     * Three names mean the limits the BMS itself asks for right now, and the
+     * host's bank limits honour them: "charge_current_limit" and
+     * "discharge_current_limit" (A, >= 0), "charge_voltage_limit" (V).
+     */
     void (*set_extra_number)(void *host, const char *name, double value);
     /** Set a named text extra (e.g. "status_bitmask", "00:00:..."). */
     void (*set_extra_text)(void *host, const char *name, const char *value);
