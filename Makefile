@@ -12,7 +12,7 @@ TEST_APT_PACKAGES = mbpoll python3 python3-venv
 PYENV = .build/pyenv
 PY_PACKAGES = pysunspec2==1.3.7
 
-.PHONY: all deps test-deps apt-install build run test clean check-config
+.PHONY: all deps test-deps apt-install build run test bench clean check-config
 
 all: build
 
@@ -54,6 +54,11 @@ check-config: build
 test: build test-deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	BMSGATE_BIN_DIR=$(BIN_DIR) BMSGATE_PYTHON=$(abspath $(PYENV))/bin/python3 $(SWIFT) test $(BUILD_FLAGS) --skip-build
+
+# Benchmarks (release build): Modbus-TCP throughput/latency against a bare libmodbus loop.
+bench: deps
+	$(SWIFT) build -c release --product bmsgate-bench-modbus
+	$$($(SWIFT) build -c release --show-bin-path)/bmsgate-bench-modbus
 
 clean:
 	rm -rf .build

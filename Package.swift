@@ -56,6 +56,10 @@ let package = Package(
         .target(name: "Basen", dependencies: ["BMSDriverKit"], path: "Plugins/Basen/Driver"),
         .target(name: "BasenEntry", dependencies: ["Basen", "BMSDriverKit"], path: "Plugins/Basen/Entry",
                 linkerSettings: pluginLinkerSettings),
+        // Benchmarks print ratios measured in one run (`make bench`).
+        .executableTarget(name: "bmsgate-bench-modbus", dependencies: ["BMSGate", "CModbus",
+                                                                     .product(name: "Logging", package: "swift-log")],
+                          path: "Benchmarks/ModbusBenchmark"),
         .testTarget(name: "BMSDriverKitTests", dependencies: ["BMSDriverKit", "CBMSDriver"]),
         .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit"]),
         .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "CBMSDriver"]),

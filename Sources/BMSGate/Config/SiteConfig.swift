@@ -105,6 +105,14 @@ public struct BankConfig: Sendable {
     /// Rules for the charge voltage and charge/discharge current limits.
     public var limits = BankLimitsConfig()
     public var location: SourceLocation
+
+    /// A bank of `packs` answering on Modbus `unitId`, no limits configured.
+    public init(id: String, packs: [String], unitId: Int, location: SourceLocation) {
+        self.id = id
+        self.packs = packs
+        self.unitId = unitId
+        self.location = location
+    }
 }
 
 /// A sink: where snapshots go.

@@ -18,6 +18,21 @@ public struct PackStatus: Sendable {
     /// Number of poll results so far: a sink writes a pack when this changes.
     public var sequence: Int
 
+    /// A pack state.
+    public init(id: String, driver: String, bus: String, address: String, online: Bool, reading: Reading?, lastError: String?,
+                lastPollTime: Date?, counters: PackCounters, sequence: Int) {
+        self.id = id
+        self.driver = driver
+        self.bus = bus
+        self.address = address
+        self.online = online
+        self.reading = reading
+        self.lastError = lastError
+        self.lastPollTime = lastPollTime
+        self.counters = counters
+        self.sequence = sequence
+    }
+
     /// The line a JSON sink writes for this pack: the reading when the last poll was good,
     /// otherwise the failure (`online` stays true until the data is stale).
     public var json: JSONValue {
@@ -46,4 +61,12 @@ public struct Snapshot: Sendable {
     public var packs: [PackStatus]
     /// Banks in config order.
     public var banks: [BankStatus]
+
+    /// A snapshot.
+    public init(site: String, time: Date, packs: [PackStatus], banks: [BankStatus]) {
+        self.site = site
+        self.time = time
+        self.packs = packs
+        self.banks = banks
+    }
 }
