@@ -124,3 +124,41 @@ import Testing
         ])
     }
 }
+
+/// `unit_id` on the modbus-tcp sink: a number for the first bank (the next ones follow) or a
+/// mapping per bank; it overrides the banks' own unit ids for that sink only.
+@Suite struct ModbusUnitIdConfigTests {
+    let head = """
+        buses: [{id: lab, type: sim}]
+        packs: [{id: a, driver: basen, bus: lab, address: 1}, {id: b, driver: basen, bus: lab, address: 2}]
+        banks: [{id: one, packs: [a]}, {id: two, packs: [b], unit_id: 9}]
+
+        """
+
+    func settings(_ sink: String) throws -> (SiteConfig, ModbusSinkSettings) {
+        let site = try ConfigLoader.parse(yaml: head + "sinks: [\(sink)]", file: "s.yaml")
+        guard case .modbusTCP(let m) = site.sinks[0].kind else { throw ConfigError([]) }
+        return (site, m)
+    }
+
+    @Test func numberAndMapping() throws {
+        let (site, plain) = try settings("{type: modbus-tcp}")
+        #expect(site.banks.map { plain.unitId(of: $0) } == [1, 9])
+        let (_, number) = try settings("{type: modbus-tcp, unit_id: 5}")
+        #expect(site.banks.map { number.unitId(of: $0) } == [5, 6])
+        let (_, mapping) = try settings("{type: modbus-tcp, unit_id: {two: 3}}")
+        #expect(site.banks.map { mapping.unitId(of: $0) } == [1, 3])
+    }
+
+    @Test func badUnitIds() {
+        func issues(_ sink: String) -> [String] {
+            do {
+                _ = try ConfigLoader.parse(yaml: head + "sinks: [\(sink)]", file: "s.yaml")
+                return []
+            } catch { return error.issues.map(\.description) }
+        }
+        #expect(issues("{type: modbus-tcp, unit_id: 0}") == ["s.yaml:4:37: a Modbus unit id must be a whole number within 1...247"])
+        #expect(issues("{type: modbus-tcp, unit_id: {three: 2}}") == ["s.yaml:4:9: 'unit_id' of the modbus-tcp sink names bank 'three', which is not defined"])
+        #expect(issues("{type: modbus-tcp, unit_id: {one: 9}}") == ["s.yaml:4:9: two banks answer on the same unit id on this modbus-tcp sink (9, 9)"])
+    }
+}

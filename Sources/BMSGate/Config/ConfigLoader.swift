@@ -79,6 +79,17 @@ public enum ConfigLoader {
                 d.issues.append(ConfigIssue(sink.location, "the modbus-tcp sink serves banks (one unit id each): add a bank under 'banks:'"))
             }
         }
+        for sink in sinks {
+            guard case .modbusTCP(var m) = sink.kind else { continue }
+            m.resolveFirstBank(banks.map(\.config))
+            for name in m.unitIds.keys where !banks.contains(where: { $0.config.id == name }) {
+                d.issues.append(ConfigIssue(sink.location, "'unit_id' of the modbus-tcp sink names bank '\(name)', which is not defined"))
+            }
+            let ids = banks.map { m.unitId(of: $0.config) }
+            if Set(ids).count != ids.count {
+                d.issues.append(ConfigIssue(sink.location, "two banks answer on the same unit id on this modbus-tcp sink (\(ids.map(String.init).joined(separator: ", ")))"))
+            }
+        }
         var listens: [String: SourceLocation] = [:]
         for sink in sinks {
             if case .modbusTCP(let m) = sink.kind {
@@ -92,8 +103,15 @@ public enum ConfigLoader {
             d.report(top.keyNode("packs") ?? root, "the site has no packs: add at least one under 'packs:'")
         }
         if !d.issues.isEmpty { throw ConfigError(d.issues.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }) }
+        let resolvedSinks = sinks.map { sink -> SinkConfig in
+            guard case .modbusTCP(var m) = sink.kind else { return sink }
+            m.resolveFirstBank(banks.map(\.config))
+            var out = sink
+            out.kind = .modbusTCP(m)
+            return out
+        }
         return SiteConfig(file: file, site: site, pluginDirs: pluginDirs, buses: buses, packs: packs,
-                          banks: banks.map(\.config), sinks: sinks)
+                          banks: banks.map(\.config), sinks: resolvedSinks)
     }
 
     static func yamlIssue(_ error: YamlError, file: String) -> ConfigIssue {
@@ -239,7 +257,7 @@ public enum ConfigLoader {
             let keep = section.int("keep", in: 0...1000) ?? 5
             return SinkConfig(kind: .file(path: path, maxSize: maxSize, keep: keep), queue: queue, location: section.location)
         case "modbus-tcp":
-            section.reject(unknownBut: ["type", "listen", "map", "base", "max_connections", "idle_timeout", "queue"])
+            section.reject(unknownBut: ["type", "listen", "map", "base", "max_connections", "idle_timeout", "unit_id", "queue"])
             var m = ModbusSinkSettings()
             if let v = section.value("listen") {
                 if let text = v.string, let (host, port) = ListenAddress.parse(text) {
@@ -261,6 +279,7 @@ public enum ConfigLoader {
             }
             m.maxConnections = section.int("max_connections", in: 1...1024) ?? m.maxConnections
             m.idleTimeout = section.duration("idle_timeout", minimum: .seconds(1)) ?? m.idleTimeout
+            if let v = section.value("unit_id") { m.unitIds = ModbusUnitIds.parse(v, d) }
             return SinkConfig(kind: .modbusTCP(m), queue: queue, location: section.location)
         case "mqtt", "http", "prometheus":
             d.report(section.value("type"), "sink type '\(type)' is not yet supported by this build (supported: stdout, file, modbus-tcp)")

@@ -160,6 +160,12 @@ public struct ModbusSinkSettings: Sendable, Equatable {
     public var maxConnections = 32
     /// A connection with no request for this long is closed.
     public var idleTimeout: Duration = .seconds(60)
+    /// Unit ids set on the sink (`unit_id:`), bank id -> unit id; a bank not listed answers
+    /// on its own `unit_id`.
+    public var unitIds: [String: Int] = [:]
+
+    /// The unit id `bank` answers on through this sink.
+    public func unitId(of bank: BankConfig) -> Int { unitIds[bank.id] ?? bank.unitId }
 
     /// Defaults: 0.0.0.0:502, sunspec at 40000.
     public init() {}

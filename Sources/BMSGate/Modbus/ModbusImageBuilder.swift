@@ -21,17 +21,19 @@ public final class ModbusImageBuilder: @unchecked Sendable {
         lastTime = snapshot.time
         var units: [UInt8: UnitRegisters] = [:]
         for config in banks {
-            guard let bank = snapshot.banks.first(where: { $0.id == config.id }) else { continue }
+            guard var bank = snapshot.banks.first(where: { $0.id == config.id }) else { continue }
             if bank.state != "offline" { freshSeconds[bank.id, default: 0] += elapsed }
             let heartbeat = UInt16(truncatingIfNeeded: Int(freshSeconds[bank.id, default: 0]))
             let packs = config.packs.compactMap { id in snapshot.packs.first { $0.id == id } }
+            let unit = UInt8(settings.unitId(of: config))
+            bank.unitId = Int(unit)
             switch settings.map {
             case .sunspec:
                 let input = SunSpecImage.Input(site: snapshot.site, bank: bank, packs: packs,
                                                reserveSoc: config.limits.reserveSoc, heartbeat: heartbeat)
-                units[UInt8(config.unitId)] = UnitRegisters(start: settings.base, registers: SunSpecImage.registers(input))
+                units[unit] = UnitRegisters(start: settings.base, registers: SunSpecImage.registers(input))
             case .simple:
-                units[UInt8(config.unitId)] = UnitRegisters(
+                units[unit] = UnitRegisters(
                     start: 0, registers: SimpleRegisterMap.registers(bank: bank, packs: packs, heartbeat: heartbeat, now: snapshot.time))
             }
         }
