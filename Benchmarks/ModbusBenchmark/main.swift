@@ -85,15 +85,16 @@ func load(port: Int, clients: Int, seconds: Double) -> Result {
 /// The canonical single-threaded libmodbus server (select() over every client, then
 /// modbus_receive/modbus_reply), serving the same registers.
 final class BareLibmodbusServer: @unchecked Sendable {
-    let port: Int
+    private(set) var port = 0
     private var stop = false
     private let lock = NSLock()
     private let done = DispatchSemaphore(value: 0)
+    private let ready = DispatchSemaphore(value: 0)
 
-    init(port: Int, registers: [UInt16]) {
-        self.port = port
+    /// Listens on a loopback port the kernel picks.
+    init(registers: [UInt16]) {
         Thread { [self] in serve(registers) }.start()
-        usleep(200_000)
+        ready.wait()
     }
 
     func shutdown() {
@@ -103,10 +104,15 @@ final class BareLibmodbusServer: @unchecked Sendable {
 
     private func serve(_ registers: [UInt16]) {
         defer { done.signal() }
-        guard let ctx = modbus_new_tcp("127.0.0.1", Int32(port)),
+        guard let ctx = modbus_new_tcp("127.0.0.1", 0),
               let map = modbus_mapping_new_start_address(0, 0, 0, 0, 40000, UInt32(registers.count), 0, 0) else { return }
         for (i, r) in registers.enumerated() { map.pointee.tab_registers[i] = r }
         let server = modbus_tcp_listen(ctx, 32)
+        var addr = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(server, $0, &len) } }
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        ready.signal()
         var clients: Set<Int32> = []
         var query = [UInt8](repeating: 0, count: Int(MODBUS_TCP_MAX_ADU_LENGTH))
         while !lock.withLock({ stop }) {
@@ -127,22 +133,6 @@ final class BareLibmodbusServer: @unchecked Sendable {
         modbus_mapping_free(map)
         modbus_free(ctx)
     }
-}
-
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
-            bind(fd, p, len)
-            return getsockname(fd, p, &len)
-        }
-    }
-    return Int(UInt16(bigEndian: addr.sin_port))
 }
 
 /// A bank of `n` packs with full readings, as the sink sees it.
@@ -180,7 +170,7 @@ var logger = Logger(label: "bench")
 logger.logLevel = .error
 let ours = ModbusTCPServer(host: "127.0.0.1", port: 0, maxConnections: 64, idleTimeout: .seconds(60), image: image, logger: logger)
 try ours.start()
-let bare = BareLibmodbusServer(port: freePort(), registers: registers)
+let bare = BareLibmodbusServer(registers: registers)
 
 print("Modbus-TCP: \(options.clients) clients, each reading 125 registers in a loop for \(options.seconds) s (loopback)")
 let a = load(port: ours.port, clients: options.clients, seconds: options.seconds)

@@ -2,15 +2,18 @@ import Testing
 
 @testable import BMSGate
 
-@Suite struct ConfigLoaderTests {
-    func issues(_ yaml: String) -> [String] {
-        do {
-            _ = try ConfigLoader.parse(yaml: yaml, file: "site.yaml")
-            return []
-        } catch {
-            return error.issues.map(\.description)
-        }
+/// Every issue `ConfigLoader` reports for `yaml` (read as `file`), as `FILE:LINE:COL: message`.
+func configIssues(_ yaml: String, file: String = "site.yaml") -> [String] {
+    do {
+        _ = try ConfigLoader.parse(yaml: yaml, file: file)
+        return []
+    } catch {
+        return error.issues.map(\.description)
     }
+}
+
+@Suite struct ConfigLoaderTests {
+    func issues(_ yaml: String) -> [String] { configIssues(yaml) }
 
     @Test func theRepositoryConfigIsValid() throws {
         let root = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")

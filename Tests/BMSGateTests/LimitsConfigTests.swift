@@ -4,14 +4,7 @@ import Testing
 
 /// The `limits:`, `failsafe`, `unit_id` and modbus-tcp sink settings of the site file.
 @Suite struct LimitsConfigTests {
-    func issues(_ yaml: String) -> [String] {
-        do {
-            _ = try ConfigLoader.parse(yaml: yaml, file: "site.yaml")
-            return []
-        } catch {
-            return error.issues.map(\.description)
-        }
-    }
+    func issues(_ yaml: String) -> [String] { configIssues(yaml) }
 
     let head = """
         buses: [{id: lab, type: sim}]
@@ -151,12 +144,7 @@ import Testing
     }
 
     @Test func badUnitIds() {
-        func issues(_ sink: String) -> [String] {
-            do {
-                _ = try ConfigLoader.parse(yaml: head + "sinks: [\(sink)]", file: "s.yaml")
-                return []
-            } catch { return error.issues.map(\.description) }
-        }
+        func issues(_ sink: String) -> [String] { configIssues(head + "sinks: [\(sink)]", file: "s.yaml") }
         #expect(issues("{type: modbus-tcp, unit_id: 0}") == ["s.yaml:4:37: a Modbus unit id must be a whole number within 1...247"])
         #expect(issues("{type: modbus-tcp, unit_id: {three: 2}}") == ["s.yaml:4:9: 'unit_id' of the modbus-tcp sink names bank 'three', which is not defined"])
         #expect(issues("{type: modbus-tcp, unit_id: {one: 9}}") == ["s.yaml:4:9: two banks answer on the same unit id on this modbus-tcp sink (9, 9)"])
