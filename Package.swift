@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "BMSDriverKit", targets: ["BMSDriverKit"]),
         // One dynamic library per driver: the host dlopen()s these.
         .library(name: "BasenDriver", type: .dynamic, targets: ["BasenEntry"]),
+        .library(name: "RECBMSDriver", type: .dynamic, targets: ["RECBMSEntry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
@@ -60,6 +61,12 @@ let package = Package(
         .executableTarget(name: "bmsgate-bench-modbus", dependencies: ["BMSGate", "CModbus",
                                                                      .product(name: "Logging", package: "swift-log")],
                           path: "Benchmarks/ModbusBenchmark"),
+        // The REC instruction set ships as data next to the plugin (bmsgate_RECBMS.resources).
+        .target(name: "RECBMS", dependencies: ["BMSDriverKit"], path: "Plugins/RECBMS/Driver",
+                resources: [.copy("rec-bms-instructionset.json")]),
+        .target(name: "RECBMSEntry", dependencies: ["RECBMS", "BMSDriverKit"], path: "Plugins/RECBMS/Entry",
+                linkerSettings: pluginLinkerSettings),
+        .testTarget(name: "RECBMSTests", dependencies: ["RECBMS", "BMSDriverKit"]),
         .testTarget(name: "BMSDriverKitTests", dependencies: ["BMSDriverKit", "CBMSDriver"]),
         .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit"]),
         .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "CBMSDriver"]),

@@ -52,15 +52,29 @@ public struct Link: @unchecked Sendable {
     /// Writes `request`, then reads until `decoder` yields a frame or the pack's timeout passes.
     /// Junk the decoder skips is dropped; a decoder error (checksum, frame) is thrown at once.
     public func transact<D: FrameDecoder>(_ request: [UInt8], decoder: inout D) throws(DriverError) -> D.Frame {
+        var buffer: [UInt8] = []
+        return try transact(request, decoder: &decoder, buffer: &buffer)
+    }
+
+    /// `transact` for answers of several frames: bytes after the first frame stay in `buffer`
+    /// for the next `receive(decoder:buffer:)`.
+    public func transact<D: FrameDecoder>(_ request: [UInt8], decoder: inout D, buffer: inout [UInt8]) throws(DriverError) -> D.Frame {
         flush()
+        buffer.removeAll()
         try write(request)
-        return try receive(decoder: &decoder)
+        return try receive(decoder: &decoder, buffer: &buffer)
     }
 
     /// Reads until `decoder` yields a frame or the pack's timeout passes.
     public func receive<D: FrameDecoder>(decoder: inout D) throws(DriverError) -> D.Frame {
-        let deadline = nowMs() + UInt64(timeoutMs)
         var buffer: [UInt8] = []
+        return try receive(decoder: &decoder, buffer: &buffer)
+    }
+
+    /// Reads until `decoder` yields a frame from `buffer` plus what arrives, or the pack's
+    /// timeout passes; what follows the frame stays in `buffer`.
+    public func receive<D: FrameDecoder>(decoder: inout D, buffer: inout [UInt8]) throws(DriverError) -> D.Frame {
+        let deadline = nowMs() + UInt64(timeoutMs)
         while true {
             if let frame = try decoder.decode(&buffer) { return frame }
             let now = nowMs()
