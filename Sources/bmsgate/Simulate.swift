@@ -23,6 +23,9 @@ struct Simulate: ParsableCommand {
     @Option(name: .customLong("line-rate"), help: "Pace answers like a wire at this baud rate.")
     var lineRate: Int?
 
+    @Option(name: .customLong("option"), help: "An emulator option KEY=VALUE (repeatable), e.g. units=2 for a REC MultiBMS.")
+    var options: [String] = []
+
     @OptionGroup var plugins: PluginOptions
 
     func run() throws {
@@ -34,9 +37,18 @@ struct Simulate: ParsableCommand {
             throw ExitCode(1)
         }
         let addresses = address.isEmpty ? ["1"] : address
+        var pairs: [(String, String)] = []
+        for option in options {
+            let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else {
+                printError("error: --option '\(option)' is not KEY=VALUE")
+                throw ExitCode(1)
+            }
+            pairs.append((kv[0], kv[1]))
+        }
         let server: EmulatorServer
         do {
-            let emulator = try EmulatorHandle(driver: loaded, addresses: addresses)
+            let emulator = try EmulatorHandle(driver: loaded, addresses: addresses, options: pairs)
             server = try EmulatorServer(emulators: [emulator], lineRate: lineRate, logger: logger)
         } catch {
             printError("error: \(error.message)")

@@ -21,7 +21,7 @@ enum BusFactory {
                 }
             }
             let emulators = try byDriver.map { driver, addresses throws(TransportError) in
-                try EmulatorHandle(driver: driver, addresses: addresses)
+                try EmulatorHandle(driver: driver, addresses: addresses, options: bus.emulatorOptions.map { ($0.key, $0.value) })
             }
             let server = try EmulatorServer(emulators: emulators, lineRate: lineRate, logger: logger)
             let settings = SerialSettings(device: server.path, baud: lineRate ?? defaultBaud)

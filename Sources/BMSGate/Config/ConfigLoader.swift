@@ -161,9 +161,19 @@ public enum ConfigLoader {
             let timeout = section.duration("connect_timeout", minimum: .milliseconds(10)) ?? .seconds(3)
             return BusConfig(id: id, kind: .tcp(host: host, port: port, connectTimeout: timeout), location: section.location)
         case "sim":
-            section.reject(unknownBut: ["id", "type", "line_rate"])
+            section.reject(unknownBut: ["id", "type", "line_rate", "emulator"])
             let rate = section.int("line_rate", in: 300...4_000_000)
-            return BusConfig(id: id, kind: .sim(lineRate: rate), location: section.location)
+            var bus = BusConfig(id: id, kind: .sim(lineRate: rate), location: section.location)
+            if let node = section.value("emulator"), let o = YAMLSection(node, what: "emulator of bus '\(id)'", diagnostics: d) {
+                for (k, v) in o.pairs {
+                    guard let key = k.string, case .scalar(let value) = v else {
+                        d.report(v, "emulator options of bus '\(id)' must be key: value text pairs")
+                        continue
+                    }
+                    bus.emulatorOptions.append((key, value.string))
+                }
+            }
+            return bus
         case "i2c", "ble":
             d.report(section.value("type"), "bus type '\(type)' is not yet supported by this build (supported: serial, tcp, sim)")
             return nil

@@ -42,6 +42,9 @@ public struct BusConfig: Sendable {
     public var id: String
     public var kind: Kind
     public var location: SourceLocation
+    /// Options for the emulators of a sim bus (`emulator: {units: 2}`), passed to every
+    /// driver's emulator on it.
+    public var emulatorOptions: [(key: String, value: String)] = []
 }
 
 /// termios settings of a serial bus.
