@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+/// The REC plugin as a user runs it: a simulated MultiBMS pack read once, and captured
+/// request/answer frames decoded by `bmsgate decode`.
+@Suite struct RECBMSEndToEndTests {
+    @Test func readsASimulatedMultiBMSPack() throws {
+        let dir = try TestTools.tempDir("rec")
+        try """
+            site: rec
+            buses: [{id: lab, type: sim, line_rate: 38400, emulator: {units: 2, cells: 4}}]
+            packs:
+              - {id: r1, driver: rec-bms, bus: lab, address: 1, timeout: 500ms, options: {throttle: 5, rotate: 60}}
+            """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
+        let r = try TestTools.run(TestTools.bmsgate, ["read", "--config", dir + "/site.yaml", "--format", "json"], timeout: 60)
+        #expect(r.status == 0, "\(r.stderr)")
+        let reading = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(reading["online"] as? Bool == true)
+        #expect((reading["cells"] as? [Double])?.count == 8)
+        #expect((reading["temperatures"] as? [Double])?.count == 4)
+        #expect(reading["current"] as? Double == -12.5)
+        #expect(reading["soc"] as? Double == 72)
+        #expect(reading["full_capacity"] as? Double == 280)
+        let identity = try #require(reading["identity"] as? [String: Any])
+        #expect(identity["model"] as? String == "REC BMS MASTER")
+        #expect(identity["manufacturer"] as? String == "REC")
+        let extras = try #require(reading["extras"] as? [String: Any])
+        #expect(extras["bms_units"] as? Double == 2)
+        #expect(extras["balance_end"] as? Double == 3.58)
+        #expect(extras["chemistry_name"] as? String == "LiFePO4 Winston")
+    }
+
+    @Test func decodesCapturedFrames() throws {
+        // LCD1? then its two answer frames ("28", then 7 floats), from address 1.
+        let r = try TestTools.run(TestTools.bmsgate, ["decode", "--driver", "rec-bms",
+            "--hex", "550100054c4344313f46d0aa",
+            "--hex", "5500010232388eb4aa",
+            "--hex", "5500011c333353400ad75340000048c10000b8416f123942ec51383f48e17a3fbeb0aa"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let reading = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(reading["voltage"] as? Double == 46.268)
+        #expect(reading["current"] as? Double == -12.5)
+        #expect(reading["soc"] as? Double == 72)
+        #expect(reading["soh"] as? Double == 98)
+        let bad = try TestTools.run(TestTools.bmsgate, ["decode", "--driver", "rec-bms", "--hex", "5500010232388eb5aa"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("CRC"))
+    }
+}
