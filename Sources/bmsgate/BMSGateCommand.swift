@@ -72,6 +72,18 @@ func loadSite(_ path: String, plugins: PluginOptions) throws -> (SiteConfig, Dri
     return (config, catalog)
 }
 
+/// `--option KEY=VALUE` arguments as pairs; a malformed one is an error (exit 2).
+func keyValueOptions(_ options: [String]) throws -> [(String, String)] {
+    try options.map { o in
+        let kv = o.split(separator: "=", maxSplits: 1).map(String.init)
+        guard kv.count == 2 else {
+            printError("error: --option '\(o)' must be KEY=VALUE")
+            throw ExitCode(2)
+        }
+        return (kv[0], kv[1])
+    }
+}
+
 /// Blocks SIGINT and SIGTERM in this thread and every thread started after, so `waitForStopSignal`
 /// can take them synchronously.
 func blockStopSignals() {

@@ -31,15 +31,7 @@ struct Decode: ParsableCommand {
             }
             bytes.append(frame)
         }
-        var pairs: [(String, String)] = []
-        for o in options {
-            let kv = o.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else {
-                printError("error: --option '\(o)' must be KEY=VALUE")
-                throw ExitCode(2)
-            }
-            pairs.append((kv[0], kv[1]))
-        }
+        let pairs = try keyValueOptions(options)
         let catalog = plugins.catalog()
         guard let loaded = catalog.driver(driver) else {
             printError("error: no driver '\(driver)' loaded (loaded: \(catalog.drivers.map(\.id).joined(separator: ", ")))")

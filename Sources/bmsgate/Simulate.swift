@@ -37,15 +37,7 @@ struct Simulate: ParsableCommand {
             throw ExitCode(1)
         }
         let addresses = address.isEmpty ? ["1"] : address
-        var pairs: [(String, String)] = []
-        for option in options {
-            let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else {
-                printError("error: --option '\(option)' is not KEY=VALUE")
-                throw ExitCode(1)
-            }
-            pairs.append((kv[0], kv[1]))
-        }
+        let pairs = try keyValueOptions(options)
         let server: EmulatorServer
         do {
             let emulator = try EmulatorHandle(driver: loaded, addresses: addresses, options: pairs)
