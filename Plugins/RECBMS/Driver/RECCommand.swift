@@ -61,6 +61,7 @@ enum RECCommand {
         return i
     }
 
+    /// `v` as REC text: up to 6 decimals, no trailing zeros ("3.9", "280").
     static func formatted(_ v: Double) -> String {
         var s = String(format: "%.6f", v)
         while s.hasSuffix("0") { s.removeLast() }

@@ -87,12 +87,8 @@ public final class RECEmulator: BMSEmulator {
         return out
     }
 
-    static func text(_ v: Double) -> [UInt8] {
-        var s = String(format: "%.6f", v)
-        while s.hasSuffix("0") { s.removeLast() }
-        if s.hasSuffix(".") { s.removeLast() }
-        return Array(s.utf8)
-    }
+    /// A setting as the BMS writes it: the number as short text ("3.58").
+    static func text(_ v: Double) -> [UInt8] { Array(RECCommand.formatted(v).utf8) }
 
     static func float(_ v: Double) -> [UInt8] {
         let bits = Float(v).bitPattern

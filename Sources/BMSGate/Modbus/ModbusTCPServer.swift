@@ -240,10 +240,6 @@ public final class ModbusTCPServer: @unchecked Sendable {
                 break
             }
             let unit = query[6], function = query[7]
-            lock.withLock {
-                connection.lastActivity = MonotonicClock.nowMs()
-                connection.requests += 1
-            }
             let image = images.current
             let registers = image.units[unit] ?? (unit == 0xFF && image.units.count == 1 ? image.units.values.first : nil)
             let rc: Int32
@@ -262,7 +258,11 @@ public final class ModbusTCPServer: @unchecked Sendable {
                 rc = modbus_reply_exception(ctx, query, UInt32(MODBUS_EXCEPTION_GATEWAY_TARGET))
                 exception = true
             }
-            lock.withLock { if exception { counters.exceptions += 1 } else { counters.answered += 1 } }
+            lock.withLock {
+                connection.lastActivity = MonotonicClock.nowMs()
+                connection.requests += 1
+                if exception { counters.exceptions += 1 } else { counters.answered += 1 }
+            }
             if rc < 0 { break }
         }
     }
