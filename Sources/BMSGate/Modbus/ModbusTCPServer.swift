@@ -240,6 +240,12 @@ public final class ModbusTCPServer: @unchecked Sendable {
                 break
             }
             let unit = query[6], function = query[7]
+            // Before the reply: a client that has its answer must already count as active
+            // (eviction spares connections that have talked).
+            lock.withLock {
+                connection.lastActivity = MonotonicClock.nowMs()
+                connection.requests += 1
+            }
             let image = images.current
             let registers = image.units[unit] ?? (unit == 0xFF && image.units.count == 1 ? image.units.values.first : nil)
             let rc: Int32
@@ -258,11 +264,7 @@ public final class ModbusTCPServer: @unchecked Sendable {
                 rc = modbus_reply_exception(ctx, query, UInt32(MODBUS_EXCEPTION_GATEWAY_TARGET))
                 exception = true
             }
-            lock.withLock {
-                connection.lastActivity = MonotonicClock.nowMs()
-                connection.requests += 1
-                if exception { counters.exceptions += 1 } else { counters.answered += 1 }
-            }
+            lock.withLock { if exception { counters.exceptions += 1 } else { counters.answered += 1 } }
             if rc < 0 { break }
         }
     }
