@@ -6,9 +6,10 @@ CONFIG ?= config.yaml
 BUILD_FLAGS ?=
 BIN_DIR = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
 # System packages the build and the tests need (apt names).
-APT_PACKAGES = libyaml-dev libmodbus-dev libbluetooth-dev pkg-config gcc
-# What the tests' real peers need: Modbus clients (mbpoll; pysunspec2 from PyPI in a venv).
-TEST_APT_PACKAGES = mbpoll python3 python3-venv
+APT_PACKAGES = libyaml-dev libmodbus-dev libmosquitto-dev libbluetooth-dev pkg-config gcc
+# What the tests' real peers need: Modbus clients (mbpoll; pysunspec2 from PyPI in a venv),
+# an MQTT broker and its clients (mosquitto, mosquitto_sub/pub/passwd), openssl for TLS certificates.
+TEST_APT_PACKAGES = mbpoll python3 python3-venv mosquitto mosquitto-clients openssl
 PYENV = .build/pyenv
 PY_PACKAGES = pysunspec2==1.3.7
 

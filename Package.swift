@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "CHostSupport"),
         // libmodbus, the Modbus-TCP server's protocol engine.
         .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
+        // libmosquitto, the MQTT sink's client (TLS, last will, QoS 1 resends).
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         // The host library: config, plugin loader, buses, site, sinks.
         .target(
             name: "BMSGate",
@@ -42,6 +44,7 @@ let package = Package(
                 "CBMSDriver",
                 "CHostSupport",
                 "CModbus",
+                "CMosquitto",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

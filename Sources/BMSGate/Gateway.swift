@@ -72,6 +72,15 @@ public final class Gateway: @unchecked Sendable {
                         sinkObjects.forEach { $0.0.close() }
                         throw ConfigError([ConfigIssue(s.location, "modbus-tcp sink: \(error)")])
                     }
+                case .mqtt(let settings):
+                    do {
+                        // The sink keeps its own bounded outbox for an unreachable broker; the
+                        // runner's queue only decouples it from the publisher.
+                        sinkObjects.append((try MQTTSink(settings: settings, site: config.site, logger: logger), 64))
+                    } catch {
+                        sinkObjects.forEach { $0.0.close() }
+                        throw ConfigError([ConfigIssue(s.location, "mqtt sink: \(error)")])
+                    }
                 }
             }
         }

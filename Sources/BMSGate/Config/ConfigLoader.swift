@@ -90,6 +90,17 @@ public enum ConfigLoader {
                 d.issues.append(ConfigIssue(sink.location, "two banks answer on the same unit id on this modbus-tcp sink (\(ids.map(String.init).joined(separator: ", ")))"))
             }
         }
+        if sinks.contains(where: { if case .mqtt = $0.kind { true } else { false } }) {
+            if site.contains("/") {
+                d.report(top.value("site"), "the site name is one MQTT topic level and must not contain /")
+            } else if let problem = MQTTParsing.topicProblem(site) {
+                d.report(top.value("site"), "the site name is a level of every MQTT topic and \(problem)")
+            }
+        }
+        // Packs and banks publish under the same topic level (<prefix>/<site>/<id>/state).
+        for bank in banks where packIds.contains(bank.config.id) {
+            d.issues.append(ConfigIssue(bank.config.location, "bank id '\(bank.config.id)' is also a pack id; give the bank its own name"))
+        }
         var listens: [String: SourceLocation] = [:]
         for sink in sinks {
             if case .modbusTCP(let m) = sink.kind {
@@ -245,7 +256,8 @@ public enum ConfigLoader {
         guard let s = YAMLSection(node, what: "sinks[\(index)]", diagnostics: d) else { return nil }
         guard let type = s.string("type", required: true) else { return nil }
         let section = YAMLSection(node, what: "sink '\(type)' (sinks[\(index)])", diagnostics: d)!
-        let queue = section.int("queue", in: 1...1_000_000) ?? 64
+        // The mqtt sink's `queue` is its outbox for an unreachable broker (MQTTParsing).
+        let queue = type == "mqtt" ? 64 : section.int("queue", in: 1...1_000_000) ?? 64
         switch type {
         case "stdout":
             section.reject(unknownBut: ["type", "format", "interval", "queue"])
@@ -291,11 +303,13 @@ public enum ConfigLoader {
             m.idleTimeout = section.duration("idle_timeout", minimum: .seconds(1)) ?? m.idleTimeout
             if let v = section.value("unit_id") { m.unitIds = ModbusUnitIds.parse(v, d) }
             return SinkConfig(kind: .modbusTCP(m), queue: queue, location: section.location)
-        case "mqtt", "http", "prometheus":
-            d.report(section.value("type"), "sink type '\(type)' is not yet supported by this build (supported: stdout, file, modbus-tcp)")
+        case "mqtt":
+            return SinkConfig(kind: .mqtt(MQTTParsing.settings(section, d)), queue: queue, location: section.location)
+        case "http", "prometheus":
+            d.report(section.value("type"), "sink type '\(type)' is not yet supported by this build (supported: stdout, file, modbus-tcp, mqtt)")
             return nil
         default:
-            d.report(section.value("type"), "unknown sink type '\(type)' (supported: stdout, file, modbus-tcp)")
+            d.report(section.value("type"), "unknown sink type '\(type)' (supported: stdout, file, modbus-tcp, mqtt)")
             return nil
         }
     }

@@ -1,7 +1,9 @@
-/// Parses durations written as `1s`, `500ms`, `2m`, `1h`, `1.5s` or a bare number of seconds.
+/// Parses durations written as `1s`, `500ms`, `2m`, `1h`, `1.5s`, a bare number of seconds,
+/// or `D:H:M:S` as in the REC instruction set's MQTT `Frequency` ("0:0:0:30" = 30 s).
 public enum DurationParsing {
     /// The duration, or nil when the text is not one.
     public static func parse(_ text: String) -> Duration? {
+        if text.contains(":") { return clock(text) }
         let units: [(String, Double)] = [("ms", 0.001), ("us", 0.000001), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             guard let v = Double(text.dropLast(suffix.count)), v >= 0, v.isFinite else { return nil }
@@ -9,6 +11,15 @@ public enum DurationParsing {
         }
         guard let v = Double(text), v >= 0, v.isFinite else { return nil }
         return .microseconds(Int64((v * 1_000_000).rounded()))
+    }
+
+    /// `D:H:M:S`, `H:M:S` or `M:S` (the last part may have decimals).
+    static func clock(_ text: String) -> Duration? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
+        guard (2...4).contains(parts.count), parts.allSatisfy({ $0 != nil && $0! >= 0 && $0!.isFinite }) else { return nil }
+        let scales: [Double] = [1, 60, 3600, 86400]
+        let seconds = zip(parts.reversed(), scales).reduce(0.0) { $0 + $1.0! * $1.1 }
+        return .microseconds(Int64((seconds * 1_000_000).rounded()))
     }
 
     /// Parses sizes written as `10MB`, `512KB`, `1GB` or bytes.

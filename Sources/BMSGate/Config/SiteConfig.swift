@@ -128,6 +128,8 @@ public struct SinkConfig: Sendable {
         case file(path: String, maxSize: Int, keep: Int)
         /// Read-only Modbus-TCP server for inverters and integrators.
         case modbusTCP(ModbusSinkSettings)
+        /// MQTT publisher with Home Assistant discovery.
+        case mqtt(MQTTSinkSettings)
     }
     public var kind: Kind
     /// Bounded queue capacity between the site and this sink.
@@ -140,6 +142,7 @@ public struct SinkConfig: Sendable {
         case .stdout: "stdout"
         case .file: "file"
         case .modbusTCP: "modbus-tcp"
+        case .mqtt: "mqtt"
         }
     }
 }

@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+
+/// The `mqtt` sink: pack and bank states, availability and Home Assistant discovery.
+///
+/// - State (`<prefix>/<site>/<id>/state`) at most every `interval` per pack/bank, only
+///   when there is new data; while the broker is unreachable states wait in a bounded
+///   outbox (`queue`, `queue_policy`) and go out in order after the reconnect.
+/// - Availability is "latest value": published at once on a change and again after every
+///   connect; the gateway's own availability topic carries the last will `offline`.
+/// - Discovery (retained) is sent when a pack's fields first appear or change, after every
+///   connect, and when Home Assistant announces itself on `<discovery>/status`.
+/// - A change of a pack's alarms is published at once, whatever the interval.
+///
+/// `write` never blocks: libmosquitto's network thread does the I/O.
+public final class MQTTSink: Sink, @unchecked Sendable {
+    public let name: String
+    public let settings: MQTTSinkSettings
+    public let topics: MQTTTopics
+    private let site: String
+    private let logger: Logger
+    private var client: MQTTClient!
+    private let lock = NSLock()
+    private var outbox: MQTTOutbox
+    private var availability: [String: String] = [:]
+    private var lastPublished: [String: Date] = [:]
+    private var lastSignature: [String: Int] = [:]
+    private var lastAlarms: [String: [String]] = [:]
+    /// Discovery messages wanted per pack/bank id: topic → payload.
+    private var discovery: [String: [String: String]] = [:]
+    /// Discovery topic → payload as last published on this connection.
+    private var discoverySent: [String: String] = [:]
+
+    /// Starts the client (connecting in the background). Throws when the password cannot
+    /// be read or TLS files are unusable.
+    public init(settings: MQTTSinkSettings, site: String, logger: Logger) throws {
+        self.settings = settings
+        self.site = site
+        self.logger = logger
+        topics = MQTTTopics(prefix: settings.topicPrefix, site: site, discoveryPrefix: settings.discoveryPrefix)
+        outbox = MQTTOutbox(capacity: settings.queueSize, policy: settings.queuePolicy)
+        let password: String?
+        do {
+            password = try settings.password.map { try SecretReader.read($0) }
+        } catch {
+            throw MQTTSetupError(description: "password: \(error)")
+        }
+        name = "mqtt \(settings.host):\(settings.port)"
+        let will = MQTTMessage(topic: topics.availability, payload: "offline", qos: 1, retain: true)
+        client = try MQTTClient(settings: settings, clientId: settings.clientId(site: site), password: password, will: will,
+                                logger: logger,
+                                onConnect: { [weak self] in self?.connected() },
+                                onMessage: { [weak self] topic, payload in self?.received(topic: topic, payload: payload) })
+        client.start()
+    }
+
+    /// True while connected to the broker.
+    public var isConnected: Bool { client.isConnected }
+
+    /// Readings dropped because the outbox was full.
+    public var droppedCount: Int { lock.withLock { outbox.dropped } }
+
+    public func write(_ snapshot: Snapshot) {
+        lock.withLock {
+            let now = snapshot.time
+            for pack in snapshot.packs {
+                setAvailability(pack.id, online: pack.online)
+                guard let reading = pack.reading, case .object(var state) = reading.json(online: pack.online) else { continue }
+                if let error = pack.lastError { state["error"] = .string(error) }
+                state["stats"] = pack.counters.json
+                guard due(pack.id, signature: pack.sequence, alarms: reading.alarms, now: now) else { continue }
+                enqueue(MQTTMessage(topic: topics.state(pack.id), payload: JSONValue.object(state).render(),
+                                    qos: settings.qos, retain: settings.retain))
+                updateDiscovery(pack.id, state: state, device: HomeAssistantDevice(pack: pack, site: site))
+            }
+            for bank in snapshot.banks {
+                setAvailability(bank.id, online: !bank.onlinePacks.isEmpty)
+                let members = snapshot.packs.filter { bank.packs.contains($0.id) }
+                let signature = members.reduce(0) { $0 &* 31 &+ $1.sequence } &+ (bank.onlinePacks.count << 20)
+                guard members.contains(where: { $0.reading != nil }), due(bank.id, signature: signature, alarms: bank.alarms, now: now),
+                      case .object(let state) = bank.json else { continue }
+                enqueue(MQTTMessage(topic: topics.state(bank.id), payload: bank.json.render(), qos: settings.qos, retain: settings.retain))
+                updateDiscovery(bank.id, state: state, device: HomeAssistantDevice(bank: bank, site: site))
+            }
+            flush()
+        }
+    }
+
+    /// Says `offline` for the gateway and every pack/bank (a crash leaves only the last
+    /// will on the gateway's topic), then disconnects.
+    public func close() {
+        let ids = lock.withLock { availability.keys.sorted() }
+        let final = ids.map { MQTTMessage(topic: topics.availability($0), payload: "offline", qos: 1, retain: true) }
+            + [MQTTMessage(topic: topics.availability, payload: "offline", qos: 1, retain: true)]
+        client.stop(final: final)
+        let left = lock.withLock { outbox.count }
+        if left > 0 { logger.warning("mqtt \(client.endpoint): \(left) reading(s) not delivered at shutdown") }
+    }
+
+    // MARK: - With the lock held
+
+    /// New data since the last publication, and the interval has passed or the alarms changed.
+    private func due(_ id: String, signature: Int, alarms: [String], now: Date) -> Bool {
+        guard lastSignature[id] != signature else { return false }
+        if let last = lastPublished[id], now.timeIntervalSince(last) < settings.interval.seconds, lastAlarms[id] == alarms {
+            return false
+        }
+        lastSignature[id] = signature
+        lastAlarms[id] = alarms
+        lastPublished[id] = now
+        return true
+    }
+
+    private func setAvailability(_ id: String, online: Bool) {
+        let value = online ? "online" : "offline"
+        guard availability[id] != value else { return }
+        availability[id] = value
+        client.publish(MQTTMessage(topic: topics.availability(id), payload: value, qos: 1, retain: true))
+    }
+
+    private func enqueue(_ message: MQTTMessage) {
+        if outbox.isEmpty && client.publish(message) { return }
+        if outbox.append(message) {
+            logger.warning("mqtt \(client.endpoint): \(outbox.capacity) reading(s) waiting for the broker; dropping the \(settings.queuePolicy == .dropOldest ? "oldest" : "newest") from now on")
+        }
+    }
+
+    private func flush() {
+        while let next = outbox.first, client.publish(next) { outbox.removeFirst() }
+        if outbox.isEmpty {
+            let dropped = outbox.endBurst()
+            if dropped > 0 {
+                logger.warning("mqtt \(client.endpoint): \(dropped) reading(s) were dropped while the broker was unreachable (\(outbox.dropped) in all)")
+            }
+        }
+    }
+
+    /// Adds (or updates) entities; never removes one during a run: a field missing from one
+    /// reading (a rotated setting, a failed probe) must not delete its history in Home Assistant.
+    private func updateDiscovery(_ id: String, state: JSONObject, device: HomeAssistantDevice) {
+        guard settings.discovery else { return }
+        let messages = HomeAssistantDiscovery.messages(id: id, state: state, device: device, topics: topics)
+        for m in messages {
+            discovery[id, default: [:]][m.topic] = m.payload
+            if discoverySent[m.topic] != m.payload, client.publish(m) { discoverySent[m.topic] = m.payload }
+        }
+    }
+
+    private func publishAllDiscovery() {
+        discoverySent = [:]
+        for (_, wanted) in discovery.sorted(by: { $0.key < $1.key }) {
+            for (topic, payload) in wanted.sorted(by: { $0.key < $1.key })
+            where client.publish(MQTTMessage(topic: topic, payload: payload, qos: 1, retain: true)) {
+                discoverySent[topic] = payload
+            }
+        }
+    }
+
+    // MARK: - Network thread
+
+    private func connected() {
+        if settings.discovery { client.subscribe(topics.homeAssistantStatus, qos: 1) }
+        lock.withLock {
+            client.publish(MQTTMessage(topic: topics.availability, payload: "online", qos: 1, retain: true))
+            for (id, value) in availability.sorted(by: { $0.key < $1.key }) {
+                client.publish(MQTTMessage(topic: topics.availability(id), payload: value, qos: 1, retain: true))
+            }
+            publishAllDiscovery()
+            flush()
+        }
+    }
+
+    private func received(topic: String, payload: String) {
+        guard topic == topics.homeAssistantStatus, payload == "online" else { return }
+        logger.info("mqtt \(client.endpoint): Home Assistant (re)started; sending discovery again")
+        lock.withLock { publishAllDiscovery() }
+    }
+}
