@@ -21,8 +21,8 @@ public enum SecretReader {
                 throw Failure(description: "cannot read the secret file \(path)")
             }
             let text = String(decoding: data, as: UTF8.self)
-            let line = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            let secret = line.hasSuffix("\r") ? String(line.dropLast()) : line
+            // "\r\n" is one Character in Swift: split on any newline.
+            let secret = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).first.map(String.init) ?? ""
             guard !secret.isEmpty else { throw Failure(description: "the secret file \(path) is empty") }
             return secret
         }
