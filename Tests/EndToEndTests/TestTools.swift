@@ -49,6 +49,17 @@ enum TestTools {
         return values.count == count ? values : nil
     }
 
+    /// Starts `process` with no signal blocked. A child inherits the signal mask of the
+    /// thread that spawns it, and the test runner's threads block SIGTERM: mosquitto and
+    /// mosquitto_sub started from them could not be stopped gracefully.
+    static func spawn(_ process: Process) throws {
+        var none = sigset_t(), old = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &old)
+        defer { pthread_sigmask(SIG_SETMASK, &old, nil) }
+        try process.run()
+    }
+
     /// The public ABI header folder.
     static var headerDir: String { root + "/Sources/CBMSDriver/include" }
 
@@ -148,12 +159,13 @@ final class Child {
     private let out: ReadAll
     private let err: ReadAll
 
-    init(_ executable: String, _ arguments: [String], cwd: String? = nil) throws {
+    init(_ executable: String, _ arguments: [String], cwd: String? = nil, environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "BMSGATE_PLUGIN_PATH")
+        for (k, v) in environment { env[k] = v }
         process.environment = env
         process.standardInput = stdin
         process.standardOutput = stdoutPipe

@@ -52,7 +52,8 @@ public struct MQTTSinkSettings: Sendable, Equatable {
     public var clientId: String?
     /// First topic level(s); "" = topics start with the site.
     public var topicPrefix = "bmsgate"
-    /// Retain state and availability messages (discovery is always retained).
+    /// Retain state messages (availability and discovery are always retained: they are
+    /// "latest value" topics a subscriber needs when it arrives).
     public var retain = true
     /// QoS of state messages (0, 1, 2).
     public var qos = 1

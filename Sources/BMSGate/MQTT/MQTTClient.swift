@@ -153,18 +153,18 @@ public final class MQTTClient: @unchecked Sendable {
         _ = mosquitto_subscribe(handle, nil, topic, Int32(qos))
     }
 
-    /// Publishes `final` (when connected), disconnects cleanly (no last will) and joins the
-    /// network thread; waits at most about 2 s.
+    /// Publishes `final` (when connected), disconnects cleanly (so the broker does not send
+    /// the last will) and joins the network thread, which writes the queued packets before
+    /// it ends; waits at most about 2 s.
     public func stop(final: [MQTTMessage] = []) {
-        let wasConnected = isConnected
-        if wasConnected {
+        if isConnected {
             for m in final { publish(m) }
         }
         condition.withLock {
             stopping = true
             condition.broadcast()
         }
-        if wasConnected { _ = mosquitto_disconnect(handle) }
+        _ = mosquitto_disconnect(handle)
         if thread != nil { _ = finished.wait(timeout: .now() + 2) }
         thread = nil
     }
@@ -197,18 +197,16 @@ public final class MQTTClient: @unchecked Sendable {
             var rc = mosquitto_connect_async(handle, settings.host, Int32(settings.port), Int32(settings.keepalive.seconds.rounded()))
             let connectsBefore = condition.withLock { connects }
             if rc == MOSQ_ERR_SUCCESS.rawValue {
-                repeat { rc = mosquitto_loop(handle, 500, 1) } while rc == MOSQ_ERR_SUCCESS.rawValue && !isStopping
+                // At a stop, keep looping while connected: the final messages and the
+                // DISCONNECT are still to be written (libmosquitto then closes the socket).
+                repeat { rc = mosquitto_loop(handle, 500, 1) } while rc == MOSQ_ERR_SUCCESS.rawValue && !(isStopping && !isConnected)
             }
             let reason = Self.describe(rc)
             let (wasUp, refused) = condition.withLock { () -> (Bool, String?) in
                 defer { refusal = nil; connected = false }
                 return (connects > connectsBefore, refusal)
             }
-            if isStopping {
-                // Let the DISCONNECT (and the final messages) go out.
-                _ = mosquitto_loop(handle, 100, 1)
-                break
-            }
+            if isStopping { break }
             if wasUp {
                 delay = 1
                 logger.warning("mqtt \(endpoint): connection lost (\(refused ?? reason)); reconnecting")
