@@ -127,6 +127,15 @@ public final class Gateway: @unchecked Sendable {
         }
     }
 
+    /// Runs a vendor command (JSON) on `pack`'s driver, serialized with the polls of its
+    /// bus; the answer is the driver's JSON. Writes need `allow_writes: true` on the pack.
+    public func command(pack: String, request: String, timeout: Duration = .seconds(30)) -> Result<String, PollFailure> {
+        guard let worker = workers.first(where: { $0.serves(pack) }) else {
+            return .failure(PollFailure(.config, "no pack '\(pack)' is polled (packs: \(config.packs.map(\.id).joined(separator: ", ")))"))
+        }
+        return worker.command(pack: pack, request: request, timeout: timeout)
+    }
+
     /// Dropped snapshots per sink name.
     public var sinkDrops: [(String, Int)] { sinks.map { ($0.sink.name, $0.droppedCount) } }
 }

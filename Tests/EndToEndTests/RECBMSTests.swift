@@ -46,4 +46,47 @@ import Testing
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("CRC"))
     }
+
+    /// `bmsgate command`: a setting written only when the pack allows writes, within its
+    /// range, confirmed, read back and logged.
+    @Test func writesASettingThroughTheCommandLine() throws {
+        let dir = try TestTools.tempDir("rec-write")
+        func site(allowWrites: Bool) throws -> String {
+            let path = dir + "/site-\(allowWrites).yaml"
+            try """
+                site: recw
+                buses: [{id: lab, type: sim, emulator: {units: 1}}]
+                packs: [{id: r1, driver: rec-bms, bus: lab, address: 1, allow_writes: \(allowWrites), options: {throttle: 5}}]
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        func command(_ config: String, _ request: String) throws -> TestTools.Output {
+            try TestTools.run(TestTools.bmsgate, ["command", "--config", config, "--pack", "r1", request], timeout: 60)
+        }
+        let set = #"{"op":"set","instruction":"BVOL","value":3.9,"confirm":true}"#
+        let locked = try command(try site(allowWrites: false), set)
+        #expect(locked.status == 3)
+        #expect(locked.stderr.contains("error: pack r1: writes are off for this pack: set allow_writes: true in its config"))
+
+        let open = try site(allowWrites: true)
+        let get = try command(open, #"{"op":"get","instruction":"BVOL"}"#)
+        #expect(get.status == 0, "\(get.stderr)")
+        #expect(get.stdout.contains(#""value":3.58"#))
+        let unconfirmed = try command(open, #"{"op":"set","instruction":"BVOL","value":3.9}"#)
+        #expect(unconfirmed.status == 1)
+        #expect(unconfirmed.stderr.contains(#"writing BVOL needs "confirm": true"#))
+        let outOfRange = try command(open, #"{"op":"set","instruction":"BVOL","value":9,"confirm":true}"#)
+        #expect(outOfRange.status == 1)
+        #expect(outOfRange.stderr.contains("BVOL must be within 2.5...4.3"))
+        let written = try command(open, set)
+        #expect(written.status == 0, "\(written.stderr)")
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(written.stdout.utf8)) as? [String: Any])
+        #expect(answer["ok"] as? Bool == true)
+        #expect(answer["previous"] as? Double == 3.58)
+        #expect(answer["value"] as? Double == 3.9)  // read back from the BMS
+        #expect(written.stderr.contains("BVOL set from 3.58 to 3.9"))
+        #expect(written.stderr.contains(#"pack r1: command {"op":"set","instruction":"BVOL","value":3.9,"confirm":true}"#))
+        let bad = try command(open, "not json")
+        #expect(bad.status == 2)
+    }
 }

@@ -25,6 +25,19 @@ public final class BusWorker: @unchecked Sendable {
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
     private var transportDownSince: UInt64?
+    /// Vendor commands waiting for the bus thread (run between polls, in order).
+    private var commands: [PendingCommand] = []
+
+    final class PendingCommand: @unchecked Sendable {
+        let pack: String
+        let request: String
+        var result: Result<String, PollFailure> = .failure(PollFailure(.io, "the bus stopped before the command ran"))
+        let done = DispatchSemaphore(value: 0)
+        init(pack: String, request: String) {
+            self.pack = pack
+            self.request = request
+        }
+    }
     /// The emulator server of a sim bus (kept alive with the worker).
     let emulatorServer: EmulatorServer?
 
@@ -52,6 +65,26 @@ public final class BusWorker: @unchecked Sendable {
         t.start()
     }
 
+    /// True when `pack` is polled by this worker.
+    public func serves(_ pack: String) -> Bool { runners.contains { $0.pack.id == pack } }
+
+    /// Runs a vendor command for `pack` on the bus thread, between polls, so it never
+    /// interleaves with another transaction on the line. Waits up to `timeout`.
+    public func command(pack: String, request: String, timeout: Duration) -> Result<String, PollFailure> {
+        let pending = PendingCommand(pack: pack, request: request)
+        let accepted = wake.withLock { () -> Bool in
+            guard !stopped else { return false }
+            commands.append(pending)
+            wake.broadcast()
+            return true
+        }
+        guard accepted else { return .failure(PollFailure(.io, "bus \(bus.id) is stopped")) }
+        guard pending.done.wait(timeout: .now() + .milliseconds(Int(timeout.milliseconds))) == .success else {
+            return .failure(PollFailure(.timeout, "no answer from the bus thread within \(timeout.milliseconds) ms"))
+        }
+        return pending.result
+    }
+
     /// Stops polling, closes drivers and the transport.
     public func stop() {
         wake.withLock {
@@ -69,19 +102,54 @@ public final class BusWorker: @unchecked Sendable {
         for (i, r) in runners.enumerated() { r.nextDue = start + UInt64(i * 20) }
         while true {
             guard let runner = runners.min(by: { $0.nextDue < $1.nextDue }) else { break }
-            let shouldStop: Bool = wake.withLock {
-                while !stopped {
+            let (shouldStop, queued): (Bool, [PendingCommand]) = wake.withLock {
+                while !stopped && commands.isEmpty {
                     let now = MonotonicClock.nowMs()
                     if now >= runner.nextDue { break }
                     _ = wake.wait(until: Date().addingTimeInterval(Double(runner.nextDue - now) / 1000))
                 }
-                return stopped
+                defer { commands.removeAll() }
+                return (stopped, commands)
             }
-            if shouldStop { break }
+            if shouldStop {
+                queued.forEach { $0.done.signal() }
+                break
+            }
+            if !queued.isEmpty {
+                queued.forEach(runCommand)
+                continue
+            }
             pollCycle(runner)
         }
+        let left = wake.withLock { () -> [PendingCommand] in
+            defer { commands.removeAll() }
+            return commands
+        }
+        left.forEach { $0.done.signal() }
         for r in runners { r.session.close() }
         transport.close()
+    }
+
+    private func runCommand(_ c: PendingCommand) {
+        defer { c.done.signal() }
+        guard let runner = runners.first(where: { $0.pack.id == c.pack }) else {
+            c.result = .failure(PollFailure(.config, "pack \(c.pack) is not on bus \(bus.id)"))
+            return
+        }
+        if !transport.isOpen {
+            do {
+                try transport.open()
+            } catch {
+                c.result = .failure(PollFailure(.io, error.message))
+                return
+            }
+        }
+        logger.info("pack \(c.pack): command \(c.request)")
+        c.result = runner.session.command(c.request)
+        switch c.result {
+        case .success(let answer): logger.info("pack \(c.pack): command answered \(answer.prefix(500))")
+        case .failure(let f): logger.warning("pack \(c.pack): command refused or failed: \(f.message)")
+        }
     }
 
     /// One poll cycle of a pack: open the transport if needed, poll with retries, record.

@@ -6,7 +6,7 @@ import Logging
 public struct PollFailure: Error, Sendable, CustomStringConvertible {
     /// The class of failure.
     public enum Kind: String, Sendable {
-        case timeout, checksum, frame, io, device, config, unsupported
+        case timeout, checksum, frame, io, device, config, unsupported, forbidden
     }
     public var kind: Kind
     public var message: String
@@ -94,6 +94,44 @@ final class DriverSession {
         }
         reading.identity = identity
         return .success(reading)
+    }
+
+    /// Runs a vendor operation (the driver's `command`, a JSON request) and returns its
+    /// JSON answer. Writes are the driver's to refuse unless the pack allows them.
+    func command(_ request: String) -> Result<String, PollFailure> {
+        guard let command = driver.table.pointee.command else {
+            return .failure(PollFailure(.unsupported, "driver '\(driver.id)' has no commands"))
+        }
+        hostLink.budgetDeadline = MonotonicClock.nowMs() + budgetMs * 4
+        defer { hostLink.budgetDeadline = 0 }
+        do {
+            if instance == nil { try open() }
+        } catch {
+            return .failure(error)
+        }
+        hostLink.transportFailure = nil
+        var capacity = 64 << 10
+        while true {
+            var response = [CChar](repeating: 0, count: capacity)
+            var length = 0
+            let rc = response.withUnsafeMutableBufferPointer { command(instance, request, $0.baseAddress, $0.count, &length) }
+            if rc == BMS_ERR_BUFFER.rawValue && capacity < 16 << 20 {
+                capacity *= 4
+                continue
+            }
+            let text = String(decoding: response.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard rc == BMS_OK.rawValue else {
+                if let io = hostLink.transportFailure {
+                    close()
+                    return .failure(PollFailure(.io, io))
+                }
+                let kind: PollFailure.Kind = rc == BMS_ERR_FORBIDDEN.rawValue ? .forbidden : PollFailure(status: rc, message: "").kind
+                // Drivers answer {"error": "..."}: keep just the reason.
+                let reason = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["error"] as? String
+                return .failure(PollFailure(kind, reason ?? (text.isEmpty ? "command failed (status \(rc))" : text)))
+            }
+            return .success(text)
+        }
     }
 
     /// Releases the driver instance (it is reopened by the next poll).
