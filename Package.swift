@@ -20,6 +20,7 @@ let package = Package(
         // One dynamic library per driver: the host dlopen()s these.
         .library(name: "BasenDriver", type: .dynamic, targets: ["BasenEntry"]),
         .library(name: "RECBMSDriver", type: .dynamic, targets: ["RECBMSEntry"]),
+        .library(name: "JKBMSDriver", type: .dynamic, targets: ["JKBMSEntry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
@@ -70,6 +71,11 @@ let package = Package(
         .target(name: "RECBMSEntry", dependencies: ["RECBMS", "BMSDriverKit"], path: "Plugins/RECBMS/Entry",
                 linkerSettings: pluginLinkerSettings),
         .testTarget(name: "RECBMSTests", dependencies: ["RECBMS", "BMSDriverKit"]),
+        // JK BMS: the NW protocol on serial/TCP (BLE frames decode offline).
+        .target(name: "JKBMS", dependencies: ["BMSDriverKit"], path: "Plugins/JKBMS/Driver"),
+        .target(name: "JKBMSEntry", dependencies: ["JKBMS", "BMSDriverKit"], path: "Plugins/JKBMS/Entry",
+                linkerSettings: pluginLinkerSettings),
+        .testTarget(name: "JKBMSTests", dependencies: ["JKBMS", "BMSDriverKit"]),
         .testTarget(name: "BMSDriverKitTests", dependencies: ["BMSDriverKit", "CBMSDriver"]),
         .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit"]),
         .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "CBMSDriver"]),

@@ -1,0 +1,129 @@
+import BMSDriverKit
+import CBMSDriver
+
+/// The JK BMS driver. On serial/TCP/sim buses it speaks the RS485/UART "NW" protocol
+/// (115200 8N1): one read-all (0x06) per poll, the activation command (0x01) when a
+/// dormant BMS does not answer, read-one (0x03) and write (0x02) through `command`.
+/// Several packs share a line by terminal id (the pack's `address`, 0 when alone).
+///
+/// Options: `protocol_version` (`0` or `1`: the 0x84 current rule, overriding the frame's
+/// 0xC0; BLE layouts JK02_24S/JK02_32S/JK04 are for BLE buses).
+public final class JKDriver: BMSDriver {
+    public static let description = DriverDescription(
+        id: "jk-bms", vendor: "JiKong (JK BMS)", version: "1.0.0",
+        summary: "JK BMS over RS485/UART (NW protocol): cells, temperatures, current by protocol version, alarms, every setting",
+        transports: UInt32(BMS_TRANSPORT_SERIAL.rawValue | BMS_TRANSPORT_TCP.rawValue),
+        defaultBaud: 115200, bleService: "ffe0", bleNotify: "ffe1", bleWrite: "ffe1")
+
+    let link: Link
+    /// Terminal id of this pack.
+    public let terminal: UInt32
+    let allowWrites: Bool
+    let protocolVersion: Int?
+    /// The last read-all answer (identity and settings come from it).
+    public private(set) var last: JKNWData?
+    var activated = false
+
+    public init(link: Link, options: DriverOptions) throws(DriverError) {
+        try options.rejectUnknown(["protocol_version"])
+        let text = link.address.isEmpty ? "0" : link.address
+        guard let t = DriverOptions.parseInteger(text), t >= 0, t <= 0xFFFF_FFFF else {
+            throw .invalid("address '\(link.address)' is not a JK terminal id (0...4294967295, 0x... allowed)")
+        }
+        self.link = link
+        terminal = UInt32(t)
+        allowWrites = options.allowWrites
+        protocolVersion = try Self.nwProtocolVersion(options["protocol_version"])
+    }
+
+    /// `protocol_version` for NW: "0"/"1" (also "legacy"/"c0"); BLE layout names are accepted
+    /// and ignored here.
+    static func nwProtocolVersion(_ text: String?) throws(DriverError) -> Int? {
+        guard let text else { return nil }
+        switch text.lowercased() {
+        case "0", "legacy": return 0
+        case "1", "c0": return 1
+        case "jk02_24s", "jk02_32s", "jk04": return nil
+        default: throw .invalid("protocol_version '\(text)' must be 0 or 1 (NW current rule) or JK02_24S, JK02_32S, JK04 (BLE)")
+        }
+    }
+
+    /// Sends a request and returns the matching answer (same command, response type, our
+    /// terminal); frames of other terminals on a shared line are skipped.
+    func exchange(_ command: JKNWFrame.Command, _ information: [UInt8]) throws(DriverError) -> JKNWFrame {
+        var decoder = JKNWFrameDecoder()
+        var buffer: [UInt8] = []
+        var frame = try link.transact(JKNWFrame.request(terminal: terminal, command, information: information).encoded,
+                                      decoder: &decoder, buffer: &buffer)
+        while true {
+            if frame.type == JKNWFrame.typeResponse && frame.command == command.rawValue && (frame.terminal == terminal || terminal == 0) {
+                return frame
+            }
+            frame = try link.receive(decoder: &decoder, buffer: &buffer)
+        }
+    }
+
+    /// Read-all, waking a dormant BMS with the activation command once.
+    func readAll() throws(DriverError) -> JKNWData {
+        do {
+            return try JKNWData.parse(try exchange(.readAll, [0x00]).information)
+        } catch where error.status == BMS_ERR_TIMEOUT.rawValue && !activated {
+            link.log(BMS_LOG_INFO, "JK terminal \(terminal): no answer; sending the activation command")
+            activated = true
+            _ = try? exchange(.activate, [0x00])
+            return try JKNWData.parse(try exchange(.readAll, [0x00]).information)
+        }
+    }
+
+    public func poll() throws(DriverError) -> DriverReading {
+        let data = try readAll()
+        guard !data.cells.isEmpty || data.bytes(0x83) != nil else { throw .frame("JK NW answer without cells or total voltage") }
+        last = data
+        return JKNWReading.build(data, protocolVersion: protocolVersion)
+    }
+
+    public func identify() throws(DriverError) -> DriverIdentity {
+        if last == nil { last = try readAll() }
+        return JKNWReading.identity(last!)
+    }
+
+    public func command(_ requestJSON: String) throws(DriverError) -> String {
+        try JKNWCommand.run(requestJSON, driver: self)
+    }
+
+    public static func discover(link: Link, options: DriverOptions, found: (String, String) -> Void) throws(DriverError) {
+        // Terminal 0 answers for a lone BMS; its own id is in the answer.
+        var decoder = JKNWFrameDecoder()
+        let frame = try link.transact(JKNWFrame.request(terminal: 0, .readAll, information: [0x00]).encoded, decoder: &decoder)
+        let data = try JKNWData.parse(frame.information)
+        let id = JKNWReading.identity(data)
+        found("\(frame.terminal)", "JK BMS \(id.model) firmware \(id.firmware), \(data.cells.count) cells")
+    }
+
+    public static func decode(frames: [[UInt8]], options: DriverOptions) throws(DriverError) -> (DriverReading, DriverIdentity) {
+        let version = try nwProtocolVersion(options["protocol_version"])
+        var data = JKNWData()
+        for (i, bytes) in frames.enumerated() {
+            let frame: JKNWFrame
+            do {
+                frame = try JKNWFrame.parse(bytes)
+            } catch {
+                throw DriverError(bms_status(rawValue: error.status), "frame \(i + 1): \(error.message)")
+            }
+            guard frame.type != JKNWFrame.typeRequest else { continue }  // a captured request holds no data
+            let part: JKNWData
+            do {
+                part = try JKNWData.parse(frame.information)
+            } catch {
+                throw DriverError(bms_status(rawValue: error.status), "frame \(i + 1): \(error.message)")
+            }
+            if !part.cells.isEmpty { data.cells = part.cells }
+            for e in part.entries {
+                data.entries.removeAll { $0.code == e.code }
+                data.entries.append(e)
+            }
+        }
+        guard !data.cells.isEmpty || !data.entries.isEmpty else { throw .frame("no JK NW answer among the frames") }
+        return (JKNWReading.build(data, protocolVersion: version), JKNWReading.identity(data))
+    }
+}
