@@ -11,7 +11,7 @@ APT_PACKAGES = libyaml-dev libmodbus-dev libmosquitto-dev libbluetooth-dev pkg-c
 # an MQTT broker and its clients (mosquitto, mosquitto_sub/pub/passwd), openssl for TLS certificates.
 TEST_APT_PACKAGES = mbpoll python3 python3-venv mosquitto mosquitto-clients openssl
 PYENV = .build/pyenv
-PY_PACKAGES = pysunspec2==1.3.7
+PY_PACKAGES = pysunspec2==1.3.7 prometheus-client==0.21.1 PyYAML==6.0.2
 
 .PHONY: all deps test-deps apt-install build run test bench clean check-config
 

@@ -12,7 +12,7 @@ struct Read: ParsableCommand {
     @Option(help: "Only this pack (repeatable).")
     var pack: [String] = []
 
-    @Option(help: "table or json (JSON Lines, one pack per line).")
+    @Option(help: "table, json (JSON Lines, one pack per line), yaml, toml or metrics (Prometheus text).")
     var format: String = "table"
 
     @Option(help: "Give up on packs that have not answered after this many seconds.")
@@ -21,8 +21,8 @@ struct Read: ParsableCommand {
     @OptionGroup var plugins: PluginOptions
 
     func run() throws {
-        guard ["table", "json"].contains(format) else {
-            printError("error: --format must be table or json")
+        guard ["table", "json", "yaml", "toml", "metrics"].contains(format) else {
+            printError("error: --format must be table, json, yaml, toml or metrics")
             throw ExitCode(2)
         }
         let logger = plugins.logger()
@@ -46,10 +46,12 @@ struct Read: ParsableCommand {
         }
         gateway.stop()
         let snapshot = gateway.site.snapshot()
-        if format == "json" {
-            for p in snapshot.packs { print(p.json.render()) }
-        } else {
-            print(TableFormatter.render(snapshot), terminator: "")
+        switch format {
+        case "json": for p in snapshot.packs { print(p.json.render()) }
+        case "yaml": print(try ReadingDocument.yaml(snapshot.packs), terminator: "")
+        case "toml": print(ReadingDocument.toml(snapshot.packs))
+        case "metrics": print(PackMetrics.text(snapshot.packs), terminator: "")
+        default: print(TableFormatter.render(snapshot), terminator: "")
         }
         if snapshot.packs.contains(where: { $0.reading == nil }) { throw ExitCode(1) }
     }
