@@ -100,7 +100,13 @@ public final class JKDriver: BMSDriver {
         found("\(frame.terminal)", "JK BMS \(id.model) firmware \(id.firmware), \(data.cells.count) cells")
     }
 
+    /// Decodes captured frames: NW frames (4E 57 ...) and BLE notification bytes (whole
+    /// answers or fragments, in order; a device-info answer selects the cell layout, option
+    /// `protocol_version` forces it).
     public static func decode(frames: [[UInt8]], options: DriverOptions) throws(DriverError) -> (DriverReading, DriverIdentity) {
+        let nw = frames.filter { $0.starts(with: JKNWFrame.stx) }
+        let ble = frames.filter { !$0.starts(with: JKNWFrame.stx) }
+        if !ble.isEmpty && nw.isEmpty { return try decodeBLE(ble, options: options) }
         let version = try nwProtocolVersion(options["protocol_version"])
         var data = JKNWData()
         for (i, bytes) in frames.enumerated() {
@@ -125,5 +131,57 @@ public final class JKDriver: BMSDriver {
         }
         guard !data.cells.isEmpty || !data.entries.isEmpty else { throw .frame("no JK NW answer among the frames") }
         return (JKNWReading.build(data, protocolVersion: version), JKNWReading.identity(data))
+    }
+
+    static func decodeBLE(_ chunks: [[UInt8]], options: DriverOptions) throws(DriverError) -> (DriverReading, DriverIdentity) {
+        var forced: JKBLELayout?
+        if let text = options["protocol_version"] {
+            guard let l = JKBLELayout(option: text) else {
+                throw .invalid("protocol_version '\(text)' must be JK02_24S, JK02_32S or JK04 for BLE frames")
+            }
+            forced = l
+        }
+        var assembler = JKBLEAssembler()
+        var buffer: [UInt8] = []
+        var answers: [[UInt8]] = []
+        for chunk in chunks {
+            buffer += chunk
+            while let answer = try assembler.decode(&buffer) { answers.append(answer) }
+        }
+        var info: JKBLEDeviceInfo?
+        var reading: DriverReading?
+        var status: [String] = []
+        for answer in answers {
+            switch JKBLEFrame.Kind(rawValue: answer[4]) {
+            case .deviceInfo: info = try JKBLEDeviceInfo(answer)
+            case .cellInfo:
+                if let layout = forced ?? info?.layout {
+                    reading = try JKBLECellInfo.decode(answer, layout: layout)
+                } else {
+                    // No device info: the first layout whose values are plausible.
+                    for layout in [JKBLELayout.jk02_32S, .jk02_24S, .jk04] {
+                        if let r = try? JKBLECellInfo.decode(answer, layout: layout) {
+                            reading = r
+                            status = ["layout \(layout.rawValue) guessed (no device-info answer)"]
+                            break
+                        }
+                    }
+                    if reading == nil { throw .frame("JK BLE cell info is implausible in every layout (JK02_32S, JK02_24S, JK04)") }
+                }
+            default: continue  // settings answers are not part of a Reading
+            }
+        }
+        guard info != nil || reading != nil else {
+            throw assembler.checksumErrors > 0
+                ? .checksum("no complete JK BLE answer: \(assembler.checksumErrors) candidate(s) failed the checksum")
+                : .frame("no complete JK BLE answer (300 bytes from 55 AA EB 90) among the frames")
+        }
+        var r = reading ?? DriverReading()
+        r.status += status
+        if let info {
+            info.addExtras(to: &r)
+            r.setExtra("protocol_version", (forced ?? info.layout).rawValue)
+        }
+        return (r, info?.identity ?? DriverIdentity())
     }
 }
