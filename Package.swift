@@ -39,6 +39,8 @@ let package = Package(
         // libmodbus, the Modbus-TCP server's protocol engine.
         .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
         // libmosquitto, the MQTT sink's client (TLS, last will, QoS 1 resends).
+        // libbluetooth (BlueZ): L2CAP LE sockets (ATT) and HCI LE scans.
+        .systemLibrary(name: "CBluetooth", pkgConfig: "bluez", providers: [.apt(["libbluetooth-dev"])]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         // The host library: config, plugin loader, buses, site, sinks.
         .target(
@@ -48,6 +50,7 @@ let package = Package(
                 "CHostSupport",
                 "CModbus",
                 "CMosquitto",
+                "CBluetooth",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -33,6 +33,8 @@ public final class Gateway: @unchecked Sendable {
                 issues.append(ConfigIssue(pack.location, "driver '\(driver.id)' cannot run on bus '\(bus.id)' (it supports: \(driver.transportNames.joined(separator: ", ")))"))
             case .sim where !driver.hasEmulator:
                 issues.append(ConfigIssue(pack.location, "driver '\(driver.id)' has no emulator, so pack '\(pack.id)' cannot sit on sim bus '\(bus.id)'"))
+            case .sim where bus.isBLE && driver.bleUUIDs == nil, .ble where driver.bleUUIDs == nil:
+                issues.append(ConfigIssue(pack.location, "driver '\(driver.id)' does not support BLE, so pack '\(pack.id)' cannot sit on BLE bus '\(bus.id)' (it supports: \(driver.transportNames.joined(separator: ", ")))"))
             default:
                 break
             }
@@ -52,6 +54,16 @@ public final class Gateway: @unchecked Sendable {
             guard !packs.isEmpty else { continue }
             var busLogger = logger
             busLogger[metadataKey: "bus"] = "\(bus.id)"
+            if bus.isBLE {
+                // One connection and one thread per device: a slow or lost device never
+                // holds up another.
+                for (pack, driver) in packs {
+                    let transport = try BusFactory.makeBLE(bus: bus, pack: pack, driver: driver, logger: busLogger)
+                    workers.append(BusWorker(bus: bus, transport: transport, transportKind: BMS_TRANSPORT_BLE.rawValue,
+                                             packs: [(pack, driver)], site: site, emulatorServer: nil, logger: busLogger))
+                }
+                continue
+            }
             let (transport, kind, server) = try BusFactory.make(bus: bus, packs: packs, logger: busLogger)
             workers.append(BusWorker(bus: bus, transport: transport, transportKind: kind, packs: packs, site: site,
                                      emulatorServer: server, logger: busLogger))

@@ -6,16 +6,27 @@ import Foundation
 /// `bmsgate scan`: find devices on a bus.
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Find devices: RS485 addresses on a serial port or TCP bridge.",
+        abstract: "Find devices: RS485 addresses on a serial port or TCP bridge, or BLE devices around.",
         discussion: """
             Examples:
+              bmsgate scan --ble                       (30 s LE scan on hci0)
+              bmsgate scan --ble --timeout 10 --filter JK-B2A8S20P --filter C8:47:8C:12:34:56
               bmsgate scan --driver basen --device /dev/ttyUSB0
               bmsgate scan --driver basen --tcp 192.168.1.50:8899 --from 1 --to 8
               bmsgate scan --driver basen --config config.yaml --bus rack
             """)
 
-    @Option(help: "Driver id whose protocol is used to probe.")
-    var driver: String
+    @Option(help: "Driver id whose protocol is used to probe (RS485 scans).")
+    var driver: String?
+
+    @Flag(help: "Scan for Bluetooth LE devices instead.")
+    var ble = false
+
+    @Option(help: "BLE adapter.")
+    var adapter = "hci0"
+
+    @Option(help: "BLE: only these devices, by address or name (repeatable); the scan ends when all are seen.")
+    var filter: [String] = []
 
     @Option(help: "Serial device to scan.")
     var device: String?
@@ -38,12 +49,17 @@ struct Scan: ParsableCommand {
     @Option(help: "Last address.")
     var to: Int = 16
 
-    @Option(help: "Per-address answer timeout in milliseconds.")
-    var timeout: Int = 300
+    @Option(help: "RS485: per-address answer timeout in milliseconds (300). BLE: scan time in seconds (30).")
+    var timeout: Double?
 
     @OptionGroup var plugins: PluginOptions
 
     func run() throws {
+        if ble { return try scanBLE() }
+        guard let driver else {
+            printError("error: give --driver ID for an RS485 scan (or --ble)")
+            throw ExitCode(2)
+        }
         let logger = plugins.logger()
         var extraDirs: [String] = []
         var transport: ByteTransport?
@@ -62,6 +78,9 @@ struct Scan: ParsableCommand {
                 kind = BMS_TRANSPORT_TCP.rawValue
             case .sim:
                 printError("error: bus '\(bus)' is simulated; scan the path printed by `bmsgate simulate` instead")
+                throw ExitCode(1)
+            case .ble:
+                printError("error: bus '\(bus)' is a BLE bus: use `bmsgate scan --ble`")
                 throw ExitCode(1)
             }
         }
@@ -87,7 +106,7 @@ struct Scan: ParsableCommand {
         }
         printError("scanning \(transport.endpoint) addresses \(from)...\(to) with \(driver)...")
         let result = DriverTools.scan(driver: loaded, transport: transport, transportKind: kind,
-                                      timeout: .milliseconds(Int64(timeout)),
+                                      timeout: .milliseconds(Int64(timeout ?? 300)),
                                       options: [("from", String(from)), ("to", String(to))], logger: logger)
         switch result {
         case .success(let found):
@@ -96,6 +115,24 @@ struct Scan: ParsableCommand {
             if found.isEmpty { throw ExitCode(1) }
         case .failure(let failure):
             printError("error: \(failure.message)")
+            throw ExitCode(1)
+        }
+    }
+
+    func scanBLE() throws {
+        let seconds = timeout ?? 30
+        printError("scanning for BLE devices on \(adapter) for \(Int(seconds)) s\(filter.isEmpty ? "" : " (looking for \(filter.joined(separator: ", ")))")...")
+        do {
+            let found = try BLEScanner.scan(adapter: adapter, timeout: .milliseconds(Int64(seconds * 1000)), wanted: filter) { ad in
+                guard filter.isEmpty || filter.contains(where: ad.matches) else { return }
+                let services = ad.services.map(\.description).joined(separator: ",")
+                print("\(ad.address)\t\(ad.name ?? "-")\t\(ad.rssi) dBm\(services.isEmpty ? "" : "\tservices \(services)")")
+            }
+            let shown = found.filter { ad in filter.isEmpty || filter.contains(where: ad.matches) }
+            printError("\(shown.count) device(s) found")
+            if shown.isEmpty { throw ExitCode(1) }
+        } catch let error as TransportError {
+            printError("error: \(error.message)")
             throw ExitCode(1)
         }
     }

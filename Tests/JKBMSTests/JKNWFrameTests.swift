@@ -227,7 +227,7 @@ import Testing
     }
 
     @Test func emulatorAnswersReadWriteAndActivation() throws {
-        let emulator = try JKNWEmulator(options: DriverOptions([("addresses", "1,2"), ("cells", "8")]))
+        let emulator = try JKEmulator(options: DriverOptions([("addresses", "1,2"), ("cells", "8")]))
         func ask(_ terminal: UInt32, _ command: JKNWFrame.Command, _ info: [UInt8]) throws -> JKNWFrame? {
             var answer = emulator.exchange(JKNWFrame.request(terminal: terminal, command, information: info).encoded)
             var decoder = JKNWFrameDecoder()
@@ -254,7 +254,7 @@ import Testing
         #expect(try ask(1, .readAll, [0]) == nil)
         #expect(emulator.control("bogus 1").hasPrefix("error"))
         // The legacy current rule in the emulator too.
-        let legacy = try JKNWEmulator(options: DriverOptions([("protocol_version", "0")]))
+        let legacy = try JKEmulator(options: DriverOptions([("protocol_version", "0")]))
         var bytes = legacy.exchange(JKNWFrame.request(terminal: 0, .readAll, information: [0]).encoded)
         var decoder = JKNWFrameDecoder()
         let frame = try #require(try decoder.decode(&bytes))

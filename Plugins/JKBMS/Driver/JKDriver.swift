@@ -6,18 +6,22 @@ import CBMSDriver
 /// dormant BMS does not answer, read-one (0x03) and write (0x02) through `command`.
 /// Several packs share a line by terminal id (the pack's `address`, 0 when alone).
 ///
-/// Options: `protocol_version` (`0` or `1`: the 0x84 current rule, overriding the frame's
-/// 0xC0; BLE layouts JK02_24S/JK02_32S/JK04 are for BLE buses).
+/// On BLE buses it speaks JK's BLE protocol (see JKBLESession).
+///
+/// Options: `protocol_version` (NW: `0` or `1`, the 0x84 current rule, overriding the
+/// frame's 0xC0; BLE: JK02_24S, JK02_32S or JK04, overriding the device info).
 public final class JKDriver: BMSDriver {
     public static let description = DriverDescription(
         id: "jk-bms", vendor: "JiKong (JK BMS)", version: "1.0.0",
-        summary: "JK BMS over RS485/UART (NW protocol): cells, temperatures, current by protocol version, alarms, every setting",
-        transports: UInt32(BMS_TRANSPORT_SERIAL.rawValue | BMS_TRANSPORT_TCP.rawValue),
+        summary: "JK BMS over RS485/UART (NW protocol) and BLE (JK02_24S, JK02_32S, JK04): cells, temperatures, current, alarms, settings",
+        transports: UInt32(BMS_TRANSPORT_SERIAL.rawValue | BMS_TRANSPORT_TCP.rawValue | BMS_TRANSPORT_BLE.rawValue),
         defaultBaud: 115200, bleService: "ffe0", bleNotify: "ffe1", bleWrite: "ffe1")
 
     let link: Link
     /// Terminal id of this pack.
     public let terminal: UInt32
+    /// Set on BLE buses: the BLE protocol instead of NW.
+    let ble: JKBLESession?
     let allowWrites: Bool
     let protocolVersion: Int?
     /// The last read-all answer (identity and settings come from it).
@@ -26,13 +30,20 @@ public final class JKDriver: BMSDriver {
 
     public init(link: Link, options: DriverOptions) throws(DriverError) {
         try options.rejectUnknown(["protocol_version"])
+        self.link = link
+        allowWrites = options.allowWrites
+        if link.transport == BMS_TRANSPORT_BLE.rawValue {
+            ble = try JKBLESession(link: link, options: options)
+            terminal = 0
+            protocolVersion = nil
+            return
+        }
+        ble = nil
         let text = link.address.isEmpty ? "0" : link.address
         guard let t = DriverOptions.parseInteger(text), t >= 0, t <= 0xFFFF_FFFF else {
             throw .invalid("address '\(link.address)' is not a JK terminal id (0...4294967295, 0x... allowed)")
         }
-        self.link = link
         terminal = UInt32(t)
-        allowWrites = options.allowWrites
         protocolVersion = try Self.nwProtocolVersion(options["protocol_version"])
     }
 
@@ -76,6 +87,7 @@ public final class JKDriver: BMSDriver {
     }
 
     public func poll() throws(DriverError) -> DriverReading {
+        if let ble { return try ble.poll() }
         let data = try readAll()
         guard !data.cells.isEmpty || data.bytes(0x83) != nil else { throw .frame("JK NW answer without cells or total voltage") }
         last = data
@@ -83,12 +95,14 @@ public final class JKDriver: BMSDriver {
     }
 
     public func identify() throws(DriverError) -> DriverIdentity {
+        if let ble { return try ble.deviceInfo().identity }
         if last == nil { last = try readAll() }
         return JKNWReading.identity(last!)
     }
 
     public func command(_ requestJSON: String) throws(DriverError) -> String {
-        try JKNWCommand.run(requestJSON, driver: self)
+        guard ble == nil else { throw .unsupported("JK settings are written over RS485 (NW); over BLE this driver only reads") }
+        return try JKNWCommand.run(requestJSON, driver: self)
     }
 
     public static func discover(link: Link, options: DriverOptions, found: (String, String) -> Void) throws(DriverError) {

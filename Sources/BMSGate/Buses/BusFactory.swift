@@ -26,6 +26,34 @@ enum BusFactory {
             let server = try EmulatorServer(emulators: emulators, lineRate: lineRate, logger: logger)
             let settings = SerialSettings(device: server.path, baud: lineRate ?? defaultBaud)
             return (SerialPort(settings: settings, defaultBaud: defaultBaud), BMS_TRANSPORT_SERIAL.rawValue, server)
+        case .ble:
+            throw TransportError("BLE buses have one transport per pack (makeBLE)")
+        }
+    }
+
+    /// The transport of one pack on a BLE bus: an L2CAP connection through the adapter, or
+    /// on a sim bus with `transport: ble` a socketpair to an emulated GATT peripheral in
+    /// front of the driver's emulator.
+    static func makeBLE(bus: BusConfig, pack: PackConfig, driver: LoadedDriver, logger: Logger) throws(TransportError) -> BLETransport {
+        guard let uuids = driver.bleUUIDs else { throw TransportError("driver '\(driver.id)' does not support BLE") }
+        let endpoint = "ble \(pack.address) (bus \(bus.id), pack \(pack.id))"
+        switch bus.kind {
+        case .ble(let settings):
+            let connectMs = Int(settings.connectTimeout.milliseconds)
+            return BLETransport(address: pack.address, endpoint: endpoint, service: uuids.service, write: uuids.write, notify: uuids.notify,
+                                requestTimeoutMs: Int(settings.requestTimeout.milliseconds), logger: logger) { () throws(TransportError) -> Int32 in
+                try L2CAPConnector.connect(adapter: settings.adapter, address: pack.address, randomAddress: settings.randomAddress,
+                                           timeoutMs: connectMs)
+            }
+        default:
+            let emulator = try EmulatorHandle(driver: driver, addresses: [pack.address], options: bus.emulatorOptions.map { ($0.key, $0.value) })
+            let peripheral = GATTPeripheralEmulator(service: uuids.service, write: uuids.write, notify: uuids.notify,
+                                                    layout: bus.simTransport == .bleCombined ? .combined : .separate,
+                                                    emulator: emulator, logger: logger)
+            return BLETransport(address: pack.address, endpoint: "emulated " + endpoint, service: uuids.service, write: uuids.write,
+                                notify: uuids.notify, requestTimeoutMs: 5000, logger: logger) { () throws(TransportError) -> Int32 in
+                try peripheral.connect()
+            }
         }
     }
 }

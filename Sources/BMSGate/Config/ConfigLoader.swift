@@ -69,6 +69,20 @@ public enum ConfigLoader {
                 owner[member] = bank.config.id
             }
         }
+        for pack in packs {
+            guard let bus = buses.first(where: { $0.id == pack.bus }), bus.isBLE else { continue }
+            if !BLEAddress.isValid(pack.address) {
+                d.issues.append(ConfigIssue(pack.location, "pack '\(pack.id)' is on BLE bus '\(bus.id)': its address must be the device's BLE address like C8:47:8C:12:34:56 (`bmsgate scan --ble` lists them), not '\(pack.address)'"))
+            }
+        }
+        var bleOwners: [String: String] = [:]
+        for pack in packs where buses.first(where: { $0.id == pack.bus })?.isBLE == true && BLEAddress.isValid(pack.address) {
+            let key = pack.address.uppercased()
+            if let other = bleOwners[key] {
+                d.issues.append(ConfigIssue(pack.location, "packs '\(other)' and '\(pack.id)' both use BLE device \(key): a device takes one connection"))
+            }
+            bleOwners[key] = pack.id
+        }
         for (i, a) in packs.enumerated() {
             for b in packs[(i + 1)...] where a.bus == b.bus && a.address == b.address && a.driver == b.driver {
                 d.issues.append(ConfigIssue(b.location, "packs '\(a.id)' and '\(b.id)' both use address '\(a.address)' on bus '\(a.bus)'"))
@@ -172,9 +186,14 @@ public enum ConfigLoader {
             let timeout = section.duration("connect_timeout", minimum: .milliseconds(10)) ?? .seconds(3)
             return BusConfig(id: id, kind: .tcp(host: host, port: port, connectTimeout: timeout), location: section.location)
         case "sim":
-            section.reject(unknownBut: ["id", "type", "line_rate", "emulator"])
+            section.reject(unknownBut: ["id", "type", "line_rate", "emulator", "transport"])
             let rate = section.int("line_rate", in: 300...4_000_000)
             var bus = BusConfig(id: id, kind: .sim(lineRate: rate), location: section.location)
+            if let v = section.value("transport") {
+                if let text = v.string, let t = SimTransport(rawValue: text) { bus.simTransport = t } else {
+                    d.report(v, "'transport' of sim bus '\(id)' must be serial, ble (separate write/notify characteristics) or ble-combined")
+                }
+            }
             if let node = section.value("emulator"), let o = YAMLSection(node, what: "emulator of bus '\(id)'", diagnostics: d) {
                 for (k, v) in o.pairs {
                     guard let key = k.string, case .scalar(let value) = v else {
@@ -185,11 +204,25 @@ public enum ConfigLoader {
                 }
             }
             return bus
-        case "i2c", "ble":
-            d.report(section.value("type"), "bus type '\(type)' is not yet supported by this build (supported: serial, tcp, sim)")
+        case "ble":
+            section.reject(unknownBut: ["id", "type", "adapter", "address_type", "connect_timeout", "request_timeout"])
+            var b = BLEBusSettings()
+            b.adapter = section.string("adapter") ?? b.adapter
+            if let v = section.value("address_type") {
+                switch v.string {
+                case "public": b.randomAddress = false
+                case "random": b.randomAddress = true
+                default: d.report(v, "'address_type' of bus '\(id)' must be public or random")
+                }
+            }
+            b.connectTimeout = section.duration("connect_timeout", minimum: .milliseconds(100)) ?? b.connectTimeout
+            b.requestTimeout = section.duration("request_timeout", minimum: .milliseconds(100)) ?? b.requestTimeout
+            return BusConfig(id: id, kind: .ble(b), location: section.location)
+        case "i2c":
+            d.report(section.value("type"), "bus type '\(type)' is not yet supported by this build (supported: serial, tcp, sim, ble)")
             return nil
         default:
-            d.report(section.value("type"), "unknown bus type '\(type)' (supported: serial, tcp, sim)")
+            d.report(section.value("type"), "unknown bus type '\(type)' (supported: serial, tcp, sim, ble)")
             return nil
         }
     }

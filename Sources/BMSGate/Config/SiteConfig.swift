@@ -38,6 +38,8 @@ public struct BusConfig: Sendable {
         /// Packs answered by their driver's emulator behind a pseudo-terminal;
         /// `lineRate` (baud) paces the bytes like a real wire, nil = no pacing.
         case sim(lineRate: Int?)
+        /// Bluetooth LE through a local adapter; each pack is one device (its `address`).
+        case ble(BLEBusSettings)
     }
     public var id: String
     public var kind: Kind
@@ -45,6 +47,39 @@ public struct BusConfig: Sendable {
     /// Options for the emulators of a sim bus (`emulator: {units: 2}`), passed to every
     /// driver's emulator on it.
     public var emulatorOptions: [(key: String, value: String)] = []
+    /// How the packs of a sim bus are reached: a serial line (default) or BLE (each pack an
+    /// emulated peripheral behind a socketpair that carries ATT, with the real GATT client).
+    public var simTransport: SimTransport = .serial
+
+    /// True when packs on this bus are BLE devices (real or emulated).
+    public var isBLE: Bool {
+        if case .ble = kind { return true }
+        return simTransport != .serial
+    }
+}
+
+/// The link of a sim bus.
+public enum SimTransport: String, Sendable {
+    case serial
+    /// BLE with one characteristic for write and notify.
+    case bleCombined = "ble-combined"
+    /// BLE with separate write and notify characteristics (newer modules).
+    case ble
+}
+
+/// Settings of a `ble` bus.
+public struct BLEBusSettings: Sendable, Equatable {
+    /// The local adapter.
+    public var adapter = "hci0"
+    /// LE random addresses instead of public ones.
+    public var randomAddress = false
+    /// Time to connect.
+    public var connectTimeout: Duration = .seconds(10)
+    /// Time for each ATT request during discovery.
+    public var requestTimeout: Duration = .seconds(5)
+
+    /// hci0, public addresses, 10 s connect, 5 s requests.
+    public init() {}
 }
 
 /// termios settings of a serial bus.

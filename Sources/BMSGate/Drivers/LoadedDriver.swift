@@ -35,6 +35,16 @@ public struct LoadedDriver: @unchecked Sendable {
             .filter { transports & $0.0.rawValue != 0 }.map(\.1)
     }
 
+    /// The driver's BLE service, write and notify characteristic UUIDs; nil without BLE.
+    public var bleUUIDs: (service: BLEUUID, write: BLEUUID, notify: BLEUUID)? {
+        let t = table.pointee
+        guard transports & BMS_TRANSPORT_BLE.rawValue != 0,
+              let s = t.ble_service_uuid.flatMap({ BLEUUID(String(cString: $0)) }),
+              let w = t.ble_write_uuid.flatMap({ BLEUUID(String(cString: $0)) }),
+              let n = t.ble_notify_uuid.flatMap({ BLEUUID(String(cString: $0)) }) else { return nil }
+        return (s, w, n)
+    }
+
     /// True when the table is large enough to hold the field at `offset` (append-only growth).
     private func has<T>(_ field: KeyPath<bms_driver, T>, offset: Int) -> Bool {
         Int(table.pointee.struct_size) >= offset + MemoryLayout<T>.size

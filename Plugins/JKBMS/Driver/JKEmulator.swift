@@ -1,12 +1,15 @@
 import BMSDriverKit
 
-/// JK BMSes speaking NW behind a pseudo-terminal: read-all, read-one, write (settings are
-/// stored and read back), activation; several terminal ids on one line (`addresses`).
-/// Options: `cells` (default 16), `protocol_version` (0 or 1, default 1: the 0x84 rule).
+/// JK BMSes for tests and sim buses. Over a line (pty) they speak NW: read-all, read-one,
+/// write (settings are stored and read back), activation; several terminal ids on one
+/// line (`addresses`). Addressed by a BLE address ("C8:47:8C:..."), a device answers the
+/// BLE commands instead (0x97 device info, 0x96 settings + cell info), for the host's
+/// GATT peripheral emulator. Options: `cells` (default 16), `protocol_version` (NW: 0 or 1,
+/// default 1; BLE: JK02_24S, JK02_32S (default) or JK04).
 ///
 /// Control commands: `silence ID`, `answer ID`, `set ID soc=55 current=-20.5 cell3=3.41
 /// temp1=-5 mos=40 voltage=53.1`, `warn ID BITS` (0x8B mask), `clear ID`, `status`.
-public final class JKNWEmulator: BMSEmulator {
+public final class JKEmulator: BMSEmulator {
     final class Device {
         let terminal: UInt32
         var cells: [Double]
@@ -19,6 +22,9 @@ public final class JKNWEmulator: BMSEmulator {
         var status = 0x0007
         var silent = false
         var settings: [UInt8: [UInt8]] = [:]
+        /// The BLE address when the device is reached over BLE.
+        var bleAddress: String?
+        var bleCounter: UInt8 = 0
         init(terminal: UInt32, cells: Int) {
             self.terminal = terminal
             self.cells = (0..<cells).map { 3.300 + Double(($0 * 7) % 11) / 1000 }
@@ -38,6 +44,7 @@ public final class JKNWEmulator: BMSEmulator {
     ]
 
     let protocolVersion: Int
+    let bleLayout: JKBLELayout
     var devices: [UInt32: Device] = [:]
     var input: [UInt8] = []
 
@@ -45,13 +52,17 @@ public final class JKNWEmulator: BMSEmulator {
         try options.rejectUnknown(["addresses", "cells", "protocol_version"])
         let cells = options["cells"].flatMap(DriverOptions.parseInteger) ?? 16
         guard (1...32).contains(cells) else { throw .invalid("cells must be 1...32") }
-        protocolVersion = options["protocol_version"].flatMap(DriverOptions.parseInteger) ?? 1
-        for item in (options["addresses"] ?? "0").split(separator: ",") {
+        let version = options["protocol_version"]
+        protocolVersion = version.flatMap(DriverOptions.parseInteger) ?? 1
+        bleLayout = version.flatMap { JKBLELayout(option: $0) } ?? .jk02_32S
+        for (index, item) in (options["addresses"] ?? "0").split(separator: ",").enumerated() {
             let text = item.isEmpty ? "0" : String(item)
-            guard let t = DriverOptions.parseInteger(text), t >= 0, t <= 0xFFFF_FFFF else {
-                throw .invalid("emulator terminal id '\(item)' is not a number")
+            let isBLE = text.contains(":")
+            guard let t = isBLE ? 1000 + index : DriverOptions.parseInteger(text), t >= 0, t <= 0xFFFF_FFFF else {
+                throw .invalid("emulator terminal id '\(item)' is not a number (or a BLE address)")
             }
             let d = Device(terminal: UInt32(t), cells: cells)
+            if isBLE { d.bleAddress = text }
             for reg in JKNWRegister.all where reg.access == .readWrite {
                 if let v = Self.settingDefaults[reg.code], let b = reg.encode(.number(v)) { d.settings[reg.code] = b }
                 if let t = Self.textDefaults[reg.code], let b = reg.encode(.text(t)) { d.settings[reg.code] = b }
@@ -63,6 +74,7 @@ public final class JKNWEmulator: BMSEmulator {
     }
 
     public func exchange(_ bytes: [UInt8]) -> [UInt8] {
+        if let ble = devices.values.first(where: { $0.bleAddress != nil }) { return bleExchange(ble, bytes) }
         input += bytes
         var out: [UInt8] = []
         var decoder = JKNWFrameDecoder()
