@@ -18,8 +18,9 @@ func configIssues(_ yaml: String, file: String = "site.yaml") -> [String] {
     @Test func theRepositoryConfigIsValid() throws {
         let root = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
         let site = try ConfigLoader.load(path: "/" + root + "/config.yaml")
-        #expect(site.packs.map(\.id) == ["p1", "p2", "rec1"])
-        #expect(site.packs.map(\.address) == ["1", "2", "1"])
+        #expect(site.packs.map(\.id) == ["p1", "p2", "rec1", "jk1", "jk2"])
+        #expect(site.packs.map(\.address) == ["1", "2", "1", "1", "C8:47:8C:12:34:56"])
+        #expect(site.buses.map(\.isBLE) == [false, false, false, true])
         #expect(site.banks.first?.packs == ["p1", "p2"])
         #expect(site.sinks.map(\.typeName) == ["stdout", "file", "modbus-tcp", "mqtt"])
         guard case .sim(let rate) = site.buses[0].kind else { Issue.record("not a sim bus"); return }
