@@ -268,6 +268,9 @@ typedef struct bms_reading {
      * Three names mean the limits the BMS itself asks for right now, and the
      * host's bank limits honour them: "charge_current_limit" and
      * "discharge_current_limit" (A, >= 0), "charge_voltage_limit" (V).
+     * Name endings give units to Home Assistant discovery: "_voltage" V,
+     * "_current" A, "_temperature" degC, "_power" W, "_resistance[_N]" Ohm,
+     * "_capacity" Ah; give values in those units.
      */
     void (*set_extra_number)(void *host, const char *name, double value);
     /** Set a named text extra (e.g. "status_bitmask", "00:00:..."). */
