@@ -43,6 +43,8 @@ public final class MQTTClient: @unchecked Sendable {
     private var refusal: String?
     /// Failed attempts of the current outage (network thread only).
     private var failures = 0
+    /// Messages handed to libmosquitto and not yet acknowledged (QoS 1/2) or sent (QoS 0).
+    private var outstanding = 0
     /// Called on the network thread after every successful connect (CONNACK accepted).
     private let onConnect: @Sendable () -> Void
     /// Called on the network thread for every message of a subscription.
@@ -67,6 +69,8 @@ public final class MQTTClient: @unchecked Sendable {
         self.onMessage = onMessage
         endpoint = settings.host.contains(":") ? "[\(settings.host)]:\(settings.port)" : "\(settings.host):\(settings.port)"
         mosquitto_threaded_set(handle, true)
+        // Room for a discovery burst in flight (the default window is 20 QoS 1 messages).
+        _ = mosquitto_max_inflight_messages_set(handle, 200)
         mosquitto_user_data_set(handle, Unmanaged.passUnretained(self).toOpaque())
         do {
             try configure(password: password, will: will)
@@ -77,6 +81,14 @@ public final class MQTTClient: @unchecked Sendable {
         mosquitto_connect_callback_set(handle) { _, obj, rc in
             guard let obj else { return }
             Unmanaged<MQTTClient>.fromOpaque(obj).takeUnretainedValue().connected(rc: rc)
+        }
+        mosquitto_publish_callback_set(handle) { _, obj, _ in
+            guard let obj else { return }
+            let me = Unmanaged<MQTTClient>.fromOpaque(obj).takeUnretainedValue()
+            me.condition.withLock {
+                me.outstanding = max(0, me.outstanding - 1)
+                me.condition.broadcast()
+            }
         }
         mosquitto_disconnect_callback_set(handle) { _, obj, _ in
             guard let obj else { return }
@@ -139,7 +151,9 @@ public final class MQTTClient: @unchecked Sendable {
     public func publish(_ message: MQTTMessage) -> Bool {
         guard isConnected else { return false }
         let bytes = Array(message.payload.utf8)
+        condition.withLock { outstanding += 1 }
         let rc = mosquitto_publish(handle, nil, message.topic, Int32(bytes.count), bytes, Int32(message.qos), message.retain)
+        if rc != MOSQ_ERR_SUCCESS.rawValue { condition.withLock { outstanding = max(0, outstanding - 1) } }
         if rc == MOSQ_ERR_PAYLOAD_SIZE.rawValue || rc == MOSQ_ERR_INVAL.rawValue || rc == MOSQ_ERR_MALFORMED_UTF8.rawValue {
             logger.error("mqtt \(endpoint): cannot publish to \(message.topic): \(Self.describe(rc))")
             return true  // never accepted, never retried
@@ -159,6 +173,12 @@ public final class MQTTClient: @unchecked Sendable {
     public func stop(final: [MQTTMessage] = []) {
         if isConnected {
             for m in final { publish(m) }
+            // DISCONNECT jumps ahead of messages still waiting for an in-flight slot: let
+            // them be acknowledged first (bounded, the broker may be gone).
+            condition.withLock {
+                let until = Date(timeIntervalSinceNow: 3)
+                while outstanding > 0 && connected && condition.wait(until: until) {}
+            }
         }
         condition.withLock {
             stopping = true
