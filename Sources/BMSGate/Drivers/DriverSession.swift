@@ -69,16 +69,22 @@ final class DriverSession {
         identity = PackIdentity()
     }
 
-    /// Polls once. On success the reading carries the identity.
-    func poll(at time: Date) -> Result<Reading, PollFailure> {
+    /// Starts an operation: sets its time budget, opens the driver instance when needed.
+    private func begin(budgetMs: UInt64) -> PollFailure? {
         hostLink.budgetDeadline = MonotonicClock.nowMs() + budgetMs
-        defer { hostLink.budgetDeadline = 0 }
         do {
             if instance == nil { try open() }
         } catch {
-            return .failure(error)
+            return error
         }
         hostLink.transportFailure = nil
+        return nil
+    }
+
+    /// Polls once. On success the reading carries the identity.
+    func poll(at time: Date) -> Result<Reading, PollFailure> {
+        defer { hostLink.budgetDeadline = 0 }
+        if let failure = begin(budgetMs: budgetMs) { return .failure(failure) }
         buffer.reset()
         let rc = driver.table.pointee.poll(instance, buffer.reading)
         if rc != BMS_OK.rawValue && rc != BMS_ERR_BUFFER.rawValue {
@@ -102,14 +108,8 @@ final class DriverSession {
         guard let command = driver.table.pointee.command else {
             return .failure(PollFailure(.unsupported, "driver '\(driver.id)' has no commands"))
         }
-        hostLink.budgetDeadline = MonotonicClock.nowMs() + budgetMs * 4
         defer { hostLink.budgetDeadline = 0 }
-        do {
-            if instance == nil { try open() }
-        } catch {
-            return .failure(error)
-        }
-        hostLink.transportFailure = nil
+        if let failure = begin(budgetMs: budgetMs * 4) { return .failure(failure) }
         var capacity = 64 << 10
         while true {
             var response = [CChar](repeating: 0, count: capacity)
