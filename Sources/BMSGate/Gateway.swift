@@ -11,6 +11,8 @@ public final class Gateway: @unchecked Sendable {
     public let catalog: DriverCatalog
     private var workers: [BusWorker] = []
     private var sinks: [SinkRunner] = []
+    /// What the HTTP API and pushes see of this gateway.
+    public let access = GatewayAccess()
     private let logger: Logger
     private var publisher: Thread?
     private let publisherDone = DispatchSemaphore(value: 0)
@@ -84,6 +86,15 @@ public final class Gateway: @unchecked Sendable {
                         sinkObjects.forEach { $0.0.close() }
                         throw ConfigError([ConfigIssue(s.location, "modbus-tcp sink: \(error)")])
                     }
+                case .http(let settings):
+                    do {
+                        sinkObjects.append((try HTTPSink(settings: settings, site: config, access: access, logger: logger), s.queue))
+                    } catch {
+                        sinkObjects.forEach { $0.0.close() }
+                        throw ConfigError([ConfigIssue(s.location, "http sink: \(error)")])
+                    }
+                case .prometheus(let settings):
+                    sinkObjects.append((PrometheusPushSink(settings: settings, access: access, logger: logger), s.queue))
                 case .mqtt(let settings):
                     do {
                         // The sink keeps its own bounded outbox for an unreachable broker; the
@@ -97,6 +108,10 @@ public final class Gateway: @unchecked Sendable {
             }
         }
         sinks = sinkObjects.map { SinkRunner(sink: $0.0, capacity: $0.1, logger: logger) }
+        access.connect(command: { [weak self] pack, request in
+            self?.command(pack: pack, request: request) ?? .failure(PollFailure(.io, "the gateway stopped"))
+        }, drops: { [weak self] in self?.sinkDrops ?? [] })
+        access.update(site.snapshot())
     }
 
     /// Starts sinks, the publisher and every bus.

@@ -206,6 +206,7 @@ public final class BusWorker: @unchecked Sendable {
             let factor = UInt64(1) << UInt64(min(r.consecutiveFailures - 1, 16))
             r.nextDue = started + min(interval * factor, cap)
         }
+        r.counters.lastPollSeconds = Double(MonotonicClock.nowMs() - started) / 1000
         site.record(pack: r.pack.id, result: result, counters: r.counters, at: Date())
     }
 }

@@ -338,11 +338,43 @@ public enum ConfigLoader {
             return SinkConfig(kind: .modbusTCP(m), queue: queue, location: section.location)
         case "mqtt":
             return SinkConfig(kind: .mqtt(MQTTParsing.settings(section, d)), queue: queue, location: section.location)
-        case "http", "prometheus":
-            d.report(section.value("type"), "sink type '\(type)' is not yet supported by this build (supported: stdout, file, modbus-tcp, mqtt)")
-            return nil
+        case "http":
+            section.reject(unknownBut: ["type", "listen", "token_env", "token_file", "token", "max_body", "queue"])
+            var h = HTTPSinkSettings()
+            if let v = section.value("listen") {
+                if let text = v.string, let (host, port) = ListenAddress.parse(text) {
+                    h.host = host
+                    h.port = port ?? 8080
+                } else {
+                    d.report(v, "'listen' of the http sink must be HOST:PORT like 127.0.0.1:8080")
+                }
+            }
+            if let v = section.value("token") {
+                d.report(v, "the API token is never written in the site file: use token_env: VARIABLE or token_file: PATH")
+            }
+            if let env = section.string("token_env") { h.token = .environment(env) }
+            if let file = section.string("token_file") {
+                if h.token != nil { d.report(section.value("token_file"), "give the token either by token_env or by token_file, not both") }
+                h.token = .file(file)
+            }
+            if let v = section.value("max_body") {
+                if let text = v.string, let n = DurationParsing.size(text) { h.maxBody = n } else {
+                    d.report(v, "'max_body' of the http sink must be a size like 64KB")
+                }
+            }
+            return SinkConfig(kind: .http(h), queue: queue, location: section.location)
+        case "prometheus":
+            section.reject(unknownBut: ["type", "url", "interval", "job", "queue"])
+            guard let url = section.string("url", required: true) else { return nil }
+            if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                d.report(section.value("url"), "'url' of the prometheus sink must be an http(s) URL of a Pushgateway or a VictoriaMetrics import")
+            }
+            var p = PrometheusPushSettings(url: url)
+            p.interval = section.duration("interval", minimum: .seconds(1)) ?? p.interval
+            p.job = section.string("job") ?? p.job
+            return SinkConfig(kind: .prometheus(p), queue: queue, location: section.location)
         default:
-            d.report(section.value("type"), "unknown sink type '\(type)' (supported: stdout, file, modbus-tcp, mqtt)")
+            d.report(section.value("type"), "unknown sink type '\(type)' (supported: stdout, file, modbus-tcp, mqtt, http, prometheus)")
             return nil
         }
     }

@@ -165,6 +165,10 @@ public struct SinkConfig: Sendable {
         case modbusTCP(ModbusSinkSettings)
         /// MQTT publisher with Home Assistant discovery.
         case mqtt(MQTTSinkSettings)
+        /// HTTP API: site, packs, vendor routes, /metrics, OpenAPI.
+        case http(HTTPSinkSettings)
+        /// Periodic push of the metrics to a Pushgateway or VictoriaMetrics.
+        case prometheus(PrometheusPushSettings)
     }
     public var kind: Kind
     /// Bounded queue capacity between the site and this sink.
@@ -178,6 +182,8 @@ public struct SinkConfig: Sendable {
         case .file: "file"
         case .modbusTCP: "modbus-tcp"
         case .mqtt: "mqtt"
+        case .http: "http"
+        case .prometheus: "prometheus"
         }
     }
 }

@@ -10,6 +10,8 @@ public struct PollFailure: Error, Sendable, CustomStringConvertible {
     }
     public var kind: Kind
     public var message: String
+    /// The HTTP status a driver asked for in its error answer (`{"error": ..., "status": 404}`).
+    public var httpStatus: Int?
     public var description: String { message }
 
     /// Maps an ABI status and reason.
@@ -126,9 +128,11 @@ final class DriverSession {
                     return .failure(PollFailure(.io, io))
                 }
                 let kind: PollFailure.Kind = rc == BMS_ERR_FORBIDDEN.rawValue ? .forbidden : PollFailure(status: rc, message: "").kind
-                // Drivers answer {"error": "..."}: keep just the reason.
-                let reason = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["error"] as? String
-                return .failure(PollFailure(kind, reason ?? (text.isEmpty ? "command failed (status \(rc))" : text)))
+                // Drivers answer {"error": "...", "status": 404?}: keep the reason (and status).
+                let answer = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+                var failure = PollFailure(kind, answer?["error"] as? String ?? (text.isEmpty ? "command failed (status \(rc))" : text))
+                failure.httpStatus = answer?["status"] as? Int
+                return .failure(failure)
             }
             return .success(text)
         }

@@ -12,6 +12,8 @@ public struct PackCounters: Sendable, Equatable {
     public var errors = 0
     /// Times the transport was reopened after a failure.
     public var reopens = 0
+    /// How long the last poll cycle took (retries included), seconds; not in the JSON.
+    public var lastPollSeconds = 0.0
     /// An empty set of counters.
     public init() {}
 

@@ -1,0 +1,48 @@
+import Prometheus
+
+/// The whole site as Prometheus metrics for `/metrics` and pushes: every pack's metrics
+/// (PackMetrics) labelled site/pack, every bank's aggregate and limits labelled site/bank,
+/// and the gateway's own: poll duration per pack, snapshots dropped per sink.
+public enum SiteMetrics {
+    /// The exposition text of `snapshot`; `sinkDrops` are (sink name, dropped snapshots).
+    public static func text(_ snapshot: Snapshot, sinkDrops: [(String, Int)] = []) -> String {
+        let registry = PrometheusCollectorRegistry()
+        for p in snapshot.packs {
+            let labels = [("site", snapshot.site), ("pack", p.id)]
+            PackMetrics.record(p, labels: labels, into: registry)
+            gauge(registry, "poll_duration_seconds", "Duration of the last poll cycle (retries included), s", p.counters.lastPollSeconds, labels)
+        }
+        for b in snapshot.banks {
+            let labels = [("site", snapshot.site), ("bank", b.id)]
+            gauge(registry, "bank_online_packs", "Packs of the bank with fresh data", Double(b.onlinePacks.count), labels)
+            gauge(registry, "bank_packs", "Packs of the bank", Double(b.packs.count), labels)
+            gauge(registry, "bank_voltage_volts", "Bank voltage (mean of online packs), V", b.voltage, labels)
+            gauge(registry, "bank_current_amperes", "Bank current (sum), A", b.current, labels)
+            gauge(registry, "bank_power_watts", "Bank power, W", b.power, labels)
+            gauge(registry, "bank_soc_percent", "Bank state of charge, %", b.soc, labels)
+            gauge(registry, "bank_soh_percent", "Lowest state of health of the bank, %", b.soh, labels)
+            gauge(registry, "bank_remaining_capacity_ampere_hours", "Bank remaining capacity, Ah", b.remainingCapacity, labels)
+            gauge(registry, "bank_full_capacity_ampere_hours", "Bank full capacity, Ah", b.fullCapacity, labels)
+            gauge(registry, "bank_charge_current_limit_amperes", "Charge current the bank allows now, A", b.limits.chargeCurrent, labels)
+            gauge(registry, "bank_discharge_current_limit_amperes", "Discharge current the bank allows now, A", b.limits.dischargeCurrent, labels)
+            gauge(registry, "bank_charge_voltage_limit_volts", "Charge voltage limit, V", b.limits.chargeVoltage, labels)
+            for name in PackMetrics.canonicalAlarms {
+                gauge(registry, "bank_alarm", "1 while the canonical alarm is active in the bank", b.alarms.contains(name) ? 1 : 0,
+                      labels + [("alarm", name)])
+            }
+        }
+        for (sink, dropped) in sinkDrops {
+            let c = registry.makeCounter(descriptor: PackMetrics.descriptor("sink_dropped_snapshots_total", "Snapshots a sink dropped because it fell behind"),
+                                         labels: [("site", snapshot.site), ("sink", sink)])
+            c.increment(by: Double(dropped))
+        }
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    static func gauge(_ registry: PrometheusCollectorRegistry, _ name: String, _ help: String, _ value: Double?, _ labels: [(String, String)]) {
+        guard let value, value.isFinite else { return }
+        registry.makeGauge(descriptor: PackMetrics.descriptor(name, help), labels: labels).set(value)
+    }
+}

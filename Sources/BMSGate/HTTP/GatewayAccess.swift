@@ -1,0 +1,50 @@
+/// What the HTTP API needs from the running gateway: the latest snapshot, vendor commands
+/// on a pack (serialized with its bus), and the sinks' drop counters. Set by the Gateway
+/// once its buses exist.
+public final class GatewayAccess: @unchecked Sendable {
+    private let lock = NSLockBox()
+    private var commandHandler: (@Sendable (String, String) -> Result<String, PollFailure>)?
+    private var dropsHandler: (@Sendable () -> [(String, Int)])?
+    private var latest: Snapshot?
+
+    /// Access with nothing connected yet.
+    public init() {}
+
+    /// Connects the gateway's command and drop counters.
+    public func connect(command: @escaping @Sendable (String, String) -> Result<String, PollFailure>,
+                        drops: @escaping @Sendable () -> [(String, Int)]) {
+        lock.withLock {
+            commandHandler = command
+            dropsHandler = drops
+        }
+    }
+
+    /// Stores the newest snapshot.
+    public func update(_ snapshot: Snapshot) { lock.withLock { latest = snapshot } }
+
+    /// The newest snapshot, if any arrived.
+    public var snapshot: Snapshot? { lock.withLock { latest } }
+
+    /// Runs a vendor command (blocking: call off the event loop).
+    public func command(pack: String, request: String) -> Result<String, PollFailure> {
+        guard let handler = lock.withLock({ commandHandler }) else {
+            return .failure(PollFailure(.io, "the gateway is not running yet"))
+        }
+        return handler(pack, request)
+    }
+
+    /// Dropped snapshots per sink.
+    public var sinkDrops: [(String, Int)] { lock.withLock { dropsHandler }?() ?? [] }
+}
+
+import Foundation
+
+/// NSLock with a closure helper (kept tiny so the access object stays Sendable-safe).
+final class NSLockBox: @unchecked Sendable {
+    private let lock = NSLock()
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+}

@@ -1,0 +1,63 @@
+/// The OpenAPI 3 description of every route the API serves for a site.
+enum OpenAPIDocument {
+    static func render(site: SiteConfig) -> JSONValue {
+        var paths = JSONObject()
+        func op(_ summary: String, writes: Bool, parameters: [String] = []) -> JSONValue {
+            var o = JSONObject()
+            o["summary"] = .string(summary)
+            if writes { o["security"] = .array([.object(obj(["bearer": .array([])]))]) }
+            if !parameters.isEmpty {
+                o["parameters"] = .array(parameters.map { name in
+                    .object(obj(["name": .string(name), "in": .string(name == "q" ? "query" : "path"), "required": .bool(true),
+                                 "schema": .object(obj(["type": .string("string")]))]))
+                })
+            }
+            var responses = JSONObject()
+            responses["200"] = .object(obj(["description": .string("JSON (text for /metrics)")]))
+            responses["400"] = .object(obj(["description": .string("{ok: false, error}")]))
+            if writes {
+                responses["401"] = .object(obj(["description": .string("missing or wrong bearer token")]))
+                responses["403"] = .object(obj(["description": .string("writes disabled, advanced mode off or writes not allowed for the pack")]))
+            }
+            o["responses"] = .object(responses)
+            return .object(o)
+        }
+        func add(_ path: String, _ method: String, _ value: JSONValue) {
+            var entry: JSONObject
+            if case .object(let e) = paths[path] ?? .object(JSONObject()) { entry = e } else { entry = JSONObject() }
+            entry[method] = value
+            paths[path] = .object(entry)
+        }
+        add("/healthz", "get", op("Liveness and how many packs have fresh data", writes: false))
+        add("/api/site", "get", op("Every pack (Reading JSON) and bank", writes: false))
+        add("/api/packs/{id}", "get", op("One pack", writes: false, parameters: ["id"]))
+        add("/api/packs/{id}/command", "post", op("A vendor command on the pack's driver (JSON body)", writes: true, parameters: ["id"]))
+        add("/metrics", "get", op("Prometheus text: packs, banks, the gateway's counters", writes: false))
+        add("/openapi.json", "get", op("This document", writes: false))
+        let lc30 = VendorRoutes.packs(site)
+        for route in VendorRoutes.routes where !lc30.isEmpty {
+            let suffix = route.path.isEmpty ? "" : "/" + route.path
+            let query = route.op == "df_search" ? ["q"] : []
+            let method = route.method == .get ? "get" : "post"
+            add("/api/packs/{id}/bms" + suffix, method, op(route.summary, writes: route.writes, parameters: ["id"] + query))
+            if lc30.count == 1 { add("/api/bms" + suffix, method, op(route.summary, writes: route.writes, parameters: query)) }
+        }
+        var info = JSONObject()
+        info["title"] = .string("bmsgate API (site \(site.site))")
+        info["version"] = .string(GatewayVersion.current)
+        var schemes = JSONObject()
+        schemes["bearer"] = .object(obj(["type": .string("http"), "scheme": .string("bearer")]))
+        var doc = JSONObject()
+        doc["openapi"] = .string("3.0.3")
+        doc["info"] = .object(info)
+        doc["paths"] = .object(paths)
+        doc["components"] = .object(obj(["securitySchemes": .object(schemes)]))
+        return .object(doc)
+    }
+
+    static func obj(_ pairs: KeyValuePairs<String, JSONValue>) -> JSONObject {
+        var o = JSONObject()
+        for (k, v) in pairs { o[k] = v }
+        return o
+    }
+}

@@ -1,0 +1,26 @@
+import Logging
+
+/// The `http` sink: keeps the newest snapshot for the HTTP API and serves it.
+public final class HTTPSink: Sink {
+    public let name: String
+    public let server: APIServer
+    let access: GatewayAccess
+
+    /// Binds and starts the API (throws when the address is taken or the token cannot be read).
+    public init(settings: HTTPSinkSettings, site: SiteConfig, access: GatewayAccess, logger: Logger) throws {
+        let token: String?
+        do {
+            token = try settings.token.map { try SecretReader.read($0) }
+        } catch {
+            throw TransportError("token: \(error)")
+        }
+        self.access = access
+        server = APIServer(settings: settings, token: token, site: site, access: access, logger: logger)
+        name = "http \(settings.host):\(settings.port)"
+        try server.start()
+    }
+
+    public func write(_ snapshot: Snapshot) { access.update(snapshot) }
+
+    public func close() { server.stop() }
+}
