@@ -49,6 +49,24 @@ public struct Link: @unchecked Sendable {
         raw.pointee.log(raw.pointee.ctx, Int32(level.rawValue), message)
     }
 
+    /// One I2C transaction (on I2C buses): write `write` to 7-bit `address`, then read
+    /// `readCount` bytes; `pec` asks the host to append/verify an SMBus PEC byte.
+    public func i2c(address: UInt16, write: [UInt8], readCount: Int, pec: Bool = false) throws(DriverError) -> [UInt8] {
+        guard let transfer = raw.pointee.i2c_transfer else { throw .unsupported("this bus is not an I2C bus") }
+        var out = [UInt8](repeating: 0, count: readCount)
+        let rc = write.withUnsafeBufferPointer { w in
+            out.withUnsafeMutableBufferPointer { r in
+                transfer(raw.pointee.ctx, address, w.baseAddress, w.count, r.baseAddress, r.count, pec ? BMS_I2C_PEC.rawValue : 0)
+            }
+        }
+        switch rc {
+        case BMS_OK.rawValue: return out
+        case BMS_ERR_TIMEOUT.rawValue: throw .timeout("I2C address 0x\(String(address, radix: 16)) does not answer")
+        case BMS_ERR_CHECKSUM.rawValue: throw .checksum("SMBus PEC mismatch from 0x\(String(address, radix: 16))")
+        default: throw DriverError(bms_status(rawValue: rc), "I2C transfer failed (status \(rc))")
+        }
+    }
+
     /// Writes `request`, then reads until `decoder` yields a frame or the pack's timeout passes.
     /// Junk the decoder skips is dropped; a decoder error (checksum, frame) is thrown at once.
     public func transact<D: FrameDecoder>(_ request: [UInt8], decoder: inout D) throws(DriverError) -> D.Frame {

@@ -35,6 +35,9 @@ public final class Gateway: @unchecked Sendable {
                 issues.append(ConfigIssue(pack.location, "driver '\(driver.id)' cannot run on bus '\(bus.id)' (it supports: \(driver.transportNames.joined(separator: ", ")))"))
             case .sim where !driver.hasEmulator:
                 issues.append(ConfigIssue(pack.location, "driver '\(driver.id)' has no emulator, so pack '\(pack.id)' cannot sit on sim bus '\(bus.id)'"))
+            case .sim where bus.isI2C && driver.transports & BMS_TRANSPORT_I2C.rawValue == 0,
+                 .i2c where driver.transports & BMS_TRANSPORT_I2C.rawValue == 0:
+                issues.append(ConfigIssue(pack.location, "driver '\(driver.id)' does not support I2C, so pack '\(pack.id)' cannot sit on I2C bus '\(bus.id)' (it supports: \(driver.transportNames.joined(separator: ", ")))"))
             case .sim where bus.isBLE && driver.bleUUIDs == nil, .ble where driver.bleUUIDs == nil:
                 issues.append(ConfigIssue(pack.location, "driver '\(driver.id)' does not support BLE, so pack '\(pack.id)' cannot sit on BLE bus '\(bus.id)' (it supports: \(driver.transportNames.joined(separator: ", ")))"))
             default:

@@ -22,6 +22,9 @@ struct Scan: ParsableCommand {
     @Flag(help: "Scan for Bluetooth LE devices instead.")
     var ble = false
 
+    @Flag(help: "List the I2C buses (/dev/i2c-N, or --device) and the addresses that answer on each.")
+    var i2c = false
+
     @Option(help: "BLE adapter.")
     var adapter = "hci0"
 
@@ -56,6 +59,7 @@ struct Scan: ParsableCommand {
 
     func run() throws {
         if ble { return try scanBLE() }
+        if i2c { return try scanI2C(device.map { [$0] } ?? I2CDevice.buses().map(\.path)) }
         guard let driver else {
             printError("error: give --driver ID for an RS485 scan (or --ble)")
             throw ExitCode(2)
@@ -82,6 +86,8 @@ struct Scan: ParsableCommand {
             case .ble:
                 printError("error: bus '\(bus)' is a BLE bus: use `bmsgate scan --ble`")
                 throw ExitCode(1)
+            case .i2c(let device, _):
+                return try scanI2C([device])
             }
         }
         let catalog = plugins.catalog(extra: extraDirs)
@@ -135,5 +141,28 @@ struct Scan: ParsableCommand {
             printError("error: \(error.message)")
             throw ExitCode(1)
         }
+    }
+
+    func scanI2C(_ paths: [String]) throws {
+        guard !paths.isEmpty else {
+            printError("error: no I2C buses on this machine (/dev/i2c-* missing: load the i2c-dev module, enable the bus)")
+            throw ExitCode(1)
+        }
+        var found = 0
+        for path in paths {
+            let bus = I2CDevice(path: path, retries: 0)
+            do {
+                try bus.open()
+            } catch {
+                printError("\(path): \(error.message)")
+                continue
+            }
+            let addresses = bus.probe()
+            bus.close()
+            found += addresses.count
+            print("\(path)\t\(addresses.isEmpty ? "-" : addresses.map { "0x" + String(format: "%02X", $0) }.joined(separator: " "))")
+        }
+        printError("\(found) device(s) found")
+        if found == 0 { throw ExitCode(1) }
     }
 }

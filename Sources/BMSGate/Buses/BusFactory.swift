@@ -11,6 +11,13 @@ enum BusFactory {
             return (SerialPort(settings: settings, defaultBaud: defaultBaud), BMS_TRANSPORT_SERIAL.rawValue, nil)
         case .tcp(let host, let port, let timeout):
             return (TCPConnection(host: host, port: port, connectTimeout: timeout), BMS_TRANSPORT_TCP.rawValue, nil)
+        case .i2c(let device, let retries):
+            return (I2CDevice(path: device, retries: retries), BMS_TRANSPORT_I2C.rawValue, nil)
+        case .sim where bus.simTransport == .i2c:
+            let emulators = try packs.map { pack, driver throws(TransportError) in
+                try EmulatorHandle(driver: driver, addresses: [pack.address], options: bus.emulatorOptions.map { ($0.key, $0.value) })
+            }
+            return (I2CEmulatorTransport(emulators: emulators), BMS_TRANSPORT_I2C.rawValue, nil)
         case .sim(let lineRate):
             var byDriver: [(LoadedDriver, [String])] = []
             for (pack, driver) in packs {

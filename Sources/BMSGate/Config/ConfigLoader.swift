@@ -191,7 +191,7 @@ public enum ConfigLoader {
             var bus = BusConfig(id: id, kind: .sim(lineRate: rate), location: section.location)
             if let v = section.value("transport") {
                 if let text = v.string, let t = SimTransport(rawValue: text) { bus.simTransport = t } else {
-                    d.report(v, "'transport' of sim bus '\(id)' must be serial, ble (separate write/notify characteristics) or ble-combined")
+                    d.report(v, "'transport' of sim bus '\(id)' must be serial, ble (separate write/notify characteristics), ble-combined or i2c")
                 }
             }
             if let node = section.value("emulator"), let o = YAMLSection(node, what: "emulator of bus '\(id)'", diagnostics: d) {
@@ -219,10 +219,11 @@ public enum ConfigLoader {
             b.requestTimeout = section.duration("request_timeout", minimum: .milliseconds(100)) ?? b.requestTimeout
             return BusConfig(id: id, kind: .ble(b), location: section.location)
         case "i2c":
-            d.report(section.value("type"), "bus type '\(type)' is not yet supported by this build (supported: serial, tcp, sim, ble)")
-            return nil
+            section.reject(unknownBut: ["id", "type", "device", "retries"])
+            guard let device = section.string("device", required: true) else { return nil }
+            return BusConfig(id: id, kind: .i2c(device: device, retries: section.int("retries", in: 0...10) ?? 2), location: section.location)
         default:
-            d.report(section.value("type"), "unknown bus type '\(type)' (supported: serial, tcp, sim, ble)")
+            d.report(section.value("type"), "unknown bus type '\(type)' (supported: serial, tcp, sim, ble, i2c)")
             return nil
         }
     }

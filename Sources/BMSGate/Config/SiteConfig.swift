@@ -40,6 +40,8 @@ public struct BusConfig: Sendable {
         case sim(lineRate: Int?)
         /// Bluetooth LE through a local adapter; each pack is one device (its `address`).
         case ble(BLEBusSettings)
+        /// Linux i2c-dev (`/dev/i2c-N`); packs are 7-bit addresses.
+        case i2c(device: String, retries: Int)
     }
     public var id: String
     public var kind: Kind
@@ -51,10 +53,16 @@ public struct BusConfig: Sendable {
     /// emulated peripheral behind a socketpair that carries ATT, with the real GATT client).
     public var simTransport: SimTransport = .serial
 
+    /// True when packs on this bus are I2C devices (real or emulated).
+    public var isI2C: Bool {
+        if case .i2c = kind { return true }
+        return simTransport == .i2c
+    }
+
     /// True when packs on this bus are BLE devices (real or emulated).
     public var isBLE: Bool {
         if case .ble = kind { return true }
-        return simTransport != .serial
+        return simTransport == .ble || simTransport == .bleCombined
     }
 }
 
@@ -65,6 +73,8 @@ public enum SimTransport: String, Sendable {
     case bleCombined = "ble-combined"
     /// BLE with separate write and notify characteristics (newer modules).
     case ble
+    /// I2C transactions to the emulators (SMBus devices such as the LC30's gauge).
+    case i2c
 }
 
 /// Settings of a `ble` bus.

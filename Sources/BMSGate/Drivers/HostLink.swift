@@ -51,7 +51,27 @@ final class HostLink {
             HostLink.from(ctx).transport.discardInput()
             return BMS_OK.rawValue
         }
-        l.i2c_transfer = nil
+        l.i2c_transfer = transport is I2CTransport ? { ctx, address, wdata, wlen, rdata, rlen, flags in
+            let me = HostLink.from(ctx)
+            guard let bus = me.transport as? I2CTransport else { return BMS_ERR_UNSUPPORTED.rawValue }
+            let write = wdata.map { Array(UnsafeBufferPointer(start: $0, count: wlen)) } ?? []
+            let pec = flags & BMS_I2C_PEC.rawValue != 0
+            do throws(TransportError) {
+                let address7 = UInt8(address & 0x7F)
+                let sent = pec && rlen == 0 ? write + [SMBusPEC.crc8([address7 << 1] + write)] : write
+                let got = try bus.transfer(address: address, write: sent, readCount: rlen + (pec && rlen > 0 ? 1 : 0))
+                if pec && rlen > 0 {
+                    let covered = (write.isEmpty ? [] : [address7 << 1] + write) + [address7 << 1 | 1] + got.dropLast()
+                    guard SMBusPEC.crc8(covered) == got.last else { return BMS_ERR_CHECKSUM.rawValue }
+                }
+                if rlen > 0, let rdata { for i in 0..<rlen { rdata[i] = got[i] } }
+                return BMS_OK.rawValue
+            } catch {
+                // A NACK is the device's answer, not a broken bus.
+                if !error.message.contains("does not answer") { me.transportFailure = error.message }
+                return error.message.contains("does not answer") ? BMS_ERR_TIMEOUT.rawValue : BMS_ERR_IO.rawValue
+            }
+        } : nil
         l.log = { ctx, level, message in
             let me = HostLink.from(ctx)
             let text = message.map { String(cString: $0) } ?? ""

@@ -5,6 +5,8 @@
 #ifndef BMSGATE_HOST_SUPPORT_H
 #define BMSGATE_HOST_SUPPORT_H
 
+#include <stdint.h>
+
 /**
  * Puts a tty in raw mode with `baud` (any rate the UART supports), parity
  * ('N', 'E' or 'O'), `data_bits` (5..8) and `stop_bits` (1 or 2), no flow control,
@@ -33,3 +35,9 @@ int bmsgate_serial_flush_input(int fd);
 int bmsgate_pty_open(char *path, unsigned long cap);
 
 #endif
+
+/**
+ * One I2C transaction on an open /dev/i2c-N: write `wlen` bytes to 7-bit `addr`, then
+ * (repeated start) read `rlen` bytes; either may be 0. ioctl(I2C_RDWR). Returns 0 or -errno.
+ */
+int bms_i2c_transfer(int fd, uint16_t addr, const uint8_t *wdata, uint16_t wlen, uint8_t *rdata, uint16_t rlen);
