@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "BasenDriver", type: .dynamic, targets: ["BasenEntry"]),
         .library(name: "RECBMSDriver", type: .dynamic, targets: ["RECBMSEntry"]),
         .library(name: "JKBMSDriver", type: .dynamic, targets: ["JKBMSEntry"]),
+        .library(name: "LC30Driver", type: .dynamic, targets: ["LC30Entry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
@@ -87,6 +88,10 @@ let package = Package(
         .target(name: "JKBMSEntry", dependencies: ["JKBMS", "BMSDriverKit"], path: "Plugins/JKBMS/Entry",
                 linkerSettings: pluginLinkerSettings),
         .testTarget(name: "JKBMSTests", dependencies: ["JKBMS", "BMSDriverKit"]),
+        // LC30: a bq78350 gauge over I2C/SMBus; its emulator answers transactions like the chip.
+        .target(name: "LC30", dependencies: ["BMSDriverKit"], path: "Plugins/LC30/Driver"),
+        .target(name: "LC30Entry", dependencies: ["LC30", "BMSDriverKit"], path: "Plugins/LC30/Entry",
+                linkerSettings: pluginLinkerSettings),
         .testTarget(name: "BMSDriverKitTests", dependencies: ["BMSDriverKit", "CBMSDriver"]),
         .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit"]),
         .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "CBMSDriver"]),

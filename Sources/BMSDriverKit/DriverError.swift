@@ -6,6 +6,8 @@ public struct DriverError: Error, CustomStringConvertible, Sendable, Equatable {
     public let status: Int32
     /// A one-line reason, e.g. "checksum 0x61, expected 0x62".
     public let message: String
+    /// For vendor commands: the HTTP status an API should answer with (400, 403, 404).
+    public var httpStatus: Int?
 
     /// Makes an error from an ABI status and a reason.
     public init(_ status: bms_status, _ message: String) {
@@ -31,4 +33,11 @@ public struct DriverError: Error, CustomStringConvertible, Sendable, Equatable {
     public static func device(_ message: String) -> DriverError { DriverError(BMS_ERR_DEVICE, message) }
 
     public var description: String { message }
+
+    /// A command error with the HTTP status the API answers.
+    public static func http(_ status: Int, _ message: String) -> DriverError {
+        var e = DriverError(status == 403 ? BMS_ERR_FORBIDDEN : BMS_ERR_INVALID, message)
+        e.httpStatus = status
+        return e
+    }
 }

@@ -145,7 +145,7 @@ private let driverCommand: @convention(c) (UnsafeMutableRawPointer?, UnsafePoint
         let answer = try b.driver.command(String(cString: request))
         return CBridge.write(answer, to: response, capacity: capacity, length: length)
     } catch {
-        let answer = "{\"error\":\(jsonQuoted(error.message))}"
+        let answer = "{\"error\":\(jsonQuoted(error.message))\(error.httpStatus.map { ",\"status\":\($0)" } ?? "")}"
         _ = CBridge.write(answer, to: response, capacity: capacity, length: length)
         return error.status
     }

@@ -91,15 +91,19 @@ struct APIRoutes {
         }
     }
 
-    /// Runs a vendor command off the event loop.
+    /// Runs a vendor command off the event loop; the driver's JSON answer or its failure.
+    static func execute(_ s: APIServer, pack: String, request: String) async -> Result<String, PollFailure> {
+        await withCheckedContinuation { (c: CheckedContinuation<Result<String, PollFailure>, Never>) in
+            DispatchQueue.global().async { c.resume(returning: s.access.command(pack: pack, request: request)) }
+        }
+    }
+
+    /// Runs a vendor command off the event loop and answers with its JSON (or error).
     static func run(_ s: APIServer, pack: String, request: String) async -> Response {
         guard s.site.packs.contains(where: { $0.id == pack }) else {
             return APIResponse.error(.notFound, "no pack '\(pack)'")
         }
-        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<String, PollFailure>, Never>) in
-            DispatchQueue.global().async { c.resume(returning: s.access.command(pack: pack, request: request)) }
-        }
-        switch result {
+        switch await execute(s, pack: pack, request: request) {
         case .success(let answer): return APIResponse.json(answer)
         case .failure(let failure): return APIResponse.error(APIResponse.status(of: failure), failure.message)
         }

@@ -93,6 +93,30 @@ struct VendorRoutes {
         guard let data = try? JSONSerialization.data(withJSONObject: fields), let json = String(data: data, encoding: .utf8) else {
             return APIResponse.error(.badRequest, "the body cannot be passed on")
         }
-        return await APIRoutes.run(s, pack: pack, request: json)
+        guard route.op == "diag" else { return await APIRoutes.run(s, pack: pack, request: json) }
+        switch await APIRoutes.execute(s, pack: pack, request: json) {
+        case .success(let answer): return diag(answer, pack: pack, server: s)
+        case .failure(let failure): return APIResponse.error(APIResponse.status(of: failure), failure.message)
+        }
+    }
+
+    /// Adds the bus view the seed's /diag shows: buses with their devices, the target bus.
+    static func diag(_ answer: String, pack: String, server s: APIServer) -> Response {
+        guard let config = s.site.packs.first(where: { $0.id == pack }), let bus = s.site.buses.first(where: { $0.id == config.bus }),
+              var o = (try? JSONSerialization.jsonObject(with: Data(answer.utf8))) as? [String: Any] else { return APIResponse.json(answer) }
+        let id: Any
+        let path: String
+        if case .i2c(let device, _) = bus.kind {
+            path = device
+            id = Int(device.split(separator: "-").last ?? "") ?? device
+        } else {
+            path = "sim:\(bus.id)"
+            id = bus.id
+        }
+        o["buses"] = [["id": id, "path": path, "devices": o["devices"] ?? []]]
+        o.removeValue(forKey: "devices")
+        o["target_bus"] = id
+        guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return APIResponse.json(answer) }
+        return APIResponse.json(String(decoding: data, as: UTF8.self))
     }
 }
