@@ -92,6 +92,7 @@ let package = Package(
         .target(name: "LC30", dependencies: ["BMSDriverKit"], path: "Plugins/LC30/Driver"),
         .target(name: "LC30Entry", dependencies: ["LC30", "BMSDriverKit"], path: "Plugins/LC30/Entry",
                 linkerSettings: pluginLinkerSettings),
+        .testTarget(name: "LC30Tests", dependencies: ["LC30", "BMSDriverKit"]),
         .testTarget(name: "BMSDriverKitTests", dependencies: ["BMSDriverKit", "CBMSDriver"]),
         .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit"]),
         .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "CBMSDriver"]),

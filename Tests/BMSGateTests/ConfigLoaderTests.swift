@@ -18,11 +18,12 @@ func configIssues(_ yaml: String, file: String = "site.yaml") -> [String] {
     @Test func theRepositoryConfigIsValid() throws {
         let root = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
         let site = try ConfigLoader.load(path: "/" + root + "/config.yaml")
-        #expect(site.packs.map(\.id) == ["p1", "p2", "rec1", "jk1", "jk2"])
-        #expect(site.packs.map(\.address) == ["1", "2", "1", "1", "C8:47:8C:12:34:56"])
-        #expect(site.buses.map(\.isBLE) == [false, false, false, true])
+        #expect(site.packs.map(\.id) == ["p1", "p2", "rec1", "jk1", "jk2", "lc30"])
+        #expect(site.packs.map(\.address) == ["1", "2", "1", "1", "C8:47:8C:12:34:56", "0x0B"])
+        #expect(site.buses.map(\.isBLE) == [false, false, false, true, false])
+        #expect(site.buses.map(\.isI2C) == [false, false, false, false, true])
         #expect(site.banks.first?.packs == ["p1", "p2"])
-        #expect(site.sinks.map(\.typeName) == ["stdout", "file", "modbus-tcp", "mqtt"])
+        #expect(site.sinks.map(\.typeName) == ["stdout", "file", "modbus-tcp", "mqtt", "http"])
         guard case .sim(let rate) = site.buses[0].kind else { Issue.record("not a sim bus"); return }
         #expect(rate == 9600)
     }
@@ -124,9 +125,13 @@ func configIssues(_ yaml: String, file: String = "site.yaml") -> [String] {
         #expect(found.contains("site.yaml:5:5: pack 'p1' is missing 'driver'"))
     }
 
-    @Test func notYetSupportedBusTypesSaySo() {
-        let found = issues("buses:\n  - {id: g, type: i2c, device: /dev/i2c-1}\npacks:\n  - {id: p, driver: lc30, bus: g}\n")
-        #expect(found.contains { $0.hasPrefix("site.yaml:2:19: bus type 'i2c' is not yet supported") })
+    @Test func i2cBusesParseAndUnknownTypesSaySo() throws {
+        let site = try ConfigLoader.parse(yaml: "buses:\n  - {id: g, type: i2c, device: /dev/i2c-1, retries: 3}\npacks:\n  - {id: p, driver: lc30, bus: g, address: \"0x0B\"}\n",
+                                          file: "site.yaml")
+        guard case .i2c(let device, let retries) = site.buses[0].kind else { Issue.record("not an i2c bus"); return }
+        #expect(device == "/dev/i2c-1" && retries == 3 && site.buses[0].isI2C)
+        let found = issues("buses:\n  - {id: g, type: can}\npacks:\n  - {id: p, driver: lc30, bus: g}\n")
+        #expect(found.contains { $0.hasPrefix("site.yaml:2:19: unknown bus type 'can' (supported: serial, tcp, sim, ble, i2c)") })
     }
 
     @Test func yamlSyntaxErrorHasItsPosition() {

@@ -32,7 +32,7 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let drivers = (json["drivers"] as? [[String: Any]]) ?? []
-        #expect(Set(drivers.compactMap { $0["id"] as? String }) == ["example-c", "basen", "rec-bms", "jk-bms"])
+        #expect(Set(drivers.compactMap { $0["id"] as? String }) == ["example-c", "basen", "rec-bms", "jk-bms", "lc30"])
         #expect(drivers.first { $0["id"] as? String == "example-c" }?["path"] as? String == dir + "/a-example.so")
         let failed = Dictionary(uniqueKeysWithValues: ((json["failed"] as? [[String: Any]]) ?? []).map {
             (($0["path"] as? String ?? "").split(separator: "/").last.map(String.init) ?? "", $0["reason"] as? String ?? "")

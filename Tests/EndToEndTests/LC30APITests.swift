@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+
+/// Every route of the LC30 API document over real HTTP (curl) against the bq78350
+/// emulator on a simulated I2C bus, with the error cases of its table, a Data Flash write
+/// read back, seal → unseal with wrong keys refused → unseal with the right keys, and the
+/// advanced configuration surviving a restart.
+@Suite(.serialized) struct LC30APITests {
+    typealias Reply = HTTPAPITests.Reply
+    static let token = "lc30-t0ken"
+
+    func start(_ dir: String, port: Int, allowWrites: Bool = true, packs: Int = 1) throws -> Child {
+        let config = dir + "/site.yaml"
+        let extra = packs > 1 ? "\n  - {id: g2, driver: lc30, bus: gauge2, address: \"0x0B\", options: {state_file: \(dir)/g2.json}}" : ""
+        try """
+            site: lc30
+            buses: [{id: gauge, type: sim, transport: i2c}, {id: gauge2, type: sim, transport: i2c}]
+            packs:
+              - {id: g1, driver: lc30, bus: gauge, address: "0x0B", allow_writes: \(allowWrites), options: {state_file: \(dir)/g1.json}}\(extra)
+            sinks: [{type: http, listen: "127.0.0.1:\(port)", token_env: LC30_TOKEN}]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let gw = try Child(TestTools.bmsgate, ["run", "--config", config], environment: ["LC30_TOKEN": Self.token])
+        #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(port, "GET", "/healthz"))?.json?["packs_online"] as? Double == Double(packs) })
+        return gw
+    }
+
+    func get(_ port: Int, _ path: String) throws -> Reply { try HTTPAPITests.curl(port, "GET", path) }
+    func post(_ port: Int, _ path: String, _ body: String, token: Bool = true) throws -> Reply {
+        try HTTPAPITests.curl(port, "POST", path, body: body, token: token ? Self.token : nil)
+    }
+
+    @Test func monitoringDiagnosticsAndStudioReads() throws {
+        let dir = try TestTools.tempDir("lc30-read"), port = TestTools.freePort()
+        let gw = try start(dir, port: port)
+        defer { _ = gw.stop() }
+        let bms = try get(port, "/api/bms")
+        #expect(bms.status == 200)
+        let b = try #require(bms.json)
+        #expect(b["connected"] as? Bool == true && b["soc"] as? Double == 82 && b["voltage"] as? Double == 15.84)
+        #expect(b["current"] as? Double == -1.25 && b["temperature"] as? Double == 27.4)
+        #expect(b["remaining_capacity"] as? Double == 2460 && b["full_charge_capacity"] as? Double == 3000 && b["cycle_count"] as? Double == 18)
+        #expect(b["charging"] as? Bool == false && b["fully_charged"] as? Bool == false && (b["alarms"] as? [String]) == [])
+        #expect(b["advanced_mode"] as? Bool == false && b["soc_source"] as? String == "bms")
+        let diag = try #require(try get(port, "/api/bms/diag").json)
+        #expect(diag["target_addr"] as? String == "0x0B" && diag["connected"] as? Bool == true)
+        #expect(((diag["buses"] as? [[String: Any]])?.first?["devices"] as? [String]) == ["0x0B"])
+        let regs = try #require(diag["registers"] as? [String: Any])
+        #expect(regs["voltage_mV"] as? Double == 15840 && regs["current_mA"] as? Double == -1250 && regs["temperature_01K"] as? Double == 3005)
+        let info = try #require(try get(port, "/api/bms/studio/info").json?["info"] as? [String: Any])
+        #expect(info["device_name"] as? String == "BQ78350-R1" && info["manufacturer"] as? String == "TI" && info["security"] as? String == "SEALED")
+        let sbs = try #require(try get(port, "/api/bms/studio/sbs").json)
+        #expect((sbs["registers"] as? [String: Any])?["Voltage"] as? Double == 15840)
+        #expect((sbs["registers"] as? [String: Any])?["RelativeStateOfCharge"] as? Double == 82)
+        #expect(sbs["cells"] as? [Double] == [3960, 3955, 3963, 3962])
+        #expect(try get(port, "/api/bms/studio/cells").json?["cells"] as? [Double] == [3960, 3955, 3963, 3962])
+        let status = try #require(try get(port, "/api/bms/studio/status").json?["status"] as? [String: Any])
+        for key in ["safety_alert", "safety_status", "pf_alert", "pf_status", "operation_status", "charging_status", "gauging_status"] {
+            #expect(status[key] is [String: Any], "\(key)")
+        }
+        #expect((status["operation_status"] as? [String: Bool])?["SEC1"] == true)
+        #expect((status["security"] as? [String: String])?["mode"] == "SEALED")
+        let macs = try #require(try get(port, "/api/bms/studio/mac_commands").json?["commands"] as? [[String: Any]])
+        #expect(macs.contains { $0["command"] as? String == "0x0041" && $0["risk"] as? String == "dangerous" })
+        let classes = try #require(try get(port, "/api/bms/studio/df_classes").json?["classes"] as? [[String: Any]])
+        #expect(classes.contains { $0["name"] as? String == "gas_gauging" })
+        let search = try get(port, "/api/bms/studio/df_search?q=0x45CC")
+        #expect((search.json?["results"] as? [[String: Any]])?.first?["name"] as? String == "Design Capacity mAh")
+        #expect(try get(port, "/api/bms/studio/df_search").status == 400)
+        let byName = try get(port, "/api/bms/studio/df_search?q=design%20voltage")
+        #expect((byName.json?["results"] as? [[String: Any]])?.first?["address"] as? String == "0x45D0")
+        // Registers: word, signed word, block.
+        let word = try #require(try post(port, "/api/bms/register/read", #"{"register":"0x09","mode":"word","signed":false}"#, token: false).json)
+        #expect(word["value"] as? Double == 15840 && word["hex"] as? String == "0x3DE0" && word["raw_value"] as? Double == 15840)
+        let signed = try #require(try post(port, "/api/bms/register/read", #"{"register":"0x0A","mode":"word","signed":true}"#, token: false).json)
+        #expect(signed["value"] as? Double == -1250 && signed["raw_value"] as? Double == 64286)
+        let block = try #require(try post(port, "/api/bms/register/read", #"{"register":"0x21","mode":"block","length":20}"#, token: false).json)
+        #expect(block["hex"] as? String == "42 51 37 38 33 35 30 2D 52 31")
+        // The same routes under /api/packs/{id}/bms.
+        #expect(try get(port, "/api/packs/g1/bms").json?["soc"] as? Double == 82)
+        #expect(try get(port, "/api/packs/nope/bms").status == 404)
+    }
+
+    @Test func writesNeedTokenAdvancedModeConfirmationAndKeys() throws {
+        let dir = try TestTools.tempDir("lc30-write"), port = TestTools.freePort()
+        var gw = try start(dir, port: port)
+        // Token missing → 401, even for a well-formed write.
+        #expect(try post(port, "/api/bms/advanced-config", #"{"advanced_mode":true}"#, token: false).status == 401)
+        // Advanced mode off → 403 for register and Data Flash writes.
+        let off = try post(port, "/api/bms/register/write", #"{"register":"0x01","mode":"word","value":12,"confirm_write":true}"#)
+        #expect(off.status == 403 && off.json?["ok"] as? Bool == false)
+        #expect(try post(port, "/api/bms/studio/df_write", #"{"address":"0x45CC","value":4200,"size":2,"signed":false,"confirm":true}"#).status == 403)
+        let saved = try post(port, "/api/bms/advanced-config", #"{"advanced_mode":true,"soc_source":"weird","voltage_gain":1.0}"#)
+        #expect(saved.status == 200 && saved.json?["ok"] as? Bool == true)
+        let config = try #require(try get(port, "/api/bms/advanced-config").json?["config"] as? [String: Any])
+        #expect(config["advanced_mode"] as? Bool == true && config["soc_source"] as? String == "bms" && config["cell_count"] as? Double == 4)
+        // No confirmation → 400; protected register → 403; a good write.
+        #expect(try post(port, "/api/bms/register/write", #"{"register":"0x01","mode":"word","value":12}"#).status == 400)
+        #expect(try post(port, "/api/bms/register/write", #"{"register":"0x3F","mode":"word","value":12,"confirm_write":true}"#).status == 403)
+        let w = try #require(try post(port, "/api/bms/register/write", #"{"register":"0x01","mode":"word","value":12,"confirm_write":true}"#).json)
+        #expect(w["ok"] as? Bool == true && w["hex"] as? String == "0x000C")
+        #expect(try post(port, "/api/bms/register/read", #"{"register":"0x01","mode":"word"}"#, token: false).json?["value"] as? Double == 12)
+        // Security: sealed blocks Data Flash; wrong keys refused; right keys unseal.
+        #expect(try post(port, "/api/bms/studio/df_read", #"{"class":"gas_gauging"}"#, token: false).status == 403)
+        let wrong = try post(port, "/api/bms/studio/security", #"{"action":"unseal","key1":"0x1234","key2":"0x5678"}"#)
+        #expect(wrong.status == 403 && (wrong.json?["error"] as? String)?.contains("SEALED") == true)
+        let unseal = try post(port, "/api/bms/studio/security", #"{"action":"unseal","key1":"0x0414","key2":"0x3672"}"#)
+        #expect(unseal.status == 200 && (unseal.json?["security"] as? [String: String])?["mode"] == "UNSEALED")
+        let full = try post(port, "/api/bms/studio/security", #"{"action":"full_access","key1":"0xFFFF","key2":"0xFFFF"}"#)
+        #expect((full.json?["security"] as? [String: String])?["mode"] == "FULL_ACCESS")
+        #expect(try get(port, "/api/bms/studio/security").json?["security"] as? [String: String] == ["mode": "FULL_ACCESS"])
+        // Data Flash: unknown class 400, write without confirm 400, out of range 400, write + read back.
+        #expect(try post(port, "/api/bms/studio/df_read", #"{"class":"nope"}"#, token: false).status == 400)
+        #expect(try post(port, "/api/bms/studio/df_write", #"{"address":"0x45CC","value":4200,"size":2}"#).status == 400)
+        #expect(try post(port, "/api/bms/studio/df_raw", #"{"address":"0x4800"}"#, token: false).status == 400)
+        let df = try #require(try post(port, "/api/bms/studio/df_write", #"{"address":"0x45CC","value":4200,"size":2,"signed":false,"confirm":true}"#).json)
+        #expect(df["ok"] as? Bool == true && df["written"] as? Double == 4200 && (df["readback"] as? [String: Any])?["value"] as? Double == 4200)
+        let gas = try #require(try post(port, "/api/bms/studio/df_read", #"{"class":"gas_gauging"}"#, token: false).json?["parameters"] as? [[String: Any]])
+        #expect(gas.first { $0["address"] as? String == "0x45CC" }?["value"] as? Double == 4200)
+        let raw = try #require(try post(port, "/api/bms/studio/df_raw", #"{"address":"0x45CC"}"#, token: false).json)
+        #expect((raw["bytes"] as? [Double])?.prefix(2) == [0x68, 0x10])
+        // MAC: dangerous needs confirm; a read command answers data.
+        #expect(try post(port, "/api/bms/studio/mac", #"{"command":"0x0041","confirm":false}"#).status == 400)
+        let dtype = try #require(try post(port, "/api/bms/studio/mac", #"{"command":"0x0001"}"#).json)
+        #expect(dtype["ok"] as? Bool == true && dtype["name"] as? String == "DeviceType")
+        #expect(try post(port, "/api/bms/studio/mac", #"{"command":"0x0041","confirm":true}"#).json?["ok"] as? Bool == true)
+        // Seal again.
+        let seal = try post(port, "/api/bms/studio/security", #"{"action":"seal"}"#)
+        #expect((seal.json?["security"] as? [String: String])?["mode"] == "SEALED")
+        // Calibration: a voltage reference gives the gain of the document's example.
+        let cal = try #require(try post(port, "/api/bms/calibration/voltage", #"{"reference_voltage":15.92}"#).json)
+        #expect(cal["voltage_gain"] as? Double == 1.005051 && cal["measured_voltage"] as? Double == 15.84)
+        #expect(try get(port, "/api/bms").json?["voltage"] as? Double == 15.92)
+        let cur = try #require(try post(port, "/api/bms/calibration/current", #"{"reference_current":-1.48}"#).json)
+        #expect(cur["current_gain"] as? Double == 1.184)
+        // The configuration survives a restart.
+        _ = gw.stop()
+        gw = try start(dir, port: port)
+        defer { _ = gw.stop() }
+        let after = try #require(try get(port, "/api/bms/advanced-config").json?["config"] as? [String: Any])
+        #expect(after["voltage_gain"] as? Double == 1.005051 && after["advanced_mode"] as? Bool == true)
+        let reset = try post(port, "/api/bms/calibration/reset", "{}")
+        #expect(reset.status == 200)
+        #expect((try get(port, "/api/bms/advanced-config").json?["config"] as? [String: Any])?["voltage_gain"] as? Double == 1)
+    }
+
+    @Test func profilesAddImportApply() throws {
+        let dir = try TestTools.tempDir("lc30-profiles"), port = TestTools.freePort()
+        let gw = try start(dir, port: port)
+        defer { _ = gw.stop() }
+        let list = try #require(try get(port, "/api/bms/register/profiles").json?["profiles"] as? [String: Any])
+        #expect(Set(((list["defaults"] as? [String: Any]) ?? [:]).keys) == ["sbs_monitoring", "manufacturer_strings"])
+        #expect(try post(port, "/api/bms/register/profiles", #"{"name":"sbs_monitoring","entries":[{"register":"0x09","mode":"word"}]}"#).status == 400)
+        let added = try post(port, "/api/bms/register/profiles",
+                             #"{"name":"mon_profil","label":"Mon profil","description":"x","entries":[{"register":"0x09","mode":"word","signed":false,"label":"Voltage"}]}"#)
+        #expect(added.status == 200)
+        let imported = try post(port, "/api/bms/register/profiles/import",
+                                #"{"profiles":{"temps":{"label":"T","entries":[{"register":"0x08","mode":"word","label":"Temperature"}]}}}"#)
+        #expect(imported.json?["imported"] as? [String] == ["temps"])
+        let custom = try #require((try get(port, "/api/bms/register/profiles").json?["profiles"] as? [String: Any])?["custom"] as? [String: Any])
+        #expect(Set(custom.keys) == ["mon_profil", "temps"])
+        let applied = try #require(try post(port, "/api/bms/register/profile/apply", #"{"profile":"mon_profil","write_mode":false}"#, token: false).json)
+        let row = try #require((applied["results"] as? [[String: Any]])?.first)
+        #expect(row["label"] as? String == "Voltage" && row["value"] as? Double == 15840 && row["status"] as? String == "ok")
+        let defaults = try #require(try post(port, "/api/bms/register/profile/apply", #"{"profile":"manufacturer_strings"}"#, token: false).json)
+        #expect((defaults["results"] as? [[String: Any]])?.count == 3)
+        #expect(try post(port, "/api/bms/register/profile/apply", #"{"profile":"nope"}"#, token: false).status == 404)
+        // write_mode needs the token, advanced mode and confirm_write.
+        #expect(try post(port, "/api/bms/register/profile/apply", #"{"profile":"mon_profil","write_mode":true}"#, token: false).status == 401)
+        #expect(try post(port, "/api/bms/register/profile/apply", #"{"profile":"mon_profil","write_mode":true,"confirm_write":true}"#).status == 403)
+    }
+
+    @Test func writesRefusedWhenThePackDoesNotAllowThem() throws {
+        let dir = try TestTools.tempDir("lc30-nowrite"), port = TestTools.freePort()
+        let gw = try start(dir, port: port, allowWrites: false, packs: 2)
+        defer { _ = gw.stop() }
+        // Two LC30 packs: only /api/packs/{id}/bms/... routes.
+        #expect(try get(port, "/api/bms").status == 404)
+        #expect(try get(port, "/api/packs/g2/bms").json?["connected"] as? Bool == true)
+        let r = try post(port, "/api/packs/g1/bms/studio/security", #"{"action":"seal"}"#)
+        #expect(r.status == 403 && (r.json?["error"] as? String)?.contains("allow_writes") == true)
+        let doc = try #require(try get(port, "/openapi.json").json?["paths"] as? [String: Any])
+        #expect(doc["/api/packs/{id}/bms/studio/df_write"] != nil && doc["/api/bms"] == nil)
+    }
+}
