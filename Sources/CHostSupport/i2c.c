@@ -34,3 +34,8 @@ int bms_i2c_transfer(int fd, uint16_t addr, const uint8_t *wdata, uint16_t wlen,
     struct i2c_rdwr_ioctl_data data = {.msgs = msgs, .nmsgs = (uint32_t)n};
     return ioctl(fd, I2C_RDWR, &data) < 0 ? -errno : 0;
 }
+
+int bms_i2c_set_timeout(int fd, unsigned int ms) {
+    unsigned long tens = (ms + 9) / 10;
+    return ioctl(fd, I2C_TIMEOUT, tens) < 0 ? -errno : 0;
+}

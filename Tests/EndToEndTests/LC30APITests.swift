@@ -182,3 +182,32 @@ import Testing
         #expect(doc["/api/packs/{id}/bms/studio/df_write"] != nil && doc["/api/bms"] == nil)
     }
 }
+
+/// I2C on a machine without I2C hardware: clear errors, the other buses run.
+@Suite struct I2CBusTests {
+    @Test func withoutI2CHardware() throws {
+        let scan = try TestTools.run(TestTools.bmsgate, ["scan", "--i2c"])
+        #expect(scan.status == 1)
+        #expect(scan.stderr.contains("no I2C buses on this machine") || scan.stdout.contains("/dev/i2c-"))
+        let dir = try TestTools.tempDir("i2c-none")
+        try """
+            site: noi2c
+            buses: [{id: gauge, type: i2c, device: /dev/i2c-nonexistent}, {id: lab, type: sim}]
+            packs:
+              - {id: g1, driver: lc30, bus: gauge, address: "0x0B", options: {state_file: \(dir)/g1.json}}
+              - {id: p1, driver: basen, bus: lab, address: 1}
+            """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
+        let r = try TestTools.run(TestTools.bmsgate, ["read", "--config", dir + "/site.yaml", "--format", "json"], timeout: 60)
+        let lines = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(lines.first { $0["pack"] as? String == "p1" }?["online"] as? Bool == true)
+        let error = lines.first { $0["pack"] as? String == "g1" }?["error"] as? String
+        #expect(error?.contains("open /dev/i2c-nonexistent") == true, "\(error ?? "nil")")
+        let wrongDriver = try TestTools.run(TestTools.bmsgate, ["check", try {
+            let path = dir + "/bad.yaml"
+            try "buses: [{id: gauge, type: sim, transport: i2c}]\npacks: [{id: p, driver: basen, bus: gauge, address: 1}]\n"
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }()])
+        #expect(wrongDriver.status == 1 && wrongDriver.stderr.contains("does not support I2C"))
+    }
+}

@@ -26,12 +26,14 @@ extension I2CTransport {
 public final class I2CDevice: I2CTransport {
     public let path: String
     let retries: Int
+    let timeoutMs: Int
     private var fd: Int32 = -1
 
-    /// A bus at `path` (opened on `open()`).
-    public init(path: String, retries: Int = 2) {
+    /// A bus at `path` (opened on `open()`); each transfer may take `timeoutMs`.
+    public init(path: String, retries: Int = 2, timeoutMs: Int = 100) {
         self.path = path
         self.retries = retries
+        self.timeoutMs = timeoutMs
     }
 
     deinit { close() }
@@ -47,6 +49,7 @@ public final class I2CDevice: I2CTransport {
             throw TransportError("open \(path): \(why)\(errno == ENOENT ? " (load i2c-dev: modprobe i2c-dev; `bmsgate scan --i2c` lists buses)" : "")")
         }
         fd = f
+        _ = bms_i2c_set_timeout(fd, UInt32(timeoutMs))  // adapters without the ioctl keep their own
     }
 
     public func close() {

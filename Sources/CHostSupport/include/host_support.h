@@ -41,3 +41,6 @@ int bmsgate_pty_open(char *path, unsigned long cap);
  * (repeated start) read `rlen` bytes; either may be 0. ioctl(I2C_RDWR). Returns 0 or -errno.
  */
 int bms_i2c_transfer(int fd, uint16_t addr, const uint8_t *wdata, uint16_t wlen, uint8_t *rdata, uint16_t rlen);
+
+/** Sets the adapter's transfer timeout (ioctl I2C_TIMEOUT, in ms, rounded up to 10 ms). Returns 0 or -errno. */
+int bms_i2c_set_timeout(int fd, unsigned int ms);
