@@ -9,12 +9,12 @@ import Testing
     typealias Reply = HTTPAPITests.Reply
     static let token = "lc30-t0ken"
 
-    func start(_ dir: String, port: Int, allowWrites: Bool = true, packs: Int = 1) throws -> Child {
+    func start(_ dir: String, port: Int, allowWrites: Bool = true, packs: Int = 1, emulator: String = "") throws -> Child {
         let config = dir + "/site.yaml"
         let extra = packs > 1 ? "\n  - {id: g2, driver: lc30, bus: gauge2, address: \"0x0B\", options: {state_file: \(dir)/g2.json}}" : ""
         try """
             site: lc30
-            buses: [{id: gauge, type: sim, transport: i2c}, {id: gauge2, type: sim, transport: i2c}]
+            buses: [{id: gauge, type: sim, transport: i2c\(emulator.isEmpty ? "" : ", emulator: {\(emulator)}")}, {id: gauge2, type: sim, transport: i2c}]
             packs:
               - {id: g1, driver: lc30, bus: gauge, address: "0x0B", allow_writes: \(allowWrites), options: {state_file: \(dir)/g1.json}}\(extra)
             sinks: [{type: http, listen: "127.0.0.1:\(port)", token_env: LC30_TOKEN}]
@@ -167,6 +167,22 @@ import Testing
         // write_mode needs the token, advanced mode and confirm_write.
         #expect(try post(port, "/api/bms/register/profile/apply", #"{"profile":"mon_profil","write_mode":true}"#, token: false).status == 401)
         #expect(try post(port, "/api/bms/register/profile/apply", #"{"profile":"mon_profil","write_mode":true,"confirm_write":true}"#).status == 403)
+        _ = try post(port, "/api/bms/advanced-config", #"{"advanced_mode":true}"#)
+        #expect(try post(port, "/api/bms/register/profile/apply", #"{"profile":"mon_profil","write_mode":true}"#).status == 400)
+        _ = try post(port, "/api/bms/register/profiles",
+                     #"{"name":"alarm_setup","entries":[{"register":"0x01","mode":"word","value":250,"label":"RemainingCapacityAlarm"}]}"#)
+        let written = try #require(try post(port, "/api/bms/register/profile/apply", #"{"profile":"alarm_setup","write_mode":true,"confirm_write":true}"#).json)
+        let result = try #require((written["results"] as? [[String: Any]])?.first)
+        #expect(written["write_mode"] as? Bool == true && result["value"] as? Double == 250 && result["status"] as? String == "ok")
+    }
+
+    @Test func calibrationRefusesTooLittleCurrent() throws {
+        let dir = try TestTools.tempDir("lc30-lowcurrent"), port = TestTools.freePort()
+        let gw = try start(dir, port: port, emulator: "current: 20")
+        defer { _ = gw.stop() }
+        let r = try post(port, "/api/bms/calibration/current", #"{"reference_current":0.025}"#)
+        #expect(r.status == 400 && (r.json?["error"] as? String)?.contains("current too low") == true)
+        #expect(try post(port, "/api/bms/calibration/current", "{}").status == 400)
     }
 
     @Test func writesRefusedWhenThePackDoesNotAllowThem() throws {

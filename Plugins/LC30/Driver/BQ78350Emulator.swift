@@ -10,7 +10,8 @@ import BMSDriverKit
 ///
 /// Transactions arrive encoded by the host (see I2CEmulatorTransport): `49 addr(2) wlen(2)
 /// wdata rlen(2)`; the answer is `00 rdata` or `01` (NACK); another address gets nothing.
-/// Options: `addresses` (7-bit, default 0x0B), `cells` (1-4, default 4).
+/// Options: `addresses` (7-bit, default 0x0B), `cells` (1-4, default 4), `current` (mA,
+/// default -1250).
 public final class BQ78350Emulator: BMSEmulator {
     var address: UInt16 = 0x0B
     var words: [UInt8: Int] = [
@@ -31,7 +32,11 @@ public final class BQ78350Emulator: BMSEmulator {
     var input: [UInt8] = []
 
     public init(options: DriverOptions) throws(DriverError) {
-        try options.rejectUnknown(["addresses", "cells"])
+        try options.rejectUnknown(["addresses", "cells", "current"])
+        if let text = options["current"] {
+            guard let mA = Int(text), (-32768...32767).contains(mA) else { throw .invalid("current must be mA within -32768...32767") }
+            words[0x0A] = mA
+        }
         if let a = options["addresses"]?.split(separator: ",").first {
             guard let v = DriverOptions.parseInteger(String(a)), (0x08...0x77).contains(v) else {
                 throw .invalid("emulator address '\(a)' is not a 7-bit I2C address (0x08...0x77)")
