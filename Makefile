@@ -58,8 +58,9 @@ test: build test-deps
 
 # Benchmarks (release build): Modbus-TCP throughput/latency against a bare libmodbus loop.
 bench: deps
-	$(SWIFT) build -c release --product bmsgate-bench-modbus
+	$(SWIFT) build -c release
 	$$($(SWIFT) build -c release --show-bin-path)/bmsgate-bench-modbus
+	$$($(SWIFT) build -c release --show-bin-path)/bmsgate-bench-site
 
 clean:
 	rm -rf .build

@@ -77,6 +77,9 @@ let package = Package(
         .executableTarget(name: "bmsgate-bench-modbus", dependencies: ["BMSGate", "CModbus",
                                                                      .product(name: "Logging", package: "swift-log")],
                           path: "Benchmarks/ModbusBenchmark"),
+        .executableTarget(name: "bmsgate-bench-site", dependencies: ["BMSGate", "CModbus",
+                                                                   .product(name: "Logging", package: "swift-log")],
+                          path: "Benchmarks/SiteBenchmark"),
         // The REC instruction set ships as data next to the plugin (bmsgate_RECBMS.resources).
         .target(name: "RECBMS", dependencies: ["BMSDriverKit"], path: "Plugins/RECBMS/Driver",
                 resources: [.copy("rec-bms-instructionset.json")]),

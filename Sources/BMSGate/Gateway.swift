@@ -166,6 +166,18 @@ public final class Gateway: @unchecked Sendable {
         return worker.command(pack: pack, request: request, timeout: timeout)
     }
 
+    /// Sends a control command to the emulators of sim bus `bus` (nil when it has none).
+    public func emulatorControl(bus: String, _ command: String) -> String? {
+        workers.first { $0.bus.id == bus && $0.emulatorServer != nil }?.emulatorServer?.control(command)
+    }
+
+    /// Bytes that crossed each simulated line (received by the emulators, sent by them).
+    public var emulatorTraffic: [String: (received: Int, sent: Int)] {
+        var out: [String: (Int, Int)] = [:]
+        for w in workers { if let s = w.emulatorServer { out[w.bus.id] = s.traffic } }
+        return out
+    }
+
     /// Dropped snapshots per sink name.
     public var sinkDrops: [(String, Int)] { sinks.map { ($0.sink.name, $0.droppedCount) } }
 }

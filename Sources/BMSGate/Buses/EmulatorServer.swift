@@ -13,6 +13,7 @@ public final class EmulatorServer: @unchecked Sendable {
     private let lock = NSLock()
     private let logger: Logger
     private var stopped = false
+    private var bytesIn = 0, bytesOut = 0
     private var thread: Thread?
     private let done = DispatchSemaphore(value: 0)
 
@@ -49,6 +50,9 @@ public final class EmulatorServer: @unchecked Sendable {
 
     private var isStopped: Bool { lock.withLock { stopped } }
 
+    /// Bytes the emulators received and sent so far (what crossed the simulated wire).
+    public var traffic: (received: Int, sent: Int) { lock.withLock { (bytesIn, bytesOut) } }
+
     private func run() {
         defer { done.signal() }
         var buffer = [UInt8](repeating: 0, count: 1024)
@@ -63,7 +67,12 @@ public final class EmulatorServer: @unchecked Sendable {
             }
             guard n > 0 else { continue }
             let input = Array(buffer.prefix(n))
-            let answer = lock.withLock { emulators.flatMap { $0.exchange(input) } }
+            let answer = lock.withLock { () -> [UInt8] in
+                let a = emulators.flatMap { $0.exchange(input) }
+                bytesIn += input.count
+                bytesOut += a.count
+                return a
+            }
             guard !answer.isEmpty else { continue }
             send(answer, after: input.count)
         }
