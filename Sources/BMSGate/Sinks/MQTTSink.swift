@@ -30,6 +30,9 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     private var discovery: [String: [String: String]] = [:]
     /// Discovery topic → payload as last published on this connection.
     private var discoverySent: [String: String] = [:]
+    /// The shape (fields, array sizes, device) discovery was last built from, per id:
+    /// discovery is rebuilt only when it changes, not for every reading.
+    private var discoveryShape: [String: Int] = [:]
 
     /// Starts the client (connecting in the background). Throws when the password cannot
     /// be read or TLS files are unusable.
@@ -139,6 +142,24 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     /// reading (a rotated setting, a failed probe) must not delete its history in Home Assistant.
     private func updateDiscovery(_ id: String, state: JSONObject, device: HomeAssistantDevice) {
         guard settings.discovery else { return }
+        var hasher = Hasher()
+        for (key, value) in state.pairs {
+            hasher.combine(key)
+            switch value {
+            case .array(let items): hasher.combine(items.count)
+            case .object(let o): for (k, _) in o.pairs { hasher.combine(k) }
+            default: break
+            }
+        }
+        hasher.combine(device.name)
+        hasher.combine(device.manufacturer)
+        hasher.combine(device.model)
+        hasher.combine(device.firmware)
+        hasher.combine(device.hardware)
+        hasher.combine(device.serial)
+        let shape = hasher.finalize()
+        if discoveryShape[id] == shape { return }
+        discoveryShape[id] = shape
         let messages = HomeAssistantDiscovery.messages(id: id, state: state, device: device, topics: topics)
         for m in messages {
             discovery[id, default: [:]][m.topic] = m.payload
