@@ -74,7 +74,9 @@ import Testing
         let signed = try #require(try post(port, "/api/bms/register/read", #"{"register":"0x0A","mode":"word","signed":true}"#, token: false).json)
         #expect(signed["value"] as? Double == -1250 && signed["raw_value"] as? Double == 64286)
         let block = try #require(try post(port, "/api/bms/register/read", #"{"register":"0x21","mode":"block","length":20}"#, token: false).json)
-        #expect(block["hex"] as? String == "42 51 37 38 33 35 30 2D 52 31")
+        #expect(block["length"] as? Double == 20)  // raw bytes as read: the SBS length byte first
+        #expect((block["hex"] as? String)?.hasPrefix("0A 42 51 37 38 33 35 30 2D 52 31 00") == true)
+        #expect((block["bytes"] as? [Double])?.count == 20)
         // The same routes under /api/packs/{id}/bms.
         #expect(try get(port, "/api/packs/g1/bms").json?["soc"] as? Double == 82)
         #expect(try get(port, "/api/packs/nope/bms").status == 404)

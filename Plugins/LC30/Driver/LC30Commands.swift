@@ -172,7 +172,7 @@ struct LC30Commands {
             out["hex"] = Self.hex4(raw)
             out["signed"] = signed
         case "block":
-            let bytes = Array(try bus.block(code).prefix(max(1, min(32, length))))
+            let bytes = try bus.rawBlock(code, count: max(1, min(32, length)))
             out["length"] = bytes.count
             out["bytes"] = bytes.map { Int($0) }
             out["hex"] = bytes.map { String(format: "%02X", $0) }.joined(separator: " ")

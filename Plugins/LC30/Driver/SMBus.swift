@@ -38,6 +38,12 @@ struct SMBus {
         return Array(raw[1..<(1 + n)])
     }
 
+    /// `count` raw bytes read after writing `cmd` (an I2C block read as smbus
+    /// read_i2c_block_data does it: for SBS blocks the first byte is the length).
+    func rawBlock(_ cmd: UInt8, count: Int) throws(DriverError) -> [UInt8] {
+        try link.i2c(address: address, write: [cmd], readCount: count, pec: false)
+    }
+
     func writeBlock(_ cmd: UInt8, _ data: [UInt8]) throws(DriverError) {
         _ = try link.i2c(address: address, write: [cmd, UInt8(data.count)] + data, readCount: 0, pec: pec)
     }
