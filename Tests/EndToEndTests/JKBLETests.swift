@@ -32,6 +32,8 @@ import Testing
         #expect(extras?["setup_passcode"] as? String == "****")
         #expect((line["identity"] as? [String: Any])?["model"] as? String == "JK_B2A8S20P")
         if generation != "JK04" {
+            #expect(extras?["cell_overvoltage_protection"] as? Double == 3.65)  // from the settings answer
+            #expect(extras?["charge_undertemperature_protection"] as? Double == -20)
             #expect(line["current"] as? Double == -10.5)
             #expect(line["soc"] as? Double == 76)
             #expect(line["temperatures"] as? [Double] == [24, 23])

@@ -146,3 +146,44 @@ import Testing
         }
     }
 }
+
+/// JK02 settings answers (type 0x01) into extras.
+@Suite struct JKBLESettingsTests {
+    /// The first 142 bytes of a JK02_24S settings answer published in the esphome-jk-bms
+    /// notes (a 13S NMC pack); the rest zero, the checksum recomputed.
+    static let capture: [UInt8] = {
+        let head = Hex.parse("""
+            55 AA EB 90 01 4F 58 02 00 00 54 0B 00 00 80 0C 00 00 CC 10 00 00 68 10 00 00 0A 00 00 00 00 00 00 00 00 00 00 00 00 00
+            00 00 00 00 00 00 F0 0A 00 00 A8 61 00 00 1E 00 00 00 3C 00 00 00 F0 49 02 00 2C 01 00 00 3C 00 00 00 3C 00 00 00 D0 07
+            00 00 BC 02 00 00 58 02 00 00 BC 02 00 00 58 02 00 00 38 FF FF FF 9C FF FF FF 84 03 00 00 BC 02 00 00 0D 00 00 00 01 00
+            00 00 01 00 00 00 01 00 00 00 88 13 00 00 DC 05 00 00 E4 0C 00 00
+            """)!
+        var f = head + [UInt8](repeating: 0, count: 300 - head.count)
+        f[299] = JKBLEFrame.sum8(f[..<299])
+        return f
+    }()
+
+    @Test func everySettingOfTheCapture() throws {
+        let s = Dictionary(uniqueKeysWithValues: try JKBLESettings.decode(Self.capture))
+        let expected: [String: Double] = [
+            "smart_sleep_voltage": 0.6, "cell_undervoltage_protection": 2.9, "cell_undervoltage_recovery": 3.2,
+            "cell_overvoltage_protection": 4.3, "cell_overvoltage_recovery": 4.2, "balance_trigger_voltage": 0.01,
+            "soc_100_voltage": 0, "soc_0_voltage": 0, "cell_request_charge_voltage": 0, "cell_request_float_voltage": 0,
+            "power_off_voltage": 2.8, "max_charge_current": 25, "charge_overcurrent_delay": 30, "charge_overcurrent_recovery_time": 60,
+            "max_discharge_current": 150, "discharge_overcurrent_delay": 300, "discharge_overcurrent_recovery_time": 60,
+            "short_circuit_recovery_time": 60, "max_balance_current": 2, "charge_overtemperature_protection": 70,
+            "charge_overtemperature_recovery": 60, "discharge_overtemperature_protection": 70, "discharge_overtemperature_recovery": 60,
+            "charge_undertemperature_protection": -20, "charge_undertemperature_recovery": -10, "mos_overtemperature_protection": 90,
+            "mos_overtemperature_recovery": 70, "nominal_capacity": 5, "balance_start_voltage": 3.3, "cell_count_setting": 13,
+            "charge_switch": 1, "discharge_switch": 1, "balancer_switch": 1,
+        ]
+        #expect(s.count == expected.count)
+        for (name, value) in expected { #expect(s[name] == value, "\(name)") }
+    }
+
+    @Test func decodeTakesSettingsWithCellInfo() throws {
+        let (r, _) = try JKDriver.decode(frames: [Self.capture, JKBLECaptures.cellInfo24S], options: DriverOptions([("protocol_version", "JK02_24S")]))
+        #expect(r.extra("cell_overvoltage_protection") == .number(4.3) && r.extra("max_discharge_current") == .number(150))
+        #expect(throws: DriverError.self) { try JKBLESettings.decode(JKBLECaptures.cellInfo24S) }
+    }
+}

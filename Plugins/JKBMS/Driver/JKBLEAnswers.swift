@@ -112,10 +112,17 @@ public enum JKBLEAnswers {
         return seal(f)
     }
 
-    /// A settings answer (type 0x01) with the cell count set; the rest zero.
+    /// A settings answer (type 0x01): LiFePO4 protections, `cells` cells, switches on.
     public static func settings(cells: Int, counter: UInt8 = 1) -> [UInt8] {
         var f = frame(.settings, counter: counter)
+        for (offset, value) in [(10, 2_600), (14, 2_800), (18, 3_650), (22, 3_500), (26, 5), (50, 100_000), (62, 150_000),
+                                (82, 700), (86, 600), (98, -200), (102, -100), (130, 280_000), (138, 3_300)] {
+            put32(&f, offset, value)
+        }
         put32(&f, 114, cells)
+        f[118] = 1
+        f[122] = 1
+        f[126] = 1
         return seal(f)
     }
 }

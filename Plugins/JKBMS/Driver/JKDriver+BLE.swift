@@ -11,6 +11,8 @@ final class JKBLESession {
     var info: JKBLEDeviceInfo?
     var assembler = JKBLEAssembler()
     var buffer: [UInt8] = []
+    /// The last settings answer (it arrives before each cell-info answer after 0x96).
+    var settings: [(String, Double)] = []
 
     init(link: Link, options: DriverOptions) throws(DriverError) {
         self.link = link
@@ -29,6 +31,7 @@ final class JKBLESession {
         while true {
             let frame = try link.receive(decoder: &assembler, buffer: &buffer)
             if frame[4] == kind.rawValue { return frame }
+            if frame[4] == JKBLEFrame.Kind.settings.rawValue, let s = try? JKBLESettings.decode(frame) { settings = s }
         }
     }
 
@@ -49,6 +52,7 @@ final class JKBLESession {
         let layout = forced ?? info.layout
         var r = try JKBLECellInfo.decode(try answer(.cellInfo), layout: layout)
         info.addExtras(to: &r)
+        if layout != .jk04 { for (name, value) in settings { r.setExtra(name, value) } }
         r.setExtra("protocol_version", layout.rawValue)
         return r
     }

@@ -164,6 +164,7 @@ public final class JKDriver: BMSDriver {
         }
         var info: JKBLEDeviceInfo?
         var reading: DriverReading?
+        var settings: [(String, Double)] = []
         var status: [String] = []
         for answer in answers {
             switch JKBLEFrame.Kind(rawValue: answer[4]) {
@@ -182,7 +183,8 @@ public final class JKDriver: BMSDriver {
                     }
                     if reading == nil { throw .frame("JK BLE cell info is implausible in every layout (JK02_32S, JK02_24S, JK04)") }
                 }
-            default: continue  // settings answers are not part of a Reading
+            case .settings: settings = try JKBLESettings.decode(answer)
+            default: continue
             }
         }
         guard info != nil || reading != nil else {
@@ -192,6 +194,7 @@ public final class JKDriver: BMSDriver {
         }
         var r = reading ?? DriverReading()
         r.status += status
+        if (forced ?? info?.layout) != .jk04 { for (name, value) in settings { r.setExtra(name, value) } }
         if let info {
             info.addExtras(to: &r)
             r.setExtra("protocol_version", (forced ?? info.layout).rawValue)
