@@ -11,7 +11,7 @@ APT_PACKAGES = libyaml-dev libmodbus-dev libmosquitto-dev libbluetooth-dev pkg-c
 # an MQTT broker and its clients (mosquitto, mosquitto_sub/pub/passwd), openssl for TLS certificates.
 TEST_APT_PACKAGES = mbpoll python3 python3-venv mosquitto mosquitto-clients openssl
 PYENV = .build/pyenv
-PY_PACKAGES = pysunspec2==1.3.7 prometheus-client==0.21.1 PyYAML==6.0.2
+PY_PACKAGES = pysunspec2==1.3.7 prometheus-client==0.21.1 PyYAML==6.0.2 pymodbus==3.6.9
 
 .PHONY: all deps test-deps apt-install build run test bench clean check-config
 
@@ -57,7 +57,7 @@ test: build test-deps
 	BMSGATE_BIN_DIR=$(BIN_DIR) BMSGATE_PYTHON=$(abspath $(PYENV))/bin/python3 $(SWIFT) test $(BUILD_FLAGS) --skip-build
 
 # Benchmarks (release build): Modbus-TCP throughput/latency against a bare libmodbus loop.
-bench: deps
+bench: test-deps
 	$(SWIFT) build -c release
 	$$($(SWIFT) build -c release --show-bin-path)/bmsgate-bench-modbus
 	$$($(SWIFT) build -c release --show-bin-path)/bmsgate-bench-site

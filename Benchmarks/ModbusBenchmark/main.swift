@@ -177,12 +177,54 @@ let a = load(port: ours.port, clients: options.clients, seconds: options.seconds
 let b = load(port: bare.port, clients: options.clients, seconds: options.seconds)
 ours.stop()
 bare.shutdown()
+let c = pymodbusLoad(registers: registers, clients: options.clients, seconds: options.seconds)
 func line(_ name: String, _ r: Result) -> String {
     String(format: "  %-26@ %9.0f req/s   p50 %7.1f µs   p99 %7.1f µs   failures %d", name as NSString, r.rate, r.percentile(0.5), r.percentile(0.99), r.failures)
 }
 print(line("bmsgate (thread/conn)", a))
 print(line("bare libmodbus select()", b))
 print(String(format: "  ratio bmsgate/bare: throughput %.2f, p99 latency %.2f", a.rate / b.rate, a.percentile(0.99) / b.percentile(0.99)))
+if let c {
+    print(line("pymodbus 3.6 (asyncio)", c))
+    print(String(format: "  ratio bmsgate/pymodbus: throughput %.2f, p99 latency %.2f", a.rate / c.rate, a.percentile(0.99) / c.percentile(0.99)))
+} else {
+    print("  pymodbus: not measured (no .build/pyenv with pymodbus: run `make test-deps` first)")
+}
+
+/// The same load against a pymodbus server (Tests/PythonTools/pymodbus_server.py in the
+/// test venv); nil when the venv or pymodbus is missing.
+func pymodbusLoad(registers: [UInt16], clients: Int, seconds: Double) -> Result? {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    let python = ProcessInfo.processInfo.environment["BMSGATE_PYTHON"] ?? root + "/.build/pyenv/bin/python3"
+    guard FileManager.default.isExecutableFile(atPath: python) else { return nil }
+    let values = NSTemporaryDirectory() + "bmsgate-bench-registers-\(getpid())"
+    try? registers.map(String.init).joined(separator: ",").write(toFile: values, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: values) }
+    let port = 20000 + Int(getpid() % 20000)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: python)
+    p.arguments = [root + "/Tests/PythonTools/pymodbus_server.py", String(port), values, "40000"]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    guard (try? p.run()) != nil else { return nil }
+    defer { p.terminate(); p.waitUntilExit() }
+    guard String(decoding: out.fileHandleForReading.availableData, as: UTF8.self).contains("ready") else { return nil }
+    // "ready" comes before the bind: wait until the port takes connections.
+    let deadline = Date().addingTimeInterval(10)
+    while Date() < deadline {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 } }
+        close(fd)
+        if ok { break }
+        usleep(50_000)
+    }
+    return load(port: port, clients: clients, seconds: seconds)
+}
 
 // Image rebuild cost (what happens on every snapshot).
 for n in [2, 16, 64] {
