@@ -1,8 +1,10 @@
+import Foundation
+
 /// What the HTTP API needs from the running gateway: the latest snapshot, vendor commands
 /// on a pack (serialized with its bus), and the sinks' drop counters. Set by the Gateway
 /// once its buses exist.
 public final class GatewayAccess: @unchecked Sendable {
-    private let lock = NSLockBox()
+    private let lock = NSLock()
     private var commandHandler: (@Sendable (String, String) -> Result<String, PollFailure>)?
     private var dropsHandler: (@Sendable () -> [(String, Int)])?
     private var latest: Snapshot?
@@ -37,14 +39,3 @@ public final class GatewayAccess: @unchecked Sendable {
     public var sinkDrops: [(String, Int)] { lock.withLock { dropsHandler }?() ?? [] }
 }
 
-import Foundation
-
-/// NSLock with a closure helper (kept tiny so the access object stays Sendable-safe).
-final class NSLockBox: @unchecked Sendable {
-    private let lock = NSLock()
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
-    }
-}
