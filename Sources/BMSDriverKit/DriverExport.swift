@@ -218,7 +218,7 @@ private let emulatorDestroy: @convention(c) (UnsafeMutableRawPointer?) -> Void =
 }
 
 /// A JSON string literal for `text`.
-func jsonQuoted(_ text: String) -> String {
+public func jsonQuoted(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
         switch scalar {

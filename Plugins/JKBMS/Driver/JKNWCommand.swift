@@ -95,17 +95,8 @@ enum JKJSON {
         v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)"
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default: if c.value < 0x20 { out += "\\u" + String(format: "%04x", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (BMSDriverKit's quoting, shared with the command errors).
+    static func quote(_ s: String) -> String { jsonQuoted(s) }
 
     static func render(_ value: JKNWValue) -> String {
         switch value {
