@@ -17,11 +17,12 @@ let package = Package(
         .executable(name: "bmsgate", targets: ["bmsgate"]),
         .library(name: "BMSGate", targets: ["BMSGate"]),
         .library(name: "BMSDriverKit", targets: ["BMSDriverKit"]),
-        // One dynamic library per driver: the host dlopen()s these.
-        .library(name: "BasenDriver", type: .dynamic, targets: ["BasenEntry"]),
-        .library(name: "RECBMSDriver", type: .dynamic, targets: ["RECBMSEntry"]),
-        .library(name: "JKBMSDriver", type: .dynamic, targets: ["JKBMSEntry"]),
-        .library(name: "LC30Driver", type: .dynamic, targets: ["LC30Entry"]),
+        // One dynamic library per driver: the host dlopen()s these. Plugin files are named
+        // libbmsdriver-<name>.so (the loader's convention), hence the product names.
+        .library(name: "bmsdriver-basen", type: .dynamic, targets: ["BasenEntry"]),
+        .library(name: "bmsdriver-rec-bms", type: .dynamic, targets: ["RECBMSEntry"]),
+        .library(name: "bmsdriver-jk-bms", type: .dynamic, targets: ["JKBMSEntry"]),
+        .library(name: "bmsdriver-lc30", type: .dynamic, targets: ["LC30Entry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),

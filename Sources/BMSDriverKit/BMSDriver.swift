@@ -18,11 +18,17 @@ public struct DriverDescription: Sendable {
     public var bleService: String?
     public var bleNotify: String?
     public var bleWrite: String?
+    /// The vendor commands `command` understands (with their HTTP routes).
+    public var commands: [CommandDescriptor]
+    /// The options `init(link:options:)` accepts; `address` describes the pack address.
+    public var options: [OptionDescriptor]
 
     /// Describes a driver.
     public init(id: String, vendor: String, version: String, summary: String, transports: UInt32,
                 defaultBaud: UInt32 = 9600, bleService: String? = nil, bleNotify: String? = nil,
-                bleWrite: String? = nil) {
+                bleWrite: String? = nil, commands: [CommandDescriptor] = [], options: [OptionDescriptor] = []) {
+        self.commands = commands
+        self.options = options
         self.id = id
         self.vendor = vendor
         self.version = version

@@ -14,6 +14,21 @@ enum CBridge {
         return UnsafePointer(strdup(s))
     }
 
+    /// A copy of `value` that lives for the rest of the process (descriptor tables).
+    static func keep<T>(_ value: T) -> UnsafePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: 1)
+        p.initialize(to: value)
+        return UnsafePointer(p)
+    }
+
+    /// An array of pointers that lives for the rest of the process; nil when empty.
+    static func keep<T>(array: [UnsafePointer<T>]) -> UnsafePointer<UnsafePointer<T>?>? {
+        guard !array.isEmpty else { return nil }
+        let p = UnsafeMutablePointer<UnsafePointer<T>?>.allocate(capacity: array.count)
+        for (i, item) in array.enumerated() { (p + i).initialize(to: item) }
+        return UnsafePointer(p)
+    }
+
     /// Writes `text` NUL-terminated into a fixed-size C char array, truncating at a UTF-8 boundary.
     static func copy<T>(_ text: String, into tuple: inout T) {
         withUnsafeMutableBytes(of: &tuple) { raw in
@@ -91,17 +106,21 @@ enum CBridge {
         copy(message, into: &r.pointee.error)
     }
 
-    /// Writes `text` NUL-terminated into a host buffer; BMS_ERR_BUFFER when it does not fit.
+    /// Writes `text` NUL-terminated into a host buffer and its length (without the NUL) to
+    /// `length`. When it does not fit: nothing is written, `length` says the size needed
+    /// (with the NUL) and the result is BMS_ERR_BUFFER (the ABI's one meaning of it).
     static func write(_ text: String, to buffer: UnsafeMutablePointer<CChar>?, capacity: Int,
                       length: UnsafeMutablePointer<Int>? = nil) -> Int32 {
         let bytes = Array(text.utf8)
-        length?.pointee = bytes.count
-        guard let buffer, capacity > 0 else { return BMS_ERR_BUFFER.rawValue }
-        let n = min(bytes.count, capacity - 1)
-        buffer.withMemoryRebound(to: UInt8.self, capacity: capacity) { p in
-            for i in 0..<n { p[i] = bytes[i] }
-            p[n] = 0
+        guard let buffer, bytes.count < capacity else {
+            length?.pointee = bytes.count + 1
+            return BMS_ERR_BUFFER.rawValue
         }
-        return n < bytes.count ? BMS_ERR_BUFFER.rawValue : BMS_OK.rawValue
+        buffer.withMemoryRebound(to: UInt8.self, capacity: capacity) { p in
+            for i in bytes.indices { p[i] = bytes[i] }
+            p[bytes.count] = 0
+        }
+        length?.pointee = bytes.count
+        return BMS_OK.rawValue
     }
 }

@@ -52,6 +52,10 @@ private final class ExportedTable: @unchecked Sendable {
             t.pointee.command = driverCommand
             t.pointee.close = driverClose
             t.pointee.decode = driverDecode
+            t.pointee.commands = CBridge.keep(array: d.commands.map { $0.exported() })
+            t.pointee.command_count = d.commands.count
+            t.pointee.options = CBridge.keep(array: d.options.map { $0.exported() })
+            t.pointee.option_count = d.options.count
             if emulator != nil {
                 let e = UnsafeMutablePointer<bms_emulator_ops>.allocate(capacity: 1)
                 e.initialize(to: bms_emulator_ops(
@@ -75,11 +79,15 @@ enum ExportedTypes {
 /// A driver instance behind the opaque C handle.
 private final class InstanceBox {
     let driver: any BMSDriver
+    /// The last request whose answer did not fit, and that answer (BMS_ERR_BUFFER retry).
+    var unsent: (request: String, answer: String, status: Int32)?
     init(_ driver: any BMSDriver) { self.driver = driver }
 }
 
 private final class EmulatorBox {
     let emulator: any BMSEmulator
+    /// Answer bytes that did not fit the host's buffer (BMS_ERR_BUFFER retry).
+    var unsent: [UInt8] = []
     init(_ emulator: any BMSEmulator) { self.emulator = emulator }
 }
 
@@ -141,14 +149,26 @@ private let driverCommand: @convention(c) (UnsafeMutableRawPointer?, UnsafePoint
                                            UnsafeMutablePointer<CChar>?, Int, UnsafeMutablePointer<Int>?) -> Int32 = {
     instance, request, response, capacity, length in
     guard let b = box(instance), let request else { return BMS_ERR_INVALID.rawValue }
-    do throws(DriverError) {
-        let answer = try b.driver.command(String(cString: request))
-        return CBridge.write(answer, to: response, capacity: capacity, length: length)
-    } catch {
-        let answer = "{\"error\":\(jsonQuoted(error.message))\(error.httpStatus.map { ",\"status\":\($0)" } ?? "")}"
-        _ = CBridge.write(answer, to: response, capacity: capacity, length: length)
-        return error.status
+    let text = String(cString: request)
+    let answer: String
+    let status: Int32
+    if let kept = b.unsent, kept.request == text {
+        // The host's retry after BMS_ERR_BUFFER: the kept answer, never a second run.
+        (answer, status) = (kept.answer, kept.status)
+    } else {
+        do throws(DriverError) {
+            (answer, status) = (try b.driver.command(text), BMS_OK.rawValue)
+        } catch {
+            answer = "{\"error\":\(jsonQuoted(error.message))\(error.httpStatus.map { ",\"status\":\($0)" } ?? "")}"
+            status = error.status
+        }
     }
+    b.unsent = nil
+    guard CBridge.write(answer, to: response, capacity: capacity, length: length) == BMS_OK.rawValue else {
+        b.unsent = (text, answer, status)
+        return BMS_ERR_BUFFER.rawValue
+    }
+    return status
 }
 
 private let driverClose: @convention(c) (UnsafeMutableRawPointer?) -> Void = { instance in
@@ -195,13 +215,17 @@ private let emulatorExchange: @convention(c) (UnsafeMutableRawPointer?, UnsafePo
                                               UnsafeMutablePointer<UInt8>?, Int, UnsafeMutablePointer<Int>?) -> Int32 = {
     emulator, input, inputLength, output, capacity, outputLength in
     guard let emulator, let outputLength else { return BMS_ERR_INVALID.rawValue }
-    let e = Unmanaged<EmulatorBox>.fromOpaque(emulator).takeUnretainedValue().emulator
+    let b = Unmanaged<EmulatorBox>.fromOpaque(emulator).takeUnretainedValue()
     let bytes = input.map { Array(UnsafeBufferPointer(start: $0, count: inputLength)) } ?? []
-    let answer = e.exchange(bytes)
-    let n = min(answer.count, capacity)
-    for i in 0..<n { output?[i] = answer[i] }
-    outputLength.pointee = n
-    return n < answer.count ? BMS_ERR_BUFFER.rawValue : BMS_OK.rawValue
+    let answer = b.unsent.isEmpty ? b.emulator.exchange(bytes) : b.unsent + (bytes.isEmpty ? [] : b.emulator.exchange(bytes))
+    outputLength.pointee = answer.count
+    guard answer.count <= capacity else {
+        b.unsent = answer
+        return BMS_ERR_BUFFER.rawValue
+    }
+    b.unsent = []
+    for i in answer.indices { output?[i] = answer[i] }
+    return BMS_OK.rawValue
 }
 
 private let emulatorControl: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?,
@@ -209,7 +233,14 @@ private let emulatorControl: @convention(c) (UnsafeMutableRawPointer?, UnsafePoi
     emulator, command, response, capacity in
     guard let emulator, let command else { return BMS_ERR_INVALID.rawValue }
     let e = Unmanaged<EmulatorBox>.fromOpaque(emulator).takeUnretainedValue().emulator
-    return CBridge.write(e.control(String(cString: command)), to: response, capacity: capacity)
+    // A one-line answer without a length parameter: cut to fit rather than lost.
+    var bytes = Array(e.control(String(cString: command)).utf8)
+    if bytes.count >= capacity {
+        bytes = Array(bytes.prefix(max(0, capacity - 1)))
+        while let last = bytes.last, last & 0xC0 == 0x80 { bytes.removeLast() }
+        if let last = bytes.last, last >= 0xC0 { bytes.removeLast() }
+    }
+    return CBridge.write(String(decoding: bytes, as: UTF8.self), to: response, capacity: capacity)
 }
 
 private let emulatorDestroy: @convention(c) (UnsafeMutableRawPointer?) -> Void = { emulator in

@@ -15,6 +15,16 @@ public struct Link: @unchecked Sendable {
     public var address: String { raw.pointee.address.map { String(cString: $0) } ?? "" }
     /// The per-transaction timeout in milliseconds.
     public var timeoutMs: UInt32 { raw.pointee.timeout_ms }
+    /// The bus id from the site file ("" from a 1.0 host).
+    public var busID: String { has(\.bus_id) ? raw.pointee.bus_id.map { String(cString: $0) } ?? "" : "" }
+    /// What the bus is: a device path, host:port, the BLE adapter or "sim:<bus id>" ("" from a 1.0 host).
+    public var busDevice: String { has(\.bus_device) ? raw.pointee.bus_device.map { String(cString: $0) } ?? "" : "" }
+
+    /// True when the host's link holds `field` (BMS_HAS in C).
+    func has<T>(_ field: KeyPath<bms_link, T>) -> Bool {
+        guard let offset = MemoryLayout<bms_link>.offset(of: field) else { return false }
+        return Int(raw.pointee.struct_size) >= offset + MemoryLayout<T>.size
+    }
 
     /// Writes all bytes or throws.
     public func write(_ bytes: [UInt8]) throws(DriverError) {

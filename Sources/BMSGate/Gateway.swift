@@ -44,7 +44,10 @@ public final class Gateway: @unchecked Sendable {
                 break
             }
         }
-        if !issues.isEmpty { throw ConfigError(issues) }
+        issues += PackOptionValidation.issues(config, catalog: catalog)
+        if !issues.isEmpty {
+            throw ConfigError(issues.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) })
+        }
     }
 
     /// Builds (but does not start) a gateway. Throws when the config does not fit the drivers.
@@ -91,7 +94,7 @@ public final class Gateway: @unchecked Sendable {
                     }
                 case .http(let settings):
                     do {
-                        sinkObjects.append((try HTTPSink(settings: settings, site: config, access: access, logger: logger), s.queue))
+                        sinkObjects.append((try HTTPSink(settings: settings, site: config, routes: CommandRoutes(site: config) { catalog.driver($0)?.commands ?? [] }, access: access, logger: logger), s.queue))
                     } catch {
                         sinkObjects.forEach { $0.0.close() }
                         throw ConfigError([ConfigIssue(s.location, "http sink: \(error)")])

@@ -16,7 +16,9 @@ _Static_assert(offsetof(bms_link, timeout_ms) == 16, "bms_link.timeout_ms");
 _Static_assert(offsetof(bms_link, ctx) == 24, "bms_link.ctx");
 _Static_assert(offsetof(bms_link, write) == 32, "bms_link.write");
 _Static_assert(offsetof(bms_link, sleep_ms) == 80, "bms_link.sleep_ms");
-_Static_assert(sizeof(bms_link) == 88, "bms_link size");
+_Static_assert(offsetof(bms_link, bus_id) == 88, "bms_link.bus_id (1.1)");
+_Static_assert(offsetof(bms_link, bus_device) == 96, "bms_link.bus_device (1.1)");
+_Static_assert(sizeof(bms_link) == 104, "bms_link size");
 
 _Static_assert(offsetof(bms_identity, model) == 4, "bms_identity.model");
 _Static_assert(sizeof(bms_identity) == 324, "bms_identity size");
@@ -40,5 +42,19 @@ _Static_assert(offsetof(bms_driver, ble_service_uuid) == 56, "bms_driver.ble_ser
 _Static_assert(offsetof(bms_driver, open) == 80, "bms_driver.open");
 _Static_assert(offsetof(bms_driver, emulator) == 128, "bms_driver.emulator");
 _Static_assert(offsetof(bms_driver, decode) == 136, "bms_driver.decode");
-_Static_assert(sizeof(bms_driver) == 144, "bms_driver size");
+_Static_assert(offsetof(bms_driver, commands) == 144, "bms_driver.commands (1.1)");
+_Static_assert(offsetof(bms_driver, command_count) == 152, "bms_driver.command_count (1.1)");
+_Static_assert(offsetof(bms_driver, options) == 160, "bms_driver.options (1.1)");
+_Static_assert(offsetof(bms_driver, option_count) == 168, "bms_driver.option_count (1.1)");
+_Static_assert(sizeof(bms_driver) == 176, "bms_driver size");
+
+_Static_assert(offsetof(bms_option_desc, key) == 8, "bms_option_desc.key");
+_Static_assert(offsetof(bms_option_desc, min) == 24, "bms_option_desc.min");
+_Static_assert(offsetof(bms_option_desc, help) == 48, "bms_option_desc.help");
+_Static_assert(sizeof(bms_option_desc) == 56, "bms_option_desc size");
+
+_Static_assert(offsetof(bms_command_desc, name) == 8, "bms_command_desc.name");
+_Static_assert(offsetof(bms_command_desc, http_path) == 32, "bms_command_desc.http_path");
+_Static_assert(offsetof(bms_command_desc, writes_when) == 64, "bms_command_desc.writes_when");
+_Static_assert(sizeof(bms_command_desc) == 72, "bms_command_desc size");
 #endif

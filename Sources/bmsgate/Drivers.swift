@@ -22,6 +22,8 @@ struct Drivers: ParsableCommand {
                 o["transports"] = .array(d.transportNames.map(JSONValue.string))
                 o["emulator"] = .bool(d.hasEmulator)
                 o["path"] = .string(d.path)
+                o["options"] = .array(((d.addressOption.map { [$0] } ?? []) + (d.options ?? [])).map(\.json))
+                o["commands"] = .array(d.commands.map(\.json))
                 return .object(o)
             }
             let failures = catalog.failures.map { f -> JSONValue in
@@ -34,6 +36,7 @@ struct Drivers: ParsableCommand {
             top["drivers"] = .array(drivers)
             top["failed"] = .array(failures)
             top["searched"] = .array(catalog.searched.map(JSONValue.string))
+            top["ignored"] = .array(catalog.ignored.map(JSONValue.string))
             print(JSONValue.object(top).render())
             return
         }
@@ -52,6 +55,10 @@ struct Drivers: ParsableCommand {
         if !catalog.failures.isEmpty {
             print("\nfailed to load:")
             for f in catalog.failures { print("  \(f.path): \(f.reason)") }
+        }
+        if !catalog.ignored.isEmpty {
+            print("\nignored (plugin files are named \(DriverLoader.filePrefix)<name>.so):")
+            for path in catalog.ignored { print("  \(path)") }
         }
         print("\nsearched: \(catalog.searched.joined(separator: ":"))")
     }

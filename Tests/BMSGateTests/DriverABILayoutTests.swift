@@ -4,9 +4,11 @@ import Testing
 /// The Swift side of the ABI layout asserts (Sources/CBMSDriver/bms_driver_layout.c holds the C side).
 @Suite struct DriverABILayoutTests {
     @Test func structSizesAndOffsets() {
-        #expect(BMS_ABI_MAJOR == 1)
+        #expect(BMS_ABI_MAJOR == 1 && BMS_ABI_MINOR == 1)
         #expect(MemoryLayout<bms_option>.size == 16)
-        #expect(MemoryLayout<bms_link>.size == 88)
+        #expect(MemoryLayout<bms_link>.size == 104)
+        #expect(MemoryLayout<bms_link>.offset(of: \.bus_id) == 88)
+        #expect(MemoryLayout<bms_link>.offset(of: \.bus_device) == 96)
         #expect(MemoryLayout<bms_link>.offset(of: \.struct_size) == 0)
         #expect(MemoryLayout<bms_link>.offset(of: \.address) == 8)
         #expect(MemoryLayout<bms_link>.offset(of: \.ctx) == 24)
@@ -20,7 +22,13 @@ import Testing
         #expect(MemoryLayout<bms_reading>.offset(of: \.host) == 144)
         #expect(MemoryLayout<bms_reading>.offset(of: \.error) == 176)
         #expect(MemoryLayout<bms_emulator_ops>.size == 40)
-        #expect(MemoryLayout<bms_driver>.size == 144)
+        #expect(MemoryLayout<bms_driver>.size == 176)
+        #expect(MemoryLayout<bms_driver>.offset(of: \.commands) == 144)
+        #expect(MemoryLayout<bms_driver>.offset(of: \.option_count) == 168)
+        #expect(MemoryLayout<bms_option_desc>.size == 56)
+        #expect(MemoryLayout<bms_option_desc>.offset(of: \.min) == 24)
+        #expect(MemoryLayout<bms_command_desc>.size == 72)
+        #expect(MemoryLayout<bms_command_desc>.offset(of: \.writes_when) == 64)
         #expect(MemoryLayout<bms_driver>.offset(of: \.id) == 16)
         #expect(MemoryLayout<bms_driver>.offset(of: \.open) == 80)
         #expect(MemoryLayout<bms_driver>.offset(of: \.close) == 120)

@@ -8,12 +8,12 @@ import Testing
     func plugin(_ dir: String, _ name: String, _ source: String) throws {
         let path = dir + "/\(name).c"
         try source.write(toFile: path, atomically: true, encoding: .utf8)
-        try TestTools.compileSharedObject(source: path, output: dir + "/\(name).so")
+        try TestTools.compileSharedObject(source: path, output: dir + "/libbmsdriver-\(name).so")
     }
 
     @Test func everyBadPluginIsReportedAndTheOthersLoad() throws {
         let dir = try TestTools.tempDir("plugins")
-        try "this is not an ELF file".write(toFile: dir + "/garbage.so", atomically: true, encoding: .utf8)
+        try "this is not an ELF file".write(toFile: dir + "/libbmsdriver-garbage.so", atomically: true, encoding: .utf8)
         try plugin(dir, "nosymbol", "__attribute__((visibility(\"default\"))) int something_else(void) { return 1; }\n")
         try plugin(dir, "wrongabi", """
             #include "bms_driver.h"
@@ -25,32 +25,43 @@ import Testing
             __attribute__((visibility("default"))) const bms_driver *bms_driver_entry(uint32_t v) { (void)v; return 0; }
             """)
         let example = TestTools.root + "/examples/c-driver/example_driver.c"
-        try TestTools.compileSharedObject(source: example, output: dir + "/a-example.so")
-        try TestTools.compileSharedObject(source: example, output: dir + "/b-example-copy.so")
+        try TestTools.compileSharedObject(source: example, output: dir + "/libbmsdriver-a-example.so")
+        try TestTools.compileSharedObject(source: example, output: dir + "/libbmsdriver-b-example-copy.so")
+        // Not named like a plugin: never dlopen()ed (its constructor would leave a file).
+        let marker = dir + "/constructor-ran"
+        try "#include <stdio.h>\n__attribute__((constructor)) static void mark(void) { FILE *f = fopen(\"\(marker)\", \"w\"); if (f) fclose(f); }\n"
+            .write(toFile: dir + "/other.c", atomically: true, encoding: .utf8)
+        try TestTools.compileSharedObject(source: dir + "/other.c", output: dir + "/libother.so")
+        // A FIFO named like a plugin: refused without being opened (opening it would hang).
+        #expect(mkfifo(dir + "/libbmsdriver-fifo.so", 0o644) == 0)
 
         let r = try TestTools.run(TestTools.bmsgate, ["drivers", "--plugin-dir", dir, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let drivers = (json["drivers"] as? [[String: Any]]) ?? []
         #expect(Set(drivers.compactMap { $0["id"] as? String }) == ["example-c", "basen", "rec-bms", "jk-bms", "lc30"])
-        #expect(drivers.first { $0["id"] as? String == "example-c" }?["path"] as? String == dir + "/a-example.so")
+        #expect(drivers.first { $0["id"] as? String == "example-c" }?["path"] as? String == dir + "/libbmsdriver-a-example.so")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        #expect((json["ignored"] as? [String]) == [dir + "/libother.so"])
         let failed = Dictionary(uniqueKeysWithValues: ((json["failed"] as? [[String: Any]]) ?? []).map {
-            (($0["path"] as? String ?? "").split(separator: "/").last.map(String.init) ?? "", $0["reason"] as? String ?? "")
+            (($0["path"] as? String ?? "").split(separator: "/").last.map(String.init)?
+                .replacingOccurrences(of: "libbmsdriver-", with: "") ?? "", $0["reason"] as? String ?? "")
         })
         #expect(failed["garbage.so"]?.hasPrefix("not a loadable shared object") == true)
         #expect(failed["nosymbol.so"] == "not a bmsgate driver: no 'bms_driver_entry' symbol")
         #expect(failed["wrongabi.so"] == "driver speaks ABI major 99, this host speaks 1")
         #expect(failed["refuses.so"] == "the driver refused host ABI 1 (its entry returned NULL)")
-        #expect(failed["b-example-copy.so"]?.hasPrefix("duplicate driver id 'example-c': already loaded from \(dir)/a-example.so") == true)
-        #expect(failed.count == 5)
+        #expect(failed["b-example-copy.so"]?.hasPrefix("duplicate driver id 'example-c': already loaded from \(dir)/libbmsdriver-a-example.so") == true)
+        #expect(failed["fifo.so"] == "not a regular file (a plugin is a shared object file)")
+        #expect(failed.count == 6)
 
         let table = try TestTools.run(TestTools.bmsgate, ["drivers", "--plugin-dir", dir])
         #expect(table.stdout.contains("failed to load:"))
-        #expect(table.stdout.contains("\(dir)/wrongabi.so: driver speaks ABI major 99"))
+        #expect(table.stdout.contains("\(dir)/libbmsdriver-wrongabi.so: driver speaks ABI major 99"))
     }
 
     @Test func swiftDriverExportsOnlyTheEntrySymbol() throws {
-        let nm = try TestTools.run("/usr/bin/env", ["nm", "-D", "--defined-only", TestTools.binDir + "/libBasenDriver.so"])
+        let nm = try TestTools.run("/usr/bin/env", ["nm", "-D", "--defined-only", TestTools.binDir + "/libbmsdriver-basen.so"])
         #expect(nm.status == 0, "\(nm.stderr)")
         let globals = nm.stdout.split(separator: "\n").compactMap { line -> String? in
             let parts = line.split(separator: " ")
@@ -63,8 +74,8 @@ import Testing
     @Test func outOfTreeCDriverLoadsIntoTheBuiltHost() throws {
         let dir = try TestTools.tempDir("cdriver")
         // Built now, after the host: the host is not rebuilt.
-        try TestTools.compileSharedObject(source: TestTools.root + "/examples/c-driver/example_driver.c", output: dir + "/example-c.so")
-        let nm = try TestTools.run("/usr/bin/env", ["nm", "-D", "--defined-only", dir + "/example-c.so"])
+        try TestTools.compileSharedObject(source: TestTools.root + "/examples/c-driver/example_driver.c", output: dir + "/libbmsdriver-example-c.so")
+        let nm = try TestTools.run("/usr/bin/env", ["nm", "-D", "--defined-only", dir + "/libbmsdriver-example-c.so"])
         #expect(nm.stdout.split(separator: "\n").filter { $0.contains(" T ") }.map { $0.split(separator: " ").last ?? "" } == ["bms_driver_entry"])
         try """
             site: c-example

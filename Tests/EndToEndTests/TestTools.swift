@@ -102,8 +102,8 @@ enum TestTools {
     }
 
     /// Compiles a C file into a shared object.
-    static func compileSharedObject(source: String, output: String, extraFlags: [String] = []) throws {
-        let r = try run("/usr/bin/env", ["cc", "-shared", "-fPIC", "-O1", "-fvisibility=hidden", "-I", headerDir] + extraFlags + ["-o", output, source])
+    static func compileSharedObject(source: String, output: String, includeDir: String = headerDir, extraFlags: [String] = []) throws {
+        let r = try run("/usr/bin/env", ["cc", "-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-fvisibility=hidden", "-I", includeDir] + extraFlags + ["-o", output, source])
         guard r.status == 0 else { throw CompileError(message: r.stderr) }
     }
 

@@ -8,10 +8,18 @@
  * Drop the .so into a plugin folder (plugin_dirs, $BMSGATE_PLUGIN_PATH, or
  * /usr/local/lib/bmsgate/drivers) and the already-built host loads it.
  *
+ * Plugin files are named libbmsdriver-<name>.so: the host loads nothing else.
+ *
  * The protocol is a tiny line protocol so the example stays readable:
  *   request:  "READ <address>\n"
  *   answer:   "<address> V=<volts> I=<amps> SOC=<percent> T=<celsius> C=<v1>,<v2>,...\n"
+ *   request:  "SOC <address> <percent>\n"   answer: "OK <address>\n"  (a write)
  * The driver also ships an emulator of such devices, so it runs on a `type: sim` bus.
+ *
+ * With ABI 1.1 headers it also describes its options (`temperature_offset`, and the
+ * `address` range) and its commands, so `bmsgate check` validates the options and the
+ * HTTP API serves GET /api/packs/{id}/example/info and POST /api/packs/{id}/example/soc.
+ * Built against a 1.0 header it still loads: the 1.1 parts are left out.
  */
 #include "bms_driver.h"
 
@@ -24,19 +32,30 @@
 typedef struct example_instance {
     const bms_link *link;
     int address;
+    int allow_writes;
+    double temperature_offset;
+    unsigned polls;
 } example_instance;
 
 static int32_t example_open(const bms_link *link, const bms_option *options, size_t count, void **instance) {
+    double offset = 0;
+    int allow_writes = 0;
     for (size_t i = 0; i < count; i++) {
-        if (strcmp(options[i].key, "allow_writes") != 0 && strcmp(options[i].key, "address") != 0) {
-            link->log(link->ctx, BMS_LOG_ERROR, "example-c takes no options");
+        if (strcmp(options[i].key, "temperature_offset") == 0) {
+            offset = strtod(options[i].value, NULL);
+        } else if (strcmp(options[i].key, "allow_writes") == 0) {
+            allow_writes = strcmp(options[i].value, "true") == 0;
+        } else if (strcmp(options[i].key, "address") != 0) {
+            link->log(link->ctx, BMS_LOG_ERROR, "example-c: unknown option (known: temperature_offset)");
             return BMS_ERR_INVALID;
         }
     }
     example_instance *me = calloc(1, sizeof *me);
     if (!me) return BMS_ERR_DEVICE;
     me->link = link;
-    me->address = atoi(link->address && *link->address ? link->address : "1");
+    me->address = (int)strtol(link->address && *link->address ? link->address : "1", NULL, 0);
+    me->allow_writes = allow_writes;
+    me->temperature_offset = offset;
     *instance = me;
     return BMS_OK;
 }
@@ -85,7 +104,8 @@ static int32_t example_poll(void *instance, bms_reading *r) {
     r->voltage = v;
     r->current = i;
     r->soc = soc;
-    if (r->temperatures_capacity > 0) { r->temperatures[0] = t; r->temperature_count = 1; }
+    if (r->temperatures_capacity > 0) { r->temperatures[0] = t + me->temperature_offset; r->temperature_count = 1; }
+    me->polls++;
     char *cursor = line + consumed;
     while (*cursor && r->cell_count < r->cells_capacity) {
         char *end;
@@ -110,6 +130,60 @@ static int32_t example_identify(void *instance, bms_identity *id) {
     return BMS_OK;
 }
 
+/* Writes a NUL-terminated JSON answer; BMS_ERR_BUFFER with the size needed when it does not fit. */
+static int32_t answer(char *response, size_t cap, size_t *len, int32_t status, const char *text) {
+    size_t n = strlen(text);
+    if (n + 1 > cap) { *len = n + 1; return BMS_ERR_BUFFER; }
+    memcpy(response, text, n + 1);
+    *len = n;
+    return status;
+}
+
+/* The string value of "op" in a flat JSON object (enough for this example's requests). */
+static int op_is(const char *json, const char *op) {
+    const char *p = strstr(json, "\"op\"");
+    if (!p) return 0;
+    p = strchr(p + 4, '"');
+    if (!p) return 0;
+    size_t n = strlen(op);
+    return strncmp(p + 1, op, n) == 0 && p[1 + n] == '"';
+}
+
+/* {"op":"info"} reads; {"op":"set_soc","soc":55} writes (allow_writes and a confirmation). */
+static int32_t example_command(void *instance, const char *request, char *response, size_t cap, size_t *len) {
+    example_instance *me = instance;
+    char text[256];
+    if (op_is(request, "info")) {
+        snprintf(text, sizeof text, "{\"address\":%d,\"polls\":%u,\"temperature_offset\":%g}",
+                 me->address, me->polls, me->temperature_offset);
+        return answer(response, cap, len, BMS_OK, text);
+    }
+    if (!op_is(request, "set_soc"))
+        return answer(response, cap, len, BMS_ERR_INVALID, "{\"error\":\"unknown op (known: info, set_soc)\",\"status\":400}");
+    if (!me->allow_writes)
+        return answer(response, cap, len, BMS_ERR_FORBIDDEN, "{\"error\":\"writes are not allowed for this pack (allow_writes)\",\"status\":403}");
+    const char *confirm = strstr(request, "\"confirm\"");
+    if (!confirm || !strstr(confirm, "true"))
+        return answer(response, cap, len, BMS_ERR_INVALID, "{\"error\":\"set_soc writes: add \\\"confirm\\\": true\",\"status\":400}");
+    const char *p = strstr(request, "\"soc\"");
+    char *end = NULL;
+    double soc = p && strchr(p + 5, ':') ? strtod(strchr(p + 5, ':') + 1, &end) : -1;
+    if (!end || soc < 0 || soc > 100)
+        return answer(response, cap, len, BMS_ERR_INVALID, "{\"error\":\"soc must be a number from 0 to 100\",\"status\":400}");
+    const bms_link *link = me->link;
+    char line[64];
+    int n = snprintf(line, sizeof line, "SOC %d %.1f\n", me->address, soc);
+    link->flush(link->ctx);
+    int32_t rc = link->write(link->ctx, (const uint8_t *)line, (size_t)n);
+    if (rc < 0) return answer(response, cap, len, rc, "{\"error\":\"the write failed\"}");
+    rc = read_line(link, line, sizeof line);
+    int address = 0;
+    if (rc != BMS_OK || sscanf(line, "OK %d", &address) != 1 || address != me->address)
+        return answer(response, cap, len, BMS_ERR_DEVICE, "{\"error\":\"the device did not confirm the write\",\"status\":502}");
+    snprintf(text, sizeof text, "{\"ok\":true,\"soc\":%.1f}", soc);
+    return answer(response, cap, len, BMS_OK, text);
+}
+
 static void example_close(void *instance) { free(instance); }
 
 /* ---- emulator ---------------------------------------------------------------- */
@@ -117,6 +191,7 @@ static void example_close(void *instance) { free(instance); }
 typedef struct example_emulator {
     int addresses[16];
     int silent[16];
+    double soc[16];
     size_t count;
     char input[256];
     size_t used;
@@ -136,6 +211,7 @@ static int32_t emu_create(const bms_option *options, size_t count, void **out) {
         }
     }
     if (e->count == 0) e->addresses[e->count++] = 1;
+    for (size_t a = 0; a < e->count; a++) e->soc[a] = 80.0 - e->addresses[a];
     *out = e;
     return BMS_OK;
 }
@@ -150,12 +226,16 @@ static int32_t emu_exchange(void *emulator, const uint8_t *in, size_t in_len, ui
         e->input[e->used - 1] = 0;
         e->used = 0;
         int address;
-        if (sscanf(e->input, "READ %d", &address) != 1) continue;
+        double soc;
+        int set = sscanf(e->input, "SOC %d %lf", &address, &soc) == 2;
+        if (!set && sscanf(e->input, "READ %d", &address) != 1) continue;
         for (size_t a = 0; a < e->count; a++) {
             if (e->addresses[a] != address || e->silent[a]) continue;
-            int n = snprintf((char *)out + *out_len, cap - *out_len,
-                             "%d V=%.2f I=%.2f SOC=%.1f T=%.1f C=3.300,3.301,3.302,3.299\n",
-                             address, 13.20, -1.5 * address, 80.0 - address, 20.5);
+            if (set) e->soc[a] = soc;
+            int n = set ? snprintf((char *)out + *out_len, cap - *out_len, "OK %d\n", address)
+                        : snprintf((char *)out + *out_len, cap - *out_len,
+                                   "%d V=%.2f I=%.2f SOC=%.1f T=%.1f C=3.300,3.301,3.302,3.299\n",
+                                   address, 13.20, -1.5 * address, e->soc[a], 20.5);
             if (n < 0 || (size_t)n >= cap - *out_len) return BMS_ERR_BUFFER;
             *out_len += (size_t)n;
         }
@@ -194,6 +274,33 @@ static const bms_emulator_ops example_emulator_ops = {
     .destroy = emu_destroy,
 };
 
+#if BMS_ABI_MINOR >= 1
+/* ABI 1.1: what the driver accepts and offers, described for the host. */
+static const bms_option_desc option_address = {
+    .struct_size = sizeof(bms_option_desc), .type = BMS_OPTION_INT, .key = "address",
+    .default_value = "1", .min = 1, .max = 16, .help = "device address on the line (1-16)",
+};
+static const bms_option_desc option_offset = {
+    .struct_size = sizeof(bms_option_desc), .type = BMS_OPTION_DOUBLE, .key = "temperature_offset",
+    .default_value = "0", .min = -10, .max = 10, .help = "added to the probe temperature, degC",
+};
+static const bms_option_desc *const example_options[] = { &option_address, &option_offset };
+
+static const bms_command_desc command_info = {
+    .struct_size = sizeof(bms_command_desc), .name = "info", .summary = "Address, poll count and options",
+    .http_method = "GET", .http_path = "example/info",
+    .answer_schema = "{\"type\":\"object\",\"properties\":{\"address\":{\"type\":\"integer\"},"
+                     "\"polls\":{\"type\":\"integer\"},\"temperature_offset\":{\"type\":\"number\"}}}",
+};
+static const bms_command_desc command_set_soc = {
+    .struct_size = sizeof(bms_command_desc), .flags = BMS_COMMAND_WRITES, .name = "set_soc",
+    .summary = "Set the state of charge (%)", .http_method = "POST", .http_path = "example/soc",
+    .request_schema = "{\"type\":\"object\",\"properties\":{\"soc\":{\"type\":\"number\",\"minimum\":0,"
+                      "\"maximum\":100},\"confirm\":{\"type\":\"boolean\"}},\"required\":[\"soc\",\"confirm\"]}",
+};
+static const bms_command_desc *const example_commands[] = { &command_info, &command_set_soc };
+#endif
+
 static const bms_driver example_table = {
     .struct_size = sizeof(bms_driver),
     .abi_major = BMS_ABI_MAJOR,
@@ -207,8 +314,15 @@ static const bms_driver example_table = {
     .open = example_open,
     .poll = example_poll,
     .identify = example_identify,
+    .command = example_command,
     .close = example_close,
     .emulator = &example_emulator_ops,
+#if BMS_ABI_MINOR >= 1
+    .commands = example_commands,
+    .command_count = sizeof example_commands / sizeof example_commands[0],
+    .options = example_options,
+    .option_count = sizeof example_options / sizeof example_options[0],
+#endif
 };
 
 __attribute__((visibility("default")))

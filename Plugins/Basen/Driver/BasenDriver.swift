@@ -9,7 +9,8 @@ public final class BasenDriver: BMSDriver {
         id: "basen", vendor: "Basen (Basengreen)", version: "1.0.0",
         summary: "Basen BMS over RS485: cells, current, SoC, temperatures, status, parameters",
         transports: UInt32(BMS_TRANSPORT_SERIAL.rawValue | BMS_TRANSPORT_TCP.rawValue),
-        defaultBaud: 9600)
+        defaultBaud: 9600,
+        options: [.busAddress(1...255, help: "RS485 address set by the DIP switches (1-16 on most packs)")])
 
     private let link: Link
     /// The device address on the bus.

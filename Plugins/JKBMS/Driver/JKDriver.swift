@@ -15,7 +15,20 @@ public final class JKDriver: BMSDriver {
         id: "jk-bms", vendor: "JiKong (JK BMS)", version: "1.0.0",
         summary: "JK BMS over RS485/UART (NW protocol) and BLE (JK02_24S, JK02_32S, JK04): cells, temperatures, current, alarms, settings",
         transports: UInt32(BMS_TRANSPORT_SERIAL.rawValue | BMS_TRANSPORT_TCP.rawValue | BMS_TRANSPORT_BLE.rawValue),
-        defaultBaud: 115200, bleService: "ffe0", bleNotify: "ffe1", bleWrite: "ffe1")
+        defaultBaud: 115200, bleService: "ffe0", bleNotify: "ffe1", bleWrite: "ffe1",
+        commands: [
+            CommandDescriptor("list", summary: "Settings registers (NW protocol) with ranges and units", http: ("GET", "settings")),
+            CommandDescriptor("get", summary: "Read one register by name or 0x id", http: ("POST", "settings/get"),
+                              requestSchema: #"{"type":"object","properties":{"register":{"type":"string"}},"required":["register"]}"#),
+            CommandDescriptor("set", summary: "Write one setting (range-checked, read back, logged)", writes: true, http: ("POST", "settings/set"),
+                              requestSchema: #"{"type":"object","properties":{"register":{"type":"string"},"value":{},"confirm":{"type":"boolean"}},"required":["register","value","confirm"]}"#),
+        ],
+        options: [
+            OptionDescriptor("address", .int, default: "0", range: 0...4_294_967_295,
+                             help: "RS485 terminal id (0-4294967295); on a BLE bus the device's BLE address"),
+            OptionDescriptor("protocol_version", .string,
+                             help: "NW: 0 or 1 (legacy/c0) to force the current rule; BLE: JK02_24S, JK02_32S or JK04 to force the layout"),
+        ])
 
     let link: Link
     /// Terminal id of this pack.

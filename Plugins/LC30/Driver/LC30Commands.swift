@@ -109,8 +109,13 @@ struct LC30Commands {
 
     func diag() -> [String: Any] {
         var out: [String: Any] = ["target_addr": Self.hex2(Int(bus.address)), "connected": false, "error": NSNull()]
-        // Who answers on this bus (a one-byte read per address, on the bus thread).
-        out["devices"] = (0x08...0x77).filter { a in (try? driver.link.i2c(address: UInt16(a), write: [], readCount: 1)) != nil }.map { Self.hex2($0) }
+        // Who answers on this bus (a one-byte read per address, on the bus thread), and the
+        // bus as the API document shows it: /dev/i2c-N has the id N, others their bus id.
+        let devices = (0x08...0x77).filter { a in (try? driver.link.i2c(address: UInt16(a), write: [], readCount: 1)) != nil }.map { Self.hex2($0) }
+        let path = driver.link.busDevice
+        let id: Any = path.hasPrefix("/dev/i2c-") ? (Int(path.dropFirst("/dev/i2c-".count)) ?? path) as Any : driver.link.busID
+        out["buses"] = [["id": id, "path": path, "devices": devices]]
+        out["target_bus"] = id
         do {
             out["registers"] = ["voltage_mV": try bus.word(0x09), "current_mA": try bus.signedWord(0x0A), "soc_%": try bus.word(0x0D),
                                 "temperature_01K": try bus.word(0x08), "status": try bus.word(0x16), "cycle_count": try bus.word(0x17),

@@ -13,7 +13,7 @@ public final class LC30Driver: BMSDriver {
     public static let description = DriverDescription(
         id: "lc30", vendor: "LC30 (TI bq78350)", version: "1.0.0",
         summary: "LC30 battery with a bq78350 gauge over I2C/SMBus: SBS monitoring, cells, status flags, Data Flash, MAC, security",
-        transports: UInt32(BMS_TRANSPORT_I2C.rawValue))
+        transports: UInt32(BMS_TRANSPORT_I2C.rawValue), commands: LC30API.commands, options: LC30API.options)
 
     let link: Link
     let bus: SMBus

@@ -16,7 +16,21 @@ public final class RECDriver: BMSDriver {
         id: "rec-bms", vendor: "REC (Rezanje Elektrotehnika)", version: "1.0.0",
         summary: "REC BMS over RS485 from its instruction set: cells per unit, temperatures, resistances, errors, settings",
         transports: UInt32(BMS_TRANSPORT_SERIAL.rawValue | BMS_TRANSPORT_TCP.rawValue),
-        defaultBaud: 38400)
+        defaultBaud: 38400,
+        commands: [
+            CommandDescriptor("list", summary: "Instructions of the instruction set, with ranges and whether they write", http: ("GET", "settings")),
+            CommandDescriptor("get", summary: "Read one instruction (e.g. BVOL)", http: ("POST", "settings/get"),
+                              requestSchema: #"{"type":"object","properties":{"instruction":{"type":"string"}},"required":["instruction"]}"#),
+            CommandDescriptor("set", summary: "Write one setting (range-checked, read back, logged)", writes: true, http: ("POST", "settings/set"),
+                              requestSchema: #"{"type":"object","properties":{"instruction":{"type":"string"},"value":{"type":"number"},"confirm":{"type":"boolean"}},"required":["instruction","value","confirm"]}"#),
+        ],
+        options: [
+            .busAddress(1...15, help: "REC BMS address on the RS485 line (1-15)"),
+            OptionDescriptor("instructions", .string, help: "path of an instruction set JSON (default: the one shipped with the plugin)"),
+            OptionDescriptor("throttle", .string, help: "pause between requests, ms (0-10000, e.g. 100 or 100ms; default from the instruction set)"),
+            OptionDescriptor("retries", .int, range: 0...10, help: "retries of a request that got no answer (default from the instruction set)"),
+            OptionDescriptor("rotate", .int, default: "2", range: 0...100, help: "extra instructions read per poll, in turn"),
+        ])
 
     static let core = ["LCD1", "CELL", "PTEM", "ERRO"]
 

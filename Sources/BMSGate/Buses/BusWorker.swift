@@ -51,7 +51,7 @@ public final class BusWorker: @unchecked Sendable {
         self.runners = packs.map { pack, driver in
             var packLogger = logger
             packLogger[metadataKey: "pack"] = "\(pack.id)"
-            return PackRunner(session: DriverSession(driver: driver, pack: pack, transport: transport,
+            return PackRunner(session: DriverSession(driver: driver, pack: pack, bus: bus, transport: transport,
                                                      transportKind: transportKind, logger: packLogger))
         }
     }

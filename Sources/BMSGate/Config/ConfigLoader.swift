@@ -238,6 +238,7 @@ public enum ConfigLoader {
               let bus = section.string("bus", required: true) else { return nil }
         var pack = PackConfig(id: id, driver: driver, bus: bus, address: section.string("address") ?? "",
                               location: section.location, driverLocation: d.location(section.value("driver")))
+        pack.addressLocation = section.value("address").map { d.location($0) }
         pack.pollInterval = section.duration("poll_interval", minimum: .milliseconds(50)) ?? pack.pollInterval
         pack.timeout = section.duration("timeout", minimum: .milliseconds(10)) ?? pack.timeout
         pack.retries = section.int("retries", in: 0...10) ?? pack.retries
@@ -253,6 +254,7 @@ public enum ConfigLoader {
                         continue
                     }
                     pack.options.append((key, value.string))
+                    pack.optionLocations[key] = d.location(v)
                 }
             }
         }

@@ -53,6 +53,18 @@ public struct BusConfig: Sendable {
     /// emulated peripheral behind a socketpair that carries ATT, with the real GATT client).
     public var simTransport: SimTransport = .serial
 
+    /// What the bus is, for diagnostics and `bms_link.bus_device`: the device path, host:port,
+    /// the BLE adapter, or "sim:<id>".
+    public var device: String {
+        switch kind {
+        case .serial(let s): return s.device
+        case .tcp(let host, let port, _): return "\(host):\(port)"
+        case .sim: return "sim:\(id)"
+        case .ble(let b): return b.adapter
+        case .i2c(let device, _): return device
+        }
+    }
+
     /// True when packs on this bus are I2C devices (real or emulated).
     public var isI2C: Bool {
         if case .i2c = kind { return true }
@@ -136,6 +148,10 @@ public struct PackConfig: Sendable {
     public var allowWrites: Bool = false
     /// Driver options.
     public var options: [(key: String, value: String)] = []
+    /// Where each option's value is written (for option errors), by key.
+    public var optionLocations: [String: SourceLocation] = [:]
+    /// Where `address:` is written.
+    public var addressLocation: SourceLocation?
     /// This pack's maxima for the bank's charge/discharge limits.
     public var limits = PackLimitsConfig()
     public var location: SourceLocation

@@ -3,11 +3,19 @@ import Foundation
 
 /// Finds and loads driver plugins. Search order: the config's `plugin_dirs`,
 /// `$BMSGATE_PLUGIN_PATH` (colon-separated), the executable's folder, then
-/// `/usr/local/lib/bmsgate/drivers`. Every `*.so` found is tried; a file that fails
+/// `/usr/local/lib/bmsgate/drivers`. Only regular files named `libbmsdriver-<name>.so`
+/// are tried (so no other library in those folders is ever dlopen()ed); a file that fails
 /// is reported with its reason and the others still load. Plugins are never unloaded.
 public enum DriverLoader {
     /// The default system folder.
     public static let systemDirectory = "/usr/local/lib/bmsgate/drivers"
+    /// Plugin file names start with this and end with `.so`.
+    public static let filePrefix = "libbmsdriver-"
+
+    /// True when `name` follows the plugin naming convention (`libbmsdriver-<name>.so`).
+    public static func isPluginFileName(_ name: String) -> Bool {
+        name.hasPrefix(filePrefix) && name.hasSuffix(".so") && name.count > filePrefix.count + 3
+    }
 
     /// The folders to search, in order, without duplicates.
     public static func searchPath(pluginDirs: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -30,11 +38,20 @@ public enum DriverLoader {
 
     /// Loads every plugin in `directories`.
     public static func load(directories: [String]) -> DriverCatalog {
-        var catalog = DriverCatalog(drivers: [], failures: [], searched: directories)
+        var catalog = DriverCatalog(drivers: [], failures: [], searched: directories, ignored: [])
         for dir in directories {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
             for name in names.sorted() where name.hasSuffix(".so") {
                 let path = (dir as NSString).appendingPathComponent(name)
+                guard isPluginFileName(name) else {
+                    catalog.ignored.append(path)
+                    continue
+                }
+                var info = stat()
+                guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+                    catalog.failures.append(DriverLoadFailure(path: path, reason: "not a regular file (a plugin is a shared object file)"))
+                    continue
+                }
                 switch loadOne(path: path) {
                 case .success(let driver):
                     if let first = catalog.driver(driver.id) {
@@ -71,7 +88,7 @@ public enum DriverLoader {
         guard table.pointee.abi_major == UInt32(BMS_ABI_MAJOR) else {
             return fail("driver speaks ABI major \(table.pointee.abi_major), this host speaks \(BMS_ABI_MAJOR)")
         }
-        let minimum = 128  // up to and including `close`: the operations of ABI 1.0
+        let minimum = MemoryLayout<bms_driver>.offset(of: \.emulator)!  // up to and including `close`: ABI 1.0's operations
         guard size >= minimum else { return fail("driver table struct_size \(size) is smaller than ABI 1.0's \(minimum)") }
         guard let idPointer = table.pointee.id else { return fail("driver table has no id") }
         let id = String(cString: idPointer)

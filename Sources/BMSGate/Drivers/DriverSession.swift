@@ -46,11 +46,12 @@ final class DriverSession {
     /// The identity read after the last open.
     private(set) var identity = PackIdentity()
 
-    init(driver: LoadedDriver, pack: PackConfig, transport: ByteTransport, transportKind: UInt32, logger: Logger) {
+    init(driver: LoadedDriver, pack: PackConfig, bus: BusConfig, transport: ByteTransport, transportKind: UInt32, logger: Logger) {
         self.driver = driver
         self.pack = pack
         self.hostLink = HostLink(transport: transport, transportKind: transportKind, address: pack.address,
-                                 timeoutMs: UInt32(max(1, pack.timeout.milliseconds)), logger: logger)
+                                 timeoutMs: UInt32(max(1, pack.timeout.milliseconds)), logger: logger,
+                                 busID: bus.id, busDevice: bus.device)
     }
 
     deinit { close() }
@@ -113,13 +114,19 @@ final class DriverSession {
         defer { hostLink.budgetDeadline = 0 }
         if let failure = begin(budgetMs: budgetMs * 4) { return .failure(failure) }
         var capacity = 64 << 10
+        var retried = false
         while true {
             var response = [CChar](repeating: 0, count: capacity)
             var length = 0
             let rc = response.withUnsafeMutableBufferPointer { command(instance, request, $0.baseAddress, $0.count, &length) }
-            if rc == BMS_ERR_BUFFER.rawValue && capacity < 16 << 20 {
-                capacity *= 4
+            // BMS_ERR_BUFFER: `length` is the size needed; one retry with that much room.
+            if rc == BMS_ERR_BUFFER.rawValue && !retried && length > capacity && length <= 64 << 20 {
+                capacity = length
+                retried = true
                 continue
+            }
+            if rc == BMS_ERR_BUFFER.rawValue {
+                return .failure(PollFailure(.device, "the driver's answer does not fit (\(length) bytes asked, \(capacity) given)"))
             }
             let text = String(decoding: response.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             guard rc == BMS_OK.rawValue else {

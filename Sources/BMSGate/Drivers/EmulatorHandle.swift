@@ -30,13 +30,18 @@ public final class EmulatorHandle: @unchecked Sendable {
     /// Feeds received bytes; returns what the emulated devices send back.
     public func exchange(_ input: [UInt8]) -> [UInt8] {
         var n = 0
-        let rc = input.withUnsafeBufferPointer { inp in
+        var rc = input.withUnsafeBufferPointer { inp in
             output.withUnsafeMutableBufferPointer { out in
                 ops.pointee.exchange(instance, inp.baseAddress, inp.count, out.baseAddress, out.count, &n)
             }
         }
-        if rc == BMS_ERR_BUFFER.rawValue { output = [UInt8](repeating: 0, count: output.count * 4) }
-        return Array(output.prefix(n))
+        if rc == BMS_ERR_BUFFER.rawValue && n > output.count {
+            // `n` is the size needed; the emulator kept its answer for a retry without input.
+            output = [UInt8](repeating: 0, count: n)
+            rc = output.withUnsafeMutableBufferPointer { ops.pointee.exchange(instance, nil, 0, $0.baseAddress, $0.count, &n) }
+        }
+        guard rc != BMS_ERR_BUFFER.rawValue else { return [] }
+        return Array(output.prefix(min(n, output.count)))
     }
 
     /// Applies a one-line control command.

@@ -13,15 +13,23 @@ final class HostLink {
     var transportFailure: String?
     let link = UnsafeMutablePointer<bms_link>.allocate(capacity: 1)
     private let address: UnsafeMutablePointer<CChar>
+    private let busID: UnsafeMutablePointer<CChar>
+    private let busDevice: UnsafeMutablePointer<CChar>
 
-    init(transport: ByteTransport, transportKind: UInt32, address: String, timeoutMs: UInt32, logger: Logger) {
+    /// A link for a pack at `address` on the bus `busID` (`busDevice`: what the bus is, e.g. "/dev/i2c-1").
+    init(transport: ByteTransport, transportKind: UInt32, address: String, timeoutMs: UInt32, logger: Logger,
+         busID: String = "", busDevice: String = "") {
         self.transport = transport
         self.logger = logger
         self.address = strdup(address)
+        self.busID = strdup(busID)
+        self.busDevice = strdup(busDevice)
         var l = bms_link()
         l.struct_size = UInt32(MemoryLayout<bms_link>.size)
         l.transport = transportKind
         l.address = UnsafePointer(self.address)
+        l.bus_id = UnsafePointer(self.busID)
+        l.bus_device = UnsafePointer(self.busDevice)
         l.timeout_ms = timeoutMs
         l.write = { ctx, data, len in
             let me = HostLink.from(ctx)
@@ -91,6 +99,8 @@ final class HostLink {
     deinit {
         link.deallocate()
         free(address)
+        free(busID)
+        free(busDevice)
     }
 
     static func from(_ ctx: UnsafeMutableRawPointer?) -> HostLink {

@@ -23,9 +23,36 @@ public struct LoadedDriver: @unchecked Sendable {
     /// ABI version of the table.
     public var abi: String { "\(table.pointee.abi_major).\(table.pointee.abi_minor)" }
     /// Whether the driver ships a device emulator.
-    public var hasEmulator: Bool { has(\.emulator, offset: 128) && table.pointee.emulator != nil }
+    public var hasEmulator: Bool { has(\.emulator) && table.pointee.emulator != nil }
     /// Whether the driver can decode captured frames.
-    public var canDecode: Bool { has(\.decode, offset: 136) && table.pointee.decode != nil }
+    public var canDecode: Bool { has(\.decode) && table.pointee.decode != nil }
+
+    /// The commands the driver describes (ABI 1.1; none for a 1.0 driver).
+    public var commands: [DriverCommand] {
+        guard has(\.commands), has(\.command_count), let list = table.pointee.commands else { return [] }
+        return (0..<table.pointee.command_count).compactMap { i in
+            guard let d = list[i], d.pointee.struct_size >= MemoryLayout<bms_command_desc>.offset(of: \.writes_when)! else { return nil }
+            return DriverCommand(d)
+        }
+    }
+
+    /// The options the driver describes (ABI 1.1), without `address`; nil when it describes none.
+    public var options: [DriverOption]? {
+        guard has(\.options), has(\.option_count), let list = table.pointee.options else { return nil }
+        let all = (0..<table.pointee.option_count).compactMap { i -> DriverOption? in
+            guard let d = list[i], d.pointee.struct_size >= MemoryLayout<bms_option_desc>.size else { return nil }
+            return DriverOption(d)
+        }
+        return all.filter { $0.key != "address" }
+    }
+
+    /// How the driver describes a pack's address (its `address` option), if it does.
+    public var addressOption: DriverOption? {
+        guard has(\.options), has(\.option_count), let list = table.pointee.options else { return nil }
+        return (0..<table.pointee.option_count).lazy.compactMap { list[$0] }
+            .filter { $0.pointee.struct_size >= MemoryLayout<bms_option_desc>.size }
+            .map(DriverOption.init).first { $0.key == "address" }
+    }
     /// Whether the driver can scan a bus.
     public var canDiscover: Bool { table.pointee.discover != nil }
 
@@ -45,9 +72,10 @@ public struct LoadedDriver: @unchecked Sendable {
         return (s, w, n)
     }
 
-    /// True when the table is large enough to hold the field at `offset` (append-only growth).
-    private func has<T>(_ field: KeyPath<bms_driver, T>, offset: Int) -> Bool {
-        Int(table.pointee.struct_size) >= offset + MemoryLayout<T>.size
+    /// True when the driver's table holds `field` (append-only growth: BMS_HAS in C).
+    func has<T>(_ field: KeyPath<bms_driver, T>) -> Bool {
+        guard let offset = MemoryLayout<bms_driver>.offset(of: field) else { return false }
+        return Int(table.pointee.struct_size) >= offset + MemoryLayout<T>.size
     }
 }
 
@@ -68,6 +96,8 @@ public struct DriverCatalog: Sendable {
     public var failures: [DriverLoadFailure]
     /// Folders searched, in order.
     public var searched: [String]
+    /// `.so` files skipped because they are not named like plugins (`libbmsdriver-<name>.so`).
+    public var ignored: [String] = []
 
     /// The driver with `id`, or nil.
     public func driver(_ id: String) -> LoadedDriver? { drivers.first { $0.id == id } }

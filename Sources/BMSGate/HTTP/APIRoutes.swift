@@ -24,7 +24,7 @@ struct APIRoutes {
             guard let snap = s.access.snapshot else { return APIResponse.error(.serviceUnavailable, "no data yet") }
             return APIResponse.text(SiteMetrics.text(snap, sinkDrops: s.access.sinkDrops), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
-        router.get("/openapi.json") { _, _ in APIResponse.json(OpenAPIDocument.render(site: s.site)) }
+        router.get("/openapi.json") { _, _ in APIResponse.json(OpenAPIDocument.render(site: s.site, routes: s.routes)) }
         router.post("/api/packs/:id/command") { request, context in
             let id = context.parameters.get("id") ?? ""
             if let denied = APIRoutes.authorize(request, s) { return denied }
@@ -38,7 +38,7 @@ struct APIRoutes {
             }
             return await APIRoutes.run(s, pack: id, request: body)
         }
-        VendorRoutes(server: s).register(on: router)
+        DriverRoutes(server: s).register(on: router)
     }
 
     static func health(_ s: APIServer) -> Response {

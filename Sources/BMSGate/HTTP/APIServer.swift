@@ -4,8 +4,7 @@ import Logging
 import ServiceLifecycle
 
 /// The HTTP API on Hummingbird, on its own event loops: the gateway's routes (site, packs,
-/// health, metrics, OpenAPI, pack commands) and the vendor routes drivers define (the LC30
-/// API). Routes that write need `Authorization: Bearer <token>`; bodies are size-limited;
+/// health, metrics, OpenAPI, pack commands) and the routes drivers describe (CommandRoutes). Routes that write need `Authorization: Bearer <token>`; bodies are size-limited;
 /// errors are JSON `{"ok": false, "error": ...}`.
 public final class APIServer: @unchecked Sendable {
     public let host: String
@@ -14,14 +13,17 @@ public final class APIServer: @unchecked Sendable {
     let token: String?
     let access: GatewayAccess
     let site: SiteConfig
+    /// The routes the site's drivers describe.
+    let routes: CommandRoutes
     let logger: Logger
     private var task: Task<Void, Never>?
     private var group: ServiceGroup?
     private let done = DispatchSemaphore(value: 0)
 
     /// A server for `site`; `token` is the resolved bearer token (nil: writes refused).
-    public init(settings: HTTPSinkSettings, token: String?, site: SiteConfig, access: GatewayAccess, logger: Logger) {
+    public init(settings: HTTPSinkSettings, token: String?, site: SiteConfig, routes: CommandRoutes, access: GatewayAccess, logger: Logger) {
         self.settings = settings
+        self.routes = routes
         self.host = settings.host
         self.port = settings.port
         self.token = token

@@ -1,19 +1,30 @@
 /// The OpenAPI 3 description of every route the API serves for a site.
 enum OpenAPIDocument {
-    static func render(site: SiteConfig) -> JSONValue {
+    static func render(site: SiteConfig, routes: CommandRoutes) -> JSONValue {
         var paths = JSONObject()
-        func op(_ summary: String, writes: Bool, parameters: [String] = []) -> JSONValue {
+        func op(_ summary: String, writes: Bool, parameters: [String] = [], command: DriverCommand? = nil) -> JSONValue {
             var o = JSONObject()
             o["summary"] = .string(summary)
+            if let command {
+                o["operationId"] = .string(command.name)
+                if let schema = command.requestSchema.flatMap(JSONValue.parse) {
+                    o["requestBody"] = .object(obj(["content": .object(obj(["application/json": .object(obj(["schema": schema]))]))]))
+                }
+            }
             if writes { o["security"] = .array([.object(obj(["bearer": .array([])]))]) }
             if !parameters.isEmpty {
                 o["parameters"] = .array(parameters.map { name in
-                    .object(obj(["name": .string(name), "in": .string(name == "q" ? "query" : "path"), "required": .bool(true),
+                    .object(obj(["name": .string(name), "in": .string(name == "id" ? "path" : "query"), "required": .bool(true),
                                  "schema": .object(obj(["type": .string("string")]))]))
                 })
             }
             var responses = JSONObject()
-            responses["200"] = .object(obj(["description": .string("JSON (text for /metrics)")]))
+            if let schema = command?.answerSchema.flatMap(JSONValue.parse) {
+                responses["200"] = .object(obj(["description": .string("the driver's JSON answer"),
+                                                "content": .object(obj(["application/json": .object(obj(["schema": schema]))]))]))
+            } else {
+                responses["200"] = .object(obj(["description": .string("JSON (text for /metrics)")]))
+            }
             responses["400"] = .object(obj(["description": .string("{ok: false, error}")]))
             if writes {
                 responses["401"] = .object(obj(["description": .string("missing or wrong bearer token")]))
@@ -34,13 +45,12 @@ enum OpenAPIDocument {
         add("/api/packs/{id}/command", "post", op("A vendor command on the pack's driver (JSON body)", writes: true, parameters: ["id"]))
         add("/metrics", "get", op("Prometheus text: packs, banks, the gateway's counters", writes: false))
         add("/openapi.json", "get", op("This document", writes: false))
-        let lc30 = VendorRoutes.packs(site)
-        for route in VendorRoutes.routes where !lc30.isEmpty {
-            let suffix = route.path.isEmpty ? "" : "/" + route.path
-            let query = route.op == "df_search" ? ["q"] : []
-            let method = route.method == .get ? "get" : "post"
-            add("/api/packs/{id}/bms" + suffix, method, op(route.summary, writes: route.writes, parameters: ["id"] + query))
-            if lc30.count == 1 { add("/api/bms" + suffix, method, op(route.summary, writes: route.writes, parameters: query)) }
+        for route in routes.routes {
+            let c = route.representative
+            let method = route.method.lowercased()
+            let writes = c.writes || c.writesWhen != nil
+            add("/api/packs/{id}/" + route.path, method, op(c.summary, writes: writes, parameters: ["id"] + c.query, command: c))
+            if route.alias != nil { add("/api/" + route.path, method, op(c.summary, writes: writes, parameters: c.query, command: c)) }
         }
         var info = JSONObject()
         info["title"] = .string("bmsgate API (site \(site.site))")

@@ -7,7 +7,7 @@ public final class HTTPSink: Sink {
     let access: GatewayAccess
 
     /// Binds and starts the API (throws when the address is taken or the token cannot be read).
-    public init(settings: HTTPSinkSettings, site: SiteConfig, access: GatewayAccess, logger: Logger) throws {
+    public init(settings: HTTPSinkSettings, site: SiteConfig, routes: CommandRoutes, access: GatewayAccess, logger: Logger) throws {
         let token: String?
         do {
             token = try settings.token.map { try SecretReader.read($0) }
@@ -15,7 +15,8 @@ public final class HTTPSink: Sink {
             throw TransportError("token: \(error)")
         }
         self.access = access
-        server = APIServer(settings: settings, token: token, site: site, access: access, logger: logger)
+        server = APIServer(settings: settings, token: token, site: site, routes: routes, access: access, logger: logger)
+        for note in routes.rejected { logger.warning("http: route not served: \(note)") }
         name = "http \(settings.host):\(settings.port)"
         try server.start()
     }

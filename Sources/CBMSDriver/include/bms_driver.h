@@ -28,6 +28,48 @@
  *  - Units. SI everywhere: volts, amperes (positive = charging), watts,
  *    degrees Celsius, percent, ampere-hours, milliseconds for durations.
  *    A value the device does not report is NaN (see BMS_NAN).
+ *  - Growth. A reader checks that a field is inside the writer's struct before
+ *    reading it: BMS_HAS(ptr, field). Fields of ABI 1.1 are marked "(1.1)".
+ *  - Buffers. BMS_ERR_BUFFER has one meaning: a host-owned buffer was too
+ *    small, and the length out-parameter says the size needed (bytes,
+ *    including the NUL of text); nothing else was written. The host retries
+ *    once with that much room; a second BMS_ERR_BUFFER fails the operation.
+ *    command(): *response_len. The retry carries the identical request; a
+ *    command with effects must not repeat them but return the answer it kept
+ *    (BMSDriverKit does this for Swift drivers). exchange(): *out_len; the
+ *    emulator keeps the answer and the retry passes no input (in_len 0).
+ *    poll() has no length out-parameter: there BMS_ERR_BUFFER says that cells
+ *    or temperatures did not fit and the host keeps what was written.
+ *  - Command errors. A failed command() still writes a JSON object into the
+ *    response: {"error": "one-line reason", "status": 404}; "status" (an HTTP
+ *    status the HTTP API answers with) is optional. Return BMS_ERR_FORBIDDEN
+ *    for a write the pack does not allow, BMS_ERR_INVALID for a bad request.
+ *  - Secrets. Requests and answers may hold keys and passwords: a driver never
+ *    passes them to link->log. The host never logs command bodies, and redacts
+ *    any JSON member whose name contains key, password, passcode, token or
+ *    secret wherever it prints one.
+ *  - Files. The host loads only regular files named `libbmsdriver-<name>.so`
+ *    (e.g. libbmsdriver-basen.so) from its plugin folders, so no other library
+ *    that sits in the same folder is ever dlopen()ed.
+ *  - Swift. A driver written in Swift must be built with the same Swift
+ *    toolchain as the host (they share one Swift runtime; no Swift type crosses
+ *    this boundary, but the runtime's own symbols do). C drivers have no such
+ *    constraint. Never dlclose() is assumed: the host keeps every plugin loaded.
+ *
+ * Emulators (bms_emulator_ops) and how the host talks to them:
+ *  - Serial and TCP sim buses: the bytes the driver writes reach exchange()
+ *    unchanged, in any chunking; what it returns is read by the driver.
+ *  - I2C sim buses (`transport: i2c`): every i2c_transfer is encoded as one
+ *    exchange() input `49 addr_lo addr_hi wlen_lo wlen_hi wdata... rlen_lo
+ *    rlen_hi` (0x49 = 'I', little-endian lengths); the emulator answers `00`
+ *    followed by exactly rlen bytes (ACK), `01` (NACK), or nothing when the
+ *    address is not one of its own. The host adds and checks SMBus PEC itself.
+ *  - BLE sim buses (`transport: ble` or `ble-combined`): the host runs a GATT
+ *    peripheral with the driver's ble_service_uuid, ble_write_uuid and
+ *    ble_notify_uuid (one characteristic for both with ble-combined); a GATT
+ *    write becomes one exchange() input and each answer becomes notifications
+ *    of at most the negotiated MTU. The emulator is created with the pack's
+ *    BLE address in "addresses" and serves that one device.
  */
 #ifndef BMS_DRIVER_H
 #define BMS_DRIVER_H
@@ -42,10 +84,17 @@ extern "C" {
 /** Major ABI version spoken by this header. A host loads only drivers of the same major. */
 #define BMS_ABI_MAJOR 1
 /** Minor ABI version: grows when fields are appended to the structs below. */
-#define BMS_ABI_MINOR 0
+#define BMS_ABI_MINOR 1
 
 /** Name of the one symbol every driver .so exports (see bms_driver_entry_fn). */
 #define BMS_DRIVER_ENTRY_SYMBOL "bms_driver_entry"
+
+/**
+ * True when the struct at `ptr` (which starts with struct_size) is large
+ * enough to hold `field`: read appended fields only when this holds.
+ */
+#define BMS_HAS(ptr, field) \
+    ((ptr)->struct_size >= offsetof(__typeof__(*(ptr)), field) + sizeof((ptr)->field))
 
 /** NaN for "not reported"; drivers fill every double they do not know with it. */
 #define BMS_NAN (__builtin_nan(""))
@@ -157,6 +206,14 @@ typedef struct bms_link {
     uint64_t (*now_ms)(void *ctx);
     /** Sleep for `ms` milliseconds (inter-frame gaps, throttles). */
     void (*sleep_ms)(void *ctx, uint32_t ms);
+    /** (1.1) The bus id from the site file, e.g. "rack". Never NULL. */
+    const char *bus_id;
+    /**
+     * (1.1) What the bus is, for diagnostics: the device path ("/dev/ttyUSB0",
+     * "/dev/i2c-1"), "host:port" for TCP, the adapter for BLE, or
+     * "sim:<bus id>" for a simulated bus. Never NULL.
+     */
+    const char *bus_device;
 } bms_link;
 
 /** Device identity; every field a NUL-terminated string, "" when unknown. */
@@ -314,6 +371,108 @@ typedef struct bms_emulator_ops {
     void (*destroy)(void *emulator);
 } bms_emulator_ops;
 
+/** Value types of a driver option (bms_option_desc.type). */
+enum bms_option_type {
+    /** Text, any value. */
+    BMS_OPTION_STRING = 0,
+    /** An integer, decimal or 0x-hex ("12", "0x0B"); min/max apply. */
+    BMS_OPTION_INT = 1,
+    /** A number ("3.65", "1e-3"); min/max apply. */
+    BMS_OPTION_DOUBLE = 2,
+    /** "true" or "false" (YAML's true/false). */
+    BMS_OPTION_BOOL = 3,
+    /** One of the comma-separated `values`. */
+    BMS_OPTION_ENUM = 4
+};
+
+/**
+ * (1.1) One option a driver accepts in a pack's `options:` map. The host
+ * validates the site file against these (`bmsgate check`: an unknown key, a
+ * wrong type, a value out of range or not in the enum is a config error with
+ * its FILE:LINE:COL), lists them (`bmsgate drivers --json`) and passes the
+ * options to open() as text, exactly as written. A descriptor with key
+ * "address" describes the pack's `address:` instead (INT with min/max for a
+ * bus address, STRING otherwise): the host then also compares addresses by
+ * value, so "1", "01" and "0x01" are the same device. Owned by the driver,
+ * immutable, valid for the life of the process.
+ */
+typedef struct bms_option_desc {
+    /** sizeof(bms_option_desc) as compiled by the driver. */
+    uint32_t struct_size;
+    /** One of enum bms_option_type. */
+    uint32_t type;
+    /** The key in `options:`, [a-z0-9_]+. */
+    const char *key;
+    /** The value used when the key is absent, as text; NULL when there is none. */
+    const char *default_value;
+    /** Lowest allowed value (INT, DOUBLE); NaN for no lower bound. */
+    double min;
+    /** Highest allowed value (INT, DOUBLE); NaN for no upper bound. */
+    double max;
+    /** ENUM: the allowed values, comma-separated ("JK02_24S,JK02_32S,JK04"). NULL otherwise. */
+    const char *values;
+    /** One line of help for users, with the unit where there is one. */
+    const char *help;
+} bms_option_desc;
+
+/** Flags of a command descriptor (bms_command_desc.flags). */
+enum bms_command_flags {
+    /**
+     * The command changes the device (settings, registers, seal state...).
+     * The host calls it only for an authenticated caller (the HTTP API's
+     * bearer token) on a pack with `allow_writes: true`; the driver still
+     * refuses writes itself when allow_writes is false.
+     */
+    BMS_COMMAND_WRITES = 1u << 0
+};
+
+/**
+ * (1.1) One vendor command the driver's command() understands. The request
+ * JSON is an object whose "op" member is `name`; other members are the
+ * command's fields. From these descriptors the host builds the HTTP routes
+ * `<http_method> /api/packs/{id}/<http_path>` (and `/api/<http_path>` when
+ * exactly one pack of the site serves that path), their OpenAPI entries and
+ * who may call them. On a GET the query parameters become request fields
+ * (as strings); on a POST the JSON body object does, plus the query.
+ * Owned by the driver, immutable, valid for the life of the process.
+ */
+typedef struct bms_command_desc {
+    /** sizeof(bms_command_desc) as compiled by the driver. */
+    uint32_t struct_size;
+    /** OR of enum bms_command_flags. */
+    uint32_t flags;
+    /** The "op" of the request, [a-z0-9_]+, unique within the driver. */
+    const char *name;
+    /** One line for users and the OpenAPI summary. */
+    const char *summary;
+    /** "GET" or "POST"; NULL when the command has no HTTP route of its own. */
+    const char *http_method;
+    /**
+     * The route below /api/packs/{id}/, e.g. "bms/diag" or "bms" ([a-z0-9_/-]+,
+     * no leading or trailing '/'); NULL when there is no route.
+     */
+    const char *http_path;
+    /**
+     * Names of the query parameters the command reads, comma-separated ("q");
+     * NULL for none. They are listed in the OpenAPI document.
+     */
+    const char *query;
+    /**
+     * The request body as a JSON Schema object (text), e.g.
+     * {"type":"object","properties":{"value":{"type":"number"}},"required":["value"]};
+     * NULL when the command takes no body.
+     */
+    const char *request_schema;
+    /** The answer as a JSON Schema object (text); NULL for "a JSON object". */
+    const char *answer_schema;
+    /**
+     * A boolean request field that makes a call of a non-writing command a
+     * write when it is true (e.g. "write_mode" of an "apply profile" that can
+     * also be a dry run); NULL when there is none.
+     */
+    const char *writes_when;
+} bms_command_desc;
+
 /** Called by discover() once per device found. Strings are copied by the host. */
 typedef void (*bms_found_fn)(void *found_ctx, const char *address, const char *description);
 
@@ -390,6 +549,14 @@ typedef struct bms_driver {
     int32_t (*decode)(const bms_option *options, size_t option_count,
                       const uint8_t *const *frames, const size_t *frame_lengths, size_t frame_count,
                       bms_reading *reading, bms_identity *identity);
+    /** (1.1) The commands command() understands, `command_count` of them; NULL for none. */
+    const bms_command_desc *const *commands;
+    /** (1.1) Number of entries in `commands`. */
+    size_t command_count;
+    /** (1.1) The options open() accepts, `option_count` of them; NULL when not described. */
+    const bms_option_desc *const *options;
+    /** (1.1) Number of entries in `options`. */
+    size_t option_count;
 } bms_driver;
 
 /**

@@ -1,0 +1,408 @@
+/*
+ * bms_driver.h — the bmsgate driver ABI.
+ *
+ * This header is the whole contract between the bmsgate host and a driver
+ * plugin. A driver is a shared object (.so) that exports exactly one symbol,
+ * `bms_driver_entry`, and never links any symbol of the host. It can be written
+ * in C, Swift or anything else that can export a C function.
+ *
+ * Rules that hold for every type below:
+ *  - Versioning. BMS_ABI_MAJOR changes only when an existing field or operation
+ *    changes meaning; the host refuses a driver of another major with a clear
+ *    error. BMS_ABI_MINOR grows when fields are appended. Every struct that
+ *    crosses the boundary starts with `struct_size` (sizeof as the writer of
+ *    the struct compiled it); readers never touch bytes past struct_size, so
+ *    old drivers keep loading in newer hosts and the other way round.
+ *  - Memory. Whoever allocates, frees. The host owns everything it passes in
+ *    (links, option arrays, reading buffers, response buffers); a driver copies
+ *    what it wants to keep. A driver owns its table, its strings and its
+ *    instance state; the host never frees them and never dlclose()s a driver.
+ *  - Threading. The host calls one instance from one thread at a time (the
+ *    thread of the bus the pack sits on). Different instances of one driver may
+ *    be called concurrently from different bus threads, so a driver keeps no
+ *    mutable global state. Link callbacks may only be called from inside the
+ *    operation the link was handed to (open/poll/identify/command/close of the
+ *    same instance, or discover).
+ *  - Errors. Operations return BMS_OK (0) or a negative bms_status. Unknown
+ *    negative codes are treated as BMS_ERR_DEVICE by the host.
+ *  - Units. SI everywhere: volts, amperes (positive = charging), watts,
+ *    degrees Celsius, percent, ampere-hours, milliseconds for durations.
+ *    A value the device does not report is NaN (see BMS_NAN).
+ */
+#ifndef BMS_DRIVER_H
+#define BMS_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Major ABI version spoken by this header. A host loads only drivers of the same major. */
+#define BMS_ABI_MAJOR 1
+/** Minor ABI version: grows when fields are appended to the structs below. */
+#define BMS_ABI_MINOR 0
+
+/** Name of the one symbol every driver .so exports (see bms_driver_entry_fn). */
+#define BMS_DRIVER_ENTRY_SYMBOL "bms_driver_entry"
+
+/** NaN for "not reported"; drivers fill every double they do not know with it. */
+#define BMS_NAN (__builtin_nan(""))
+
+/** Result codes. 0 is success; every failure is negative. */
+typedef enum bms_status {
+    BMS_OK = 0,
+    /** No (complete) answer within the timeout. Counted as a timeout. */
+    BMS_ERR_TIMEOUT = -1,
+    /** A frame arrived but its checksum/CRC is wrong. Counted as a checksum error. */
+    BMS_ERR_CHECKSUM = -2,
+    /** A frame arrived but its header, length, address or layout is wrong. */
+    BMS_ERR_FRAME = -3,
+    /** The transport failed (port vanished, connection reset). The host reopens it. */
+    BMS_ERR_IO = -4,
+    /** The operation or request is not supported by this driver or transport. */
+    BMS_ERR_UNSUPPORTED = -5,
+    /** An argument or option is invalid (unknown key, out of range value). */
+    BMS_ERR_INVALID = -6,
+    /** A host-provided buffer is too small; the call may be retried with more room. */
+    BMS_ERR_BUFFER = -7,
+    /** The device answered with an error, or any other failure. */
+    BMS_ERR_DEVICE = -8,
+    /** A write was requested but the pack's configuration does not allow writes. */
+    BMS_ERR_FORBIDDEN = -9
+} bms_status;
+
+/** Transport kinds, used as bits in bms_driver.transports and as bms_link.transport. */
+enum bms_transport {
+    /** A byte stream on a local serial port (RS485/RS232/UART, termios). */
+    BMS_TRANSPORT_SERIAL = 1u << 0,
+    /** A byte stream over TCP to a serial bridge (ser2net, EW11...). */
+    BMS_TRANSPORT_TCP = 1u << 1,
+    /** I2C/SMBus transfers through bms_link.i2c_transfer. */
+    BMS_TRANSPORT_I2C = 1u << 2,
+    /** Bluetooth LE: write/read carry GATT write and notification payloads. */
+    BMS_TRANSPORT_BLE = 1u << 3
+};
+
+/** Log levels for bms_link.log. */
+enum bms_log_level {
+    BMS_LOG_DEBUG = 0,
+    BMS_LOG_INFO = 1,
+    BMS_LOG_WARNING = 2,
+    BMS_LOG_ERROR = 3
+};
+
+/** Flags for bms_link.i2c_transfer. */
+enum bms_i2c_flags {
+    /** Append (on write) and verify (on read) an SMBus PEC byte. */
+    BMS_I2C_PEC = 1u << 0
+};
+
+/**
+ * One key/value option from the site YAML (`options:` of a pack, plus
+ * `address`). Strings are NUL-terminated UTF-8, owned by the host, valid for
+ * the duration of the call they are passed to.
+ */
+typedef struct bms_option {
+    /** Option name, e.g. "protocol_version". */
+    const char *key;
+    /** Option value as written in YAML, e.g. "JK02_32S", "1", "0x0B". */
+    const char *value;
+} bms_option;
+
+/**
+ * The host's side of the transport, handed to open() and discover().
+ * Owned by the host; valid until close() returns (or until discover() returns).
+ * The driver never opens a device itself: all I/O goes through these calls,
+ * so the same driver runs on a real port, a TCP bridge or an emulator.
+ */
+typedef struct bms_link {
+    /** sizeof(bms_link) as compiled by the host. */
+    uint32_t struct_size;
+    /** One of enum bms_transport: what kind of bus this is. */
+    uint32_t transport;
+    /** Pack address from the config as text ("1", "0x0B", "C8:47:8C:12:34:56"); "" if none. */
+    const char *address;
+    /** Per-transaction timeout configured for the pack, in milliseconds (> 0). */
+    uint32_t timeout_ms;
+    /** Opaque host context: pass it back as the first argument of every callback. */
+    void *ctx;
+    /**
+     * Write `len` bytes. Blocks until all are written or the transport fails.
+     * Returns the number of bytes written (== len) or a negative bms_status.
+     * On BLE one call is one GATT write.
+     */
+    int32_t (*write)(void *ctx, const uint8_t *data, size_t len);
+    /**
+     * Read up to `cap` bytes, waiting at most `timeout_ms` for the first byte.
+     * Returns as soon as some bytes are available: the count read (> 0),
+     * 0 when the timeout passed with nothing received, or a negative
+     * bms_status (BMS_ERR_IO when the transport failed). The host may return
+     * 0 earlier than asked when the poll's overall time budget is spent.
+     */
+    int32_t (*read)(void *ctx, uint8_t *buf, size_t cap, uint32_t timeout_ms);
+    /** Discard any received but unread bytes. Returns BMS_OK or a negative bms_status. */
+    int32_t (*flush)(void *ctx);
+    /**
+     * One I2C transaction to 7-bit `address`: write `wlen` bytes then (repeated
+     * start) read `rlen` bytes; either length may be 0. `flags` are bms_i2c_flags.
+     * NULL on buses that are not I2C. Returns BMS_OK or a negative bms_status.
+     */
+    int32_t (*i2c_transfer)(void *ctx, uint16_t address, const uint8_t *wdata, size_t wlen,
+                            uint8_t *rdata, size_t rlen, uint32_t flags);
+    /** Log a NUL-terminated message at a bms_log_level. The host adds bus/pack context. */
+    void (*log)(void *ctx, int32_t level, const char *message);
+    /** Monotonic clock in milliseconds (arbitrary epoch). Drivers use it, never their own. */
+    uint64_t (*now_ms)(void *ctx);
+    /** Sleep for `ms` milliseconds (inter-frame gaps, throttles). */
+    void (*sleep_ms)(void *ctx, uint32_t ms);
+} bms_link;
+
+/** Device identity; every field a NUL-terminated string, "" when unknown. */
+typedef struct bms_identity {
+    /** sizeof(bms_identity) as compiled by the host. */
+    uint32_t struct_size;
+    char model[64];
+    char serial[64];
+    char hardware[64];
+    char firmware[64];
+    char manufacturer[64];
+} bms_identity;
+
+/** Canonical alarm bits: every driver maps its vendor bits onto these. */
+enum bms_alarm {
+    BMS_ALARM_CELL_OVERVOLTAGE = 1u << 0,
+    BMS_ALARM_CELL_UNDERVOLTAGE = 1u << 1,
+    BMS_ALARM_PACK_OVERVOLTAGE = 1u << 2,
+    BMS_ALARM_PACK_UNDERVOLTAGE = 1u << 3,
+    BMS_ALARM_CHARGE_OVERCURRENT = 1u << 4,
+    BMS_ALARM_DISCHARGE_OVERCURRENT = 1u << 5,
+    BMS_ALARM_SHORT_CIRCUIT = 1u << 6,
+    BMS_ALARM_CHARGE_OVERTEMPERATURE = 1u << 7,
+    BMS_ALARM_CHARGE_UNDERTEMPERATURE = 1u << 8,
+    BMS_ALARM_DISCHARGE_OVERTEMPERATURE = 1u << 9,
+    BMS_ALARM_DISCHARGE_UNDERTEMPERATURE = 1u << 10,
+    BMS_ALARM_MOS_OVERTEMPERATURE = 1u << 11,
+    BMS_ALARM_CELL_IMBALANCE = 1u << 12,
+    BMS_ALARM_LOW_SOC = 1u << 13,
+    BMS_ALARM_SENSOR_FAULT = 1u << 14,
+    BMS_ALARM_COMMUNICATION = 1u << 15,
+    BMS_ALARM_INTERNAL_FAULT = 1u << 16
+};
+
+/** Bits of bms_reading.cell_flags[i]. */
+enum bms_cell_flag {
+    /** The cell's balancer is active. */
+    BMS_CELL_BALANCING = 1u << 0
+};
+
+/** Tri-state for switch-like values (MOSFETs). */
+enum bms_tristate {
+    BMS_UNKNOWN = -1,
+    BMS_OFF = 0,
+    BMS_ON = 1
+};
+
+/**
+ * One reading, filled by poll(). The host allocates it, sets struct_size and
+ * the array capacities, sets every double to NaN, every count to 0 and the
+ * tri-states to BMS_UNKNOWN, then calls poll(). The driver sets what it knows.
+ */
+typedef struct bms_reading {
+    /** sizeof(bms_reading) as compiled by the host. */
+    uint32_t struct_size;
+    /** Pack voltage, V. */
+    double voltage;
+    /** Pack current, A, positive = charging. */
+    double current;
+    /** Power, W, positive = charging. The host computes voltage*current when NaN. */
+    double power;
+    /** State of charge, % (0..100). */
+    double soc;
+    /** State of health, % (0..100). */
+    double soh;
+    /** Remaining capacity, Ah. */
+    double remaining_capacity;
+    /** Full (design or learned) capacity, Ah. */
+    double full_capacity;
+    /** Charge cycles (a count, as a double so NaN can say "unknown"). */
+    double cycles;
+    /** Power-stage (MOSFET) temperature, °C. */
+    double mos_temperature;
+    /** Ambient / board temperature, °C. */
+    double ambient_temperature;
+
+    /** Host-owned array of cell voltages in V, cell 1 first; room for cells_capacity. */
+    double *cells;
+    /** Capacity of `cells` and `cell_flags` (host sets). */
+    uint32_t cells_capacity;
+    /** Number of cells written (driver sets; <= cells_capacity). */
+    uint32_t cell_count;
+    /** Host-owned per-cell bms_cell_flag bits, parallel to `cells`. */
+    uint8_t *cell_flags;
+
+    /** Host-owned array of cell/pack probe temperatures, °C. */
+    double *temperatures;
+    /** Capacity of `temperatures` (host sets). */
+    uint32_t temperatures_capacity;
+    /** Number of temperatures written (driver sets). */
+    uint32_t temperature_count;
+
+    /** OR of bms_alarm bits currently active. */
+    uint64_t alarms;
+    /** Charge MOSFET / switch: a bms_tristate. */
+    int32_t charge_enabled;
+    /** Discharge MOSFET / switch: a bms_tristate. */
+    int32_t discharge_enabled;
+
+    /**
+     * Opaque host context for the three callbacks below. Strings passed to
+     * them are copied by the host before the callback returns.
+     */
+    void *host;
+    /** Add one vendor status text (e.g. "Charging", "Cell_Over_VOL_Alarm"). */
+    void (*add_status)(void *host, const char *text);
+    /**
+     * Set a named numeric extra (e.g. "cell_ov_protect_start", 3.65).
+     * Three names mean the limits the BMS itself asks for right now, and the
+     * host's bank limits honour them: "charge_current_limit" and
+     * "discharge_current_limit" (A, >= 0), "charge_voltage_limit" (V).
+     * Name endings give units to Home Assistant discovery: "_voltage" V,
+     * "_current" A, "_temperature" degC, "_power" W, "_resistance[_N]" Ohm,
+     * "_capacity" Ah; give values in those units.
+     */
+    void (*set_extra_number)(void *host, const char *name, double value);
+    /** Set a named text extra (e.g. "status_bitmask", "00:00:..."). */
+    void (*set_extra_text)(void *host, const char *name, const char *value);
+
+    /** On failure, a NUL-terminated one-line reason written by the driver (host-owned buffer). */
+    char error[160];
+} bms_reading;
+
+/**
+ * The optional device emulator of a driver. It turns request bytes into the
+ * response bytes the real device would send, so every driver can be tested
+ * and demonstrated without hardware (`bmsgate simulate`, `type: sim` buses).
+ * One emulator instance is used by one thread at a time.
+ */
+typedef struct bms_emulator_ops {
+    /** sizeof(bms_emulator_ops) as compiled by the driver. */
+    uint32_t struct_size;
+    /**
+     * Create an emulator. Options: "addresses" = comma-separated device
+     * addresses to serve (e.g. "1,2"), plus driver-specific keys. On success
+     * stores the instance in *emulator and returns BMS_OK.
+     */
+    int32_t (*create)(const bms_option *options, size_t option_count, void **emulator);
+    /**
+     * Feed bytes received from the host (any chunking: a partial frame, one
+     * frame or several) and collect the bytes to send back. Writes at most
+     * `out_cap` bytes to `out` and their count to *out_len (0 when nothing is
+     * due yet, e.g. a partial frame or an address that is silenced).
+     */
+    int32_t (*exchange)(void *emulator, const uint8_t *in, size_t in_len,
+                        uint8_t *out, size_t out_cap, size_t *out_len);
+    /**
+     * Change the simulated device, with a one-line text command, e.g.
+     * "silence 2", "answer 2", "set 1 soc=50", "alarm 1 cell_overvoltage",
+     * "clear 1", "help". Writes a NUL-terminated one-line answer into
+     * `response` (host-owned, `response_cap` bytes). May be NULL.
+     */
+    int32_t (*control)(void *emulator, const char *command, char *response, size_t response_cap);
+    /** Destroy an emulator created by create(). */
+    void (*destroy)(void *emulator);
+} bms_emulator_ops;
+
+/** Called by discover() once per device found. Strings are copied by the host. */
+typedef void (*bms_found_fn)(void *found_ctx, const char *address, const char *description);
+
+/**
+ * The driver table: identity and operations. Returned by bms_driver_entry,
+ * owned by the driver, immutable and valid for the life of the process.
+ * Optional operations are NULL when not provided; the host then answers
+ * "unsupported" itself.
+ */
+typedef struct bms_driver {
+    /** sizeof(bms_driver) as compiled by the driver. */
+    uint32_t struct_size;
+    /** ABI major the table follows (must equal the host's BMS_ABI_MAJOR). */
+    uint32_t abi_major;
+    /** ABI minor the driver was built against. */
+    uint32_t abi_minor;
+    /** Driver id used in the site YAML (`driver: basen`): [a-z0-9-]+, unique. */
+    const char *id;
+    /** Vendor / product family, human readable. */
+    const char *vendor;
+    /** Driver version, e.g. "1.0.0". */
+    const char *version;
+    /** One-line description. */
+    const char *description;
+    /** OR of enum bms_transport the driver can run on. */
+    uint32_t transports;
+    /** Default serial baud rate (used when a serial bus sets none), e.g. 9600. */
+    uint32_t default_baud;
+    /** BLE service UUID (e.g. "ffe0"); NULL when BLE is not supported. */
+    const char *ble_service_uuid;
+    /** BLE characteristic to subscribe notifications on; NULL when unused. */
+    const char *ble_notify_uuid;
+    /** BLE characteristic to write commands to; NULL when unused. */
+    const char *ble_write_uuid;
+
+    /**
+     * Open one pack. Options come from the pack's YAML (`options:` map plus
+     * "allow_writes" = "true"/"false"). The driver may exchange frames (to
+     * check the device answers) or defer that to poll(). On success stores an
+     * instance in *instance. An unknown option is BMS_ERR_INVALID.
+     */
+    int32_t (*open)(const bms_link *link, const bms_option *options, size_t option_count,
+                    void **instance);
+    /** Poll the pack once and fill `reading`. On failure also fill reading->error. */
+    int32_t (*poll)(void *instance, bms_reading *reading);
+    /** Fill `identity` (model, serial, firmware...). May be NULL. */
+    int32_t (*identify)(void *instance, bms_identity *identity);
+    /**
+     * Find devices on a bus (addresses on RS485, ...). Calls `found` once per
+     * device. May be NULL.
+     */
+    int32_t (*discover)(const bms_link *link, const bms_option *options, size_t option_count,
+                        bms_found_fn found, void *found_ctx);
+    /**
+     * A vendor operation, as a JSON request (e.g. {"op":"read","register":"0x80"}).
+     * Writes a JSON response (NUL-terminated) into the host-owned `response`
+     * buffer and its length to *response_len. Writes must be refused with
+     * BMS_ERR_FORBIDDEN unless the pack was opened with allow_writes=true.
+     * May be NULL.
+     */
+    int32_t (*command)(void *instance, const char *request_json, char *response,
+                       size_t response_cap, size_t *response_len);
+    /** Release an instance. Called once per successful open(). */
+    void (*close)(void *instance);
+    /** The device emulator, or NULL. */
+    const bms_emulator_ops *emulator;
+    /**
+     * Decode captured frames offline (`bmsgate decode`), in order, e.g. a
+     * device-info frame then a cell-info frame. Fills `reading` and `identity`
+     * with what the frames hold. A bad frame (checksum, length, header) is an
+     * error with reading->error naming the frame (1-based) and the fault.
+     * May be NULL.
+     */
+    int32_t (*decode)(const bms_option *options, size_t option_count,
+                      const uint8_t *const *frames, const size_t *frame_lengths, size_t frame_count,
+                      bms_reading *reading, bms_identity *identity);
+} bms_driver;
+
+/**
+ * The entry symbol. The host passes the ABI major it speaks; the driver
+ * returns its table, or NULL when it cannot serve that major.
+ */
+typedef const bms_driver *(*bms_driver_entry_fn)(uint32_t host_abi_major);
+
+/** Declaration of the entry symbol a driver defines (export it with default visibility). */
+const bms_driver *bms_driver_entry(uint32_t host_abi_major);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BMS_DRIVER_H */
