@@ -114,8 +114,8 @@ public final class Gateway: @unchecked Sendable {
             }
         }
         sinks = sinkObjects.map { SinkRunner(sink: $0.0, capacity: $0.1, logger: logger) }
-        access.connect(command: { [weak self] pack, request in
-            self?.command(pack: pack, request: request) ?? .failure(PollFailure(.io, "the gateway stopped"))
+        access.connect(command: { [weak self] pack, request, timeout in
+            await self?.command(pack: pack, request: request, timeout: timeout) ?? .failure(PollFailure(.io, "the gateway stopped"))
         }, drops: { [weak self] in self?.sinkDrops ?? [] })
         access.update(site.snapshot())
     }
@@ -167,6 +167,15 @@ public final class Gateway: @unchecked Sendable {
             return .failure(PollFailure(.config, "no pack '\(pack)' is polled (packs: \(config.packs.map(\.id).joined(separator: ", ")))"))
         }
         return worker.command(pack: pack, request: request, timeout: timeout)
+    }
+
+    /// The same for async callers (the HTTP API): no thread waits; a caller that goes away
+    /// before the command started means it never runs.
+    public func command(pack: String, request: String, timeout: Duration = .seconds(30)) async -> Result<String, PollFailure> {
+        guard let worker = workers.first(where: { $0.serves(pack) }) else {
+            return .failure(PollFailure(.config, "no pack '\(pack)' is polled (packs: \(config.packs.map(\.id).joined(separator: ", ")))"))
+        }
+        return await worker.command(pack: pack, request: request, timeout: timeout)
     }
 
     /// Sends a control command to the emulators of sim bus `bus` (nil when it has none).

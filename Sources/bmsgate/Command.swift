@@ -49,9 +49,9 @@ struct Command: ParsableCommand {
         gateway.stop()
         switch result {
         case .success(let answer):
-            print(answer)
+            print(Redaction.redact(answer))
         case .failure(let failure):
-            printError("error: pack \(pack): \(failure.message)")
+            printError("error: pack \(pack): \(Redaction.redact(failure.message))")
             throw ExitCode(failure.kind == .forbidden ? 3 : 1)
         }
     }

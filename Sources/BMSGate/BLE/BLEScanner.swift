@@ -28,11 +28,11 @@ public enum BLEScanner {
         _ = setsockopt(dd, SOL_HCI, HCI_FILTER, &filter, socklen_t(MemoryLayout<hci_filter>.size))
         var seen: [String: BLEAdvertisement] = [:]
         var order: [String] = []
-        let deadline = Date().addingTimeInterval(timeout.seconds)
+        let deadline = MonotonicClock.nowMs() + UInt64(max(0, timeout.milliseconds))
         var buffer = [UInt8](repeating: 0, count: Int(HCI_MAX_EVENT_SIZE))
-        while Date() < deadline {
+        while MonotonicClock.nowMs() < deadline {
             var p = pollfd(fd: dd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, Int32(max(1, deadline.timeIntervalSinceNow * 1000))) > 0 else { continue }
+            guard poll(&p, 1, Int32(max(1, Int(deadline) - Int(MonotonicClock.nowMs())))) > 0 else { continue }
             let n = buffer.withUnsafeMutableBytes { read(dd, $0.baseAddress, $0.count) }
             // HCI event packet: type, event code, length, subevent, parameters.
             guard n > 4, buffer[1] == UInt8(EVT_LE_META_EVENT), buffer[3] == UInt8(EVT_LE_ADVERTISING_REPORT) else { continue }

@@ -22,9 +22,9 @@ public final class GATTClient {
     /// response, which is thrown unless `tolerate` lists its code).
     func request(_ pdu: [UInt8], expect: UInt8, tolerate: Set<UInt8> = []) throws(TransportError) -> [UInt8]? {
         try channel.send(pdu)
-        let deadline = Date().addingTimeInterval(Double(requestTimeoutMs) / 1000)
+        let deadline = MonotonicClock.nowMs() + UInt64(max(0, requestTimeoutMs))
         while true {
-            let left = Int(deadline.timeIntervalSinceNow * 1000)
+            let left = Int(deadline) - Int(MonotonicClock.nowMs())
             guard left > 0, let reply = try channel.receive(timeoutMs: left) else {
                 throw TransportError("BLE: no ATT response to opcode 0x\(String(pdu[0], radix: 16)) within \(requestTimeoutMs) ms")
             }
@@ -142,12 +142,12 @@ public final class GATTClient {
 
     /// The next notification value on `handle`, waiting up to `timeoutMs`; nil on timeout.
     public func nextNotification(handle: UInt16, timeoutMs: Int) throws(TransportError) -> [UInt8]? {
-        let deadline = Date().addingTimeInterval(Double(timeoutMs) / 1000)
+        let deadline = MonotonicClock.nowMs() + UInt64(max(0, timeoutMs))
         while true {
             if let i = pending.firstIndex(where: { $0.0 == handle }) {
                 return pending.remove(at: i).1
             }
-            let left = Int(deadline.timeIntervalSinceNow * 1000)
+            let left = Int(deadline) - Int(MonotonicClock.nowMs())
             guard left > 0, let pdu = try channel.receive(timeoutMs: left) else { return nil }
             _ = try absorb(pdu)
         }

@@ -20,24 +20,18 @@ public final class BusWorker: @unchecked Sendable {
     private let runners: [PackRunner]
     private let site: Site
     private let logger: Logger
-    private let wake = NSCondition()
+    private let wake = MonotonicCondition()
     private var stopped = false
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
     private var transportDownSince: UInt64?
-    /// Vendor commands waiting for the bus thread (run between polls, in order).
+    /// Vendor commands waiting for the bus thread, oldest first (at most `commandQueueLimit`).
     private var commands: [PendingCommand] = []
+    /// True when the last thing the bus thread did was a command: a due poll goes next.
+    private var lastRanCommand = false
+    /// Commands that may wait for one bus; more are answered "busy" (HTTP 503).
+    public static let commandQueueLimit = 16
 
-    final class PendingCommand: @unchecked Sendable {
-        let pack: String
-        let request: String
-        var result: Result<String, PollFailure> = .failure(PollFailure(.io, "the bus stopped before the command ran"))
-        let done = DispatchSemaphore(value: 0)
-        init(pack: String, request: String) {
-            self.pack = pack
-            self.request = request
-        }
-    }
     /// The emulator server of a sim bus (kept alive with the worker).
     let emulatorServer: EmulatorServer?
 
@@ -68,21 +62,73 @@ public final class BusWorker: @unchecked Sendable {
     /// True when `pack` is polled by this worker.
     public func serves(_ pack: String) -> Bool { runners.contains { $0.pack.id == pack } }
 
-    /// Runs a vendor command for `pack` on the bus thread, between polls, so it never
-    /// interleaves with another transaction on the line. Waits up to `timeout`.
-    public func command(pack: String, request: String, timeout: Duration) -> Result<String, PollFailure> {
-        let pending = PendingCommand(pack: pack, request: request)
-        let accepted = wake.withLock { () -> Bool in
-            guard !stopped else { return false }
+    /// Queues a vendor command for `pack` on the bus thread. `completion` is called exactly
+    /// once: with the answer, with "busy" at once when `commandQueueLimit` commands already
+    /// wait, or with a failure when the bus stops. The returned handle abandons the command
+    /// if it has not started yet (the caller timed out or went away): it then never runs.
+    @discardableResult
+    public func submit(pack: String, request: String,
+                       completion: @escaping (Result<String, PollFailure>) -> Void) -> PendingCommand {
+        let pending = PendingCommand(pack: pack, request: request, completion: completion)
+        let refusal: PollFailure? = wake.withLock {
+            guard !stopped else { return PollFailure(.io, "bus \(bus.id) is stopped") }
+            commands.removeAll { !$0.isQueued }
+            guard commands.count < Self.commandQueueLimit else {
+                return PollFailure(.busy, "bus \(bus.id) is busy: \(commands.count) commands are waiting; try again later")
+            }
             commands.append(pending)
             wake.broadcast()
-            return true
+            return nil
         }
-        guard accepted else { return .failure(PollFailure(.io, "bus \(bus.id) is stopped")) }
-        guard pending.done.wait(timeout: .now() + .milliseconds(Int(timeout.milliseconds))) == .success else {
-            return .failure(PollFailure(.timeout, "no answer from the bus thread within \(timeout.milliseconds) ms"))
+        if let refusal { pending.finish(.failure(refusal)) }
+        return pending
+    }
+
+    /// Runs a vendor command for `pack` on the bus thread (see `submit`), waiting up to
+    /// `timeout` for it to start; a command that started is waited for until it ends.
+    public func command(pack: String, request: String, timeout: Duration) -> Result<String, PollFailure> {
+        final class Box: @unchecked Sendable { var result: Result<String, PollFailure>? }
+        let box = Box(), done = DispatchSemaphore(value: 0)
+        let pending = submit(pack: pack, request: request) { result in
+            box.result = result
+            done.signal()
         }
-        return pending.result
+        if done.wait(timeout: .now() + .milliseconds(Int(timeout.milliseconds))) == .timedOut {
+            pending.abandon(PollFailure(.timeout, "the command did not start within \(timeout.milliseconds) ms (bus \(bus.id) busy); it will not run"))
+            done.wait()
+        }
+        return box.result ?? .failure(PollFailure(.io, "no answer"))
+    }
+
+    /// The same without holding a thread while it waits (the HTTP API): the caller's task
+    /// being cancelled (client gone) abandons a command that has not started.
+    public func command(pack: String, request: String, timeout: Duration) async -> Result<String, PollFailure> {
+        final class Handle: @unchecked Sendable {
+            let lock = NSLock()
+            var pending: PendingCommand?
+            var cancelled = false
+        }
+        let handle = Handle()
+        let reason = PollFailure(.timeout, "the command did not start within \(timeout.milliseconds) ms (bus \(bus.id) busy); it will not run")
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<String, PollFailure>, Never>) in
+                let pending = submit(pack: pack, request: request) { continuation.resume(returning: $0) }
+                let cancelled = handle.lock.withLock { () -> Bool in
+                    handle.pending = pending
+                    return handle.cancelled
+                }
+                if cancelled { pending.abandon(PollFailure(.timeout, "the caller went away; the command will not run")) }
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.milliseconds))) {
+                    pending.abandon(reason)
+                }
+            }
+        } onCancel: {
+            let pending = handle.lock.withLock { () -> PendingCommand? in
+                handle.cancelled = true
+                return handle.pending
+            }
+            pending?.abandon(PollFailure(.timeout, "the caller went away; the command will not run"))
+        }
     }
 
     /// Stops polling, closes drivers and the transport.
@@ -96,60 +142,76 @@ public final class BusWorker: @unchecked Sendable {
         emulatorServer?.stop()
     }
 
+    /// What the bus thread does next.
+    private enum Step {
+        case poll(PackRunner), command(PendingCommand), stop
+    }
+
+    /// The next step: a due poll, or a queued command. Commands use the time between polls;
+    /// when a poll is due and the last step was a command, the poll goes first, so a flood
+    /// of commands delays a poll by at most one command and polls keep their rate.
+    private func nextStep() -> Step {
+        wake.withLock {
+            while !stopped {
+                guard let runner = runners.min(by: { $0.nextDue < $1.nextDue }) else { return .stop }
+                commands.removeAll { !$0.isQueued }
+                let due = MonotonicClock.nowMs() >= runner.nextDue
+                if !commands.isEmpty && !(due && lastRanCommand) {
+                    lastRanCommand = true
+                    return .command(commands.removeFirst())
+                }
+                if due {
+                    lastRanCommand = false
+                    return .poll(runner)
+                }
+                wake.wait(untilMs: runner.nextDue)
+            }
+            return .stop
+        }
+    }
+
     private func run() {
         defer { finished.signal() }
         let start = MonotonicClock.nowMs()
         for (i, r) in runners.enumerated() { r.nextDue = start + UInt64(i * 20) }
-        while true {
-            guard let runner = runners.min(by: { $0.nextDue < $1.nextDue }) else { break }
-            let (shouldStop, queued): (Bool, [PendingCommand]) = wake.withLock {
-                while !stopped && commands.isEmpty {
-                    let now = MonotonicClock.nowMs()
-                    if now >= runner.nextDue { break }
-                    _ = wake.wait(until: Date().addingTimeInterval(Double(runner.nextDue - now) / 1000))
-                }
-                defer { commands.removeAll() }
-                return (stopped, commands)
+        loop: while true {
+            switch nextStep() {
+            case .poll(let runner): pollCycle(runner)
+            case .command(let c): if c.start() { runCommand(c) }
+            case .stop: break loop
             }
-            if shouldStop {
-                queued.forEach { $0.done.signal() }
-                break
-            }
-            if !queued.isEmpty {
-                queued.forEach(runCommand)
-                continue
-            }
-            pollCycle(runner)
         }
         let left = wake.withLock { () -> [PendingCommand] in
             defer { commands.removeAll() }
             return commands
         }
-        left.forEach { $0.done.signal() }
+        left.forEach { $0.finish(.failure(PollFailure(.io, "bus \(bus.id) stopped before the command ran"))) }
         for r in runners { r.session.close() }
         transport.close()
     }
 
     private func runCommand(_ c: PendingCommand) {
-        defer { c.done.signal() }
         guard let runner = runners.first(where: { $0.pack.id == c.pack }) else {
-            c.result = .failure(PollFailure(.config, "pack \(c.pack) is not on bus \(bus.id)"))
+            c.finish(.failure(PollFailure(.config, "pack \(c.pack) is not on bus \(bus.id)")))
             return
         }
         if !transport.isOpen {
             do {
                 try transport.open()
             } catch {
-                c.result = .failure(PollFailure(.io, error.message))
+                c.finish(.failure(PollFailure(.io, error.message)))
                 return
             }
         }
-        logger.info("pack \(c.pack): command \(c.request)")
-        c.result = runner.session.command(c.request)
-        switch c.result {
-        case .success(let answer): logger.info("pack \(c.pack): command answered \(answer.prefix(500))")
-        case .failure(let f): logger.warning("pack \(c.pack): command refused or failed: \(f.message)")
+        let started = MonotonicClock.nowMs()
+        let result = runner.session.command(c.request)
+        let ms = MonotonicClock.nowMs() - started
+        // The command's name and outcome only: requests and answers may hold keys.
+        switch result {
+        case .success: logger.info("pack \(c.pack): command \(c.name) ok (\(ms) ms)")
+        case .failure(let f): logger.warning("pack \(c.pack): command \(c.name) \(f.kind == .forbidden ? "refused" : "failed"): \(Redaction.redact(f.message))")
         }
+        c.finish(result)
     }
 
     /// One poll cycle of a pack: open the transport if needed, poll with retries, record.
@@ -176,7 +238,7 @@ public final class BusWorker: @unchecked Sendable {
                     break
                 }
             }
-            result = r.session.poll(at: Date())
+            result = r.session.poll(at: Date())  // wall time for the reading's timestamp only
             guard case .failure(let failure) = result else { break }
             switch failure.kind {
             case .timeout: r.counters.timeouts += 1

@@ -342,7 +342,7 @@ public enum ConfigLoader {
         case "mqtt":
             return SinkConfig(kind: .mqtt(MQTTParsing.settings(section, d)), queue: queue, location: section.location)
         case "http":
-            section.reject(unknownBut: ["type", "listen", "token_env", "token_file", "token", "max_body", "queue"])
+            section.reject(unknownBut: ["type", "listen", "token_env", "token_file", "token", "max_body", "command_timeout", "queue"])
             var h = HTTPSinkSettings()
             if let v = section.value("listen") {
                 if let text = v.string, let (host, port) = ListenAddress.parse(text) {
@@ -365,6 +365,7 @@ public enum ConfigLoader {
                     d.report(v, "'max_body' of the http sink must be a size like 64KB")
                 }
             }
+            h.commandTimeout = section.duration("command_timeout", minimum: .milliseconds(100)) ?? h.commandTimeout
             return SinkConfig(kind: .http(h), queue: queue, location: section.location)
         case "prometheus":
             section.reject(unknownBut: ["type", "url", "interval", "job", "queue"])

@@ -7,6 +7,8 @@ public struct PollFailure: Error, Sendable, CustomStringConvertible {
     /// The class of failure.
     public enum Kind: String, Sendable {
         case timeout, checksum, frame, io, device, config, unsupported, forbidden
+        /// The bus's command queue is full.
+        case busy
     }
     public var kind: Kind
     public var message: String

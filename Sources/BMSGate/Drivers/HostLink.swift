@@ -82,7 +82,7 @@ final class HostLink {
         } : nil
         l.log = { ctx, level, message in
             let me = HostLink.from(ctx)
-            let text = message.map { String(cString: $0) } ?? ""
+            let text = Redaction.redact(message.map { String(cString: $0) } ?? "")  // drivers must not log secrets; make sure
             switch level {
             case Int32(BMS_LOG_DEBUG.rawValue): me.logger.debug("\(text)")
             case Int32(BMS_LOG_INFO.rawValue): me.logger.info("\(text)")

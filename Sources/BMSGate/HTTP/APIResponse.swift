@@ -26,7 +26,7 @@ enum APIResponse {
         switch failure.kind {
         case .forbidden: return .forbidden
         case .config, .unsupported: return .badRequest
-        case .timeout, .io: return .serviceUnavailable
+        case .timeout, .io, .busy: return .serviceUnavailable
         case .checksum, .frame, .device: return .badGateway
         }
     }

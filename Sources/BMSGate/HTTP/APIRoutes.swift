@@ -91,11 +91,10 @@ struct APIRoutes {
         }
     }
 
-    /// Runs a vendor command off the event loop; the driver's JSON answer or its failure.
+    /// Runs a vendor command on the pack's bus (no thread parked per request); the driver's
+    /// JSON answer or its failure.
     static func execute(_ s: APIServer, pack: String, request: String) async -> Result<String, PollFailure> {
-        await withCheckedContinuation { (c: CheckedContinuation<Result<String, PollFailure>, Never>) in
-            DispatchQueue.global().async { c.resume(returning: s.access.command(pack: pack, request: request)) }
-        }
+        await s.access.command(pack: pack, request: request, timeout: s.settings.commandTimeout)
     }
 
     /// Runs a vendor command off the event loop and answers with its JSON (or error).

@@ -5,7 +5,7 @@ import Foundation
 /// once its buses exist.
 public final class GatewayAccess: @unchecked Sendable {
     private let lock = NSLock()
-    private var commandHandler: (@Sendable (String, String) -> Result<String, PollFailure>)?
+    private var commandHandler: (@Sendable (String, String, Duration) async -> Result<String, PollFailure>)?
     private var dropsHandler: (@Sendable () -> [(String, Int)])?
     private var latest: Snapshot?
 
@@ -13,7 +13,7 @@ public final class GatewayAccess: @unchecked Sendable {
     public init() {}
 
     /// Connects the gateway's command and drop counters.
-    public func connect(command: @escaping @Sendable (String, String) -> Result<String, PollFailure>,
+    public func connect(command: @escaping @Sendable (String, String, Duration) async -> Result<String, PollFailure>,
                         drops: @escaping @Sendable () -> [(String, Int)]) {
         lock.withLock {
             commandHandler = command
@@ -27,12 +27,12 @@ public final class GatewayAccess: @unchecked Sendable {
     /// The newest snapshot, if any arrived.
     public var snapshot: Snapshot? { lock.withLock { latest } }
 
-    /// Runs a vendor command (blocking: call off the event loop).
-    public func command(pack: String, request: String) -> Result<String, PollFailure> {
+    /// Runs a vendor command on the pack's bus thread; no thread waits for it.
+    public func command(pack: String, request: String, timeout: Duration) async -> Result<String, PollFailure> {
         guard let handler = lock.withLock({ commandHandler }) else {
             return .failure(PollFailure(.io, "the gateway is not running yet"))
         }
-        return handler(pack, request)
+        return await handler(pack, request, timeout)
     }
 
     /// Dropped snapshots per sink.

@@ -35,7 +35,7 @@ public final class MQTTClient: @unchecked Sendable {
     private let settings: MQTTSinkSettings
     private let handle: OpaquePointer
     private let logger: Logger
-    private let condition = NSCondition()
+    private let condition = MonotonicCondition()
     private var connected = false
     private var stopping = false
     private var thread: Thread?
@@ -176,8 +176,8 @@ public final class MQTTClient: @unchecked Sendable {
             // DISCONNECT jumps ahead of messages still waiting for an in-flight slot: let
             // them be acknowledged first (bounded, the broker may be gone).
             condition.withLock {
-                let until = Date(timeIntervalSinceNow: 3)
-                while outstanding > 0 && connected && condition.wait(until: until) {}
+                let until = MonotonicClock.nowMs() + 3000
+                while outstanding > 0 && connected && condition.wait(untilMs: until) {}
             }
         }
         condition.withLock {
@@ -240,8 +240,8 @@ public final class MQTTClient: @unchecked Sendable {
                 }
             }
             condition.withLock {
-                let until = Date(timeIntervalSinceNow: delay)
-                while !stopping && condition.wait(until: until) {}
+                let until = MonotonicClock.nowMs() + UInt64(delay * 1000)
+                while !stopping && condition.wait(untilMs: until) {}
             }
             delay = min(delay * 2, settings.reconnectMax.seconds)
         }

@@ -15,7 +15,7 @@ public final class Site: @unchecked Sendable {
     }
 
     public let config: SiteConfig
-    private let lock = NSCondition()
+    private let lock = MonotonicCondition()
     private var packs: [PackState]
     private var changes = 0
     private let clock: () -> UInt64
@@ -55,9 +55,9 @@ public final class Site: @unchecked Sendable {
     /// Waits until something changed since `seen` or `timeout` passed; returns the new change count.
     public func waitForChange(after seen: Int, timeout: Duration) -> Int {
         lock.withLock {
-            let until = Date().addingTimeInterval(timeout.seconds)
+            let until = MonotonicClock.nowMs() + UInt64(max(0, timeout.milliseconds))
             while changes == seen {
-                if !lock.wait(until: until) { break }
+                if !lock.wait(untilMs: until) { break }
             }
             return changes
         }
