@@ -78,38 +78,14 @@ public final class Gateway: @unchecked Sendable {
         }
         var sinkObjects: [(Sink, Int)] = sinkOverride.map { $0.map { ($0, 64) } } ?? []
         if sinkOverride == nil {
+            let context = SinkContext(config: config, site: site, access: access, catalog: catalog, logger: logger)
             for s in config.sinks {
-                switch s.kind {
-                case .stdout(let format, let interval):
-                    sinkObjects.append((StdoutSink(format: format, interval: interval), s.queue))
-                case .file(let path, let maxSize, let keep):
-                    sinkObjects.append((FileSink(path: path, maxSize: maxSize, keep: keep, logger: logger), s.queue))
-                case .modbusTCP(let settings):
-                    do {
-                        let sink = try ModbusTCPSink(settings: settings, banks: config.banks, initial: site.snapshot(), logger: logger)
-                        sinkObjects.append((sink, s.queue))
-                    } catch {
-                        sinkObjects.forEach { $0.0.close() }
-                        throw ConfigError([ConfigIssue(s.location, "modbus-tcp sink: \(error)")])
-                    }
-                case .http(let settings):
-                    do {
-                        sinkObjects.append((try HTTPSink(settings: settings, site: config, routes: CommandRoutes(site: config) { catalog.driver($0)?.commands ?? [] }, access: access, logger: logger), s.queue))
-                    } catch {
-                        sinkObjects.forEach { $0.0.close() }
-                        throw ConfigError([ConfigIssue(s.location, "http sink: \(error)")])
-                    }
-                case .prometheus(let settings):
-                    sinkObjects.append((PrometheusPushSink(settings: settings, access: access, logger: logger), s.queue))
-                case .mqtt(let settings):
-                    do {
-                        // The sink keeps its own bounded outbox for an unreachable broker; the
-                        // runner's queue only decouples it from the publisher.
-                        sinkObjects.append((try MQTTSink(settings: settings, site: config.site, logger: logger), 64))
-                    } catch {
-                        sinkObjects.forEach { $0.0.close() }
-                        throw ConfigError([ConfigIssue(s.location, "mqtt sink: \(error)")])
-                    }
+                guard let registration = SinkRegistry.registration(s.typeName) else { continue }
+                do {
+                    sinkObjects.append((try registration.make(s.settings, context), s.queue))
+                } catch {
+                    sinkObjects.forEach { $0.0.close() }
+                    throw ConfigError([ConfigIssue(s.location, "\(s.typeName) sink: \(error)")])
                 }
             }
         }

@@ -58,8 +58,22 @@ func configIssues(_ yaml: String, file: String = "site.yaml") -> [String] {
         #expect(site.packs[1].allowWrites)
         #expect(site.packs[1].options.map(\.key) == ["foo"])
         #expect(site.banks[0].staleAfter == .seconds(15))
-        guard case .file(let path, let size, let keep) = site.sinks[1].kind else { Issue.record("not file"); return }
-        #expect(path == "data/r.jsonl" && size == 1 << 20 && keep == 2)
+        guard let file = site.sinks[1].settings as? FileSinkSettings else { Issue.record("not file"); return }
+        #expect(file.path == "data/r.jsonl" && file.maxSize == 1 << 20 && file.keep == 2)
+    }
+
+    @Test func sinksOfAnyTypeCannotShareAPort() {
+        let found = issues("""
+            buses: [{id: b, type: sim}]
+            packs: [{id: p, driver: basen, bus: b, address: 1}]
+            banks: [{id: k, packs: [p]}]
+            sinks:
+              - {type: modbus-tcp, listen: "127.0.0.1:8080"}
+              - {type: http, listen: "127.0.0.1:8080"}
+              - {type: nonsense}
+            """)
+        #expect(found.contains("site.yaml:6:5: the modbus-tcp sink (site.yaml:5:5) and this http sink listen on port 8080"), "\(found)")
+        #expect(found.contains("site.yaml:7:12: unknown sink type 'nonsense' (supported: stdout, file, modbus-tcp, mqtt, http, prometheus)"), "\(found)")
     }
 
     @Test func unknownKeyIsReportedWithLineAndColumn() {

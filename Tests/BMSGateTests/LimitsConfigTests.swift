@@ -48,7 +48,7 @@ import Testing
         #expect(bank.limits.chargeTemperature == TemperatureWindow(min: 0, low: 5, high: 40, max: 50))
         #expect(bank.limits.dischargeTemperature == TemperatureWindow(min: -20, low: -20, high: 60, max: 60))
         #expect(bank.limits.reserveSoc == 10)
-        guard case .modbusTCP(let m) = site.sinks[0].kind, case .modbusTCP(let m2) = site.sinks[1].kind else {
+        guard let m = site.sinks[0].settings as? ModbusSinkSettings, let m2 = site.sinks[1].settings as? ModbusSinkSettings else {
             Issue.record("not modbus sinks")
             return
         }
@@ -66,7 +66,7 @@ import Testing
         #expect(site.banks.map(\.unitId) == [1, 2])
         #expect(site.banks[0].limits == BankLimitsConfig())
         #expect(site.banks[0].limits.failsafe == .zero)
-        guard case .modbusTCP(let m) = site.sinks[0].kind else { Issue.record("not modbus"); return }
+        guard let m = site.sinks[0].settings as? ModbusSinkSettings else { Issue.record("not modbus"); return }
         #expect(m == ModbusSinkSettings())
         #expect(m.host == "0.0.0.0" && m.port == 502 && m.base == 40000 && m.maxConnections == 32)
     }
@@ -130,7 +130,7 @@ import Testing
 
     func settings(_ sink: String) throws -> (SiteConfig, ModbusSinkSettings) {
         let site = try ConfigLoader.parse(yaml: head + "sinks: [\(sink)]", file: "s.yaml")
-        guard case .modbusTCP(let m) = site.sinks[0].kind else { throw ConfigError([]) }
+        guard let m = site.sinks[0].settings as? ModbusSinkSettings else { throw ConfigError([]) }
         return (site, m)
     }
 

@@ -14,7 +14,7 @@ import Testing
 
     func mqtt(_ sink: String) throws -> MQTTSinkSettings {
         let site = try ConfigLoader.parse(yaml: head + "sinks:\n  - " + sink, file: "site.yaml")
-        guard case .mqtt(let m) = site.sinks[0].kind else { throw ConfigError([]) }
+        guard let m = site.sinks[0].settings as? MQTTSinkSettings else { throw ConfigError([]) }
         return m
     }
 

@@ -88,55 +88,39 @@ public enum ConfigLoader {
                 d.issues.append(ConfigIssue(b.location, "packs '\(a.id)' and '\(b.id)' both use address '\(a.address)' on bus '\(a.bus)'"))
             }
         }
+        let draft = SiteConfig(file: file, site: site, pluginDirs: pluginDirs, buses: buses, packs: packs,
+                               banks: banks.map(\.config), sinks: sinks, siteLocation: top.value("site").map { d.location($0) })
+        var reported = Set<String>()
         for sink in sinks {
-            if case .modbusTCP = sink.kind, banks.isEmpty {
-                d.issues.append(ConfigIssue(sink.location, "the modbus-tcp sink serves banks (one unit id each): add a bank under 'banks:'"))
-            }
-        }
-        for sink in sinks {
-            guard case .modbusTCP(var m) = sink.kind else { continue }
-            m.resolveFirstBank(banks.map(\.config))
-            for name in m.unitIds.keys where !banks.contains(where: { $0.config.id == name }) {
-                d.issues.append(ConfigIssue(sink.location, "'unit_id' of the modbus-tcp sink names bank '\(name)', which is not defined"))
-            }
-            let ids = banks.map { m.unitId(of: $0.config) }
-            if Set(ids).count != ids.count {
-                d.issues.append(ConfigIssue(sink.location, "two banks answer on the same unit id on this modbus-tcp sink (\(ids.map(String.init).joined(separator: ", ")))"))
-            }
-        }
-        if sinks.contains(where: { if case .mqtt = $0.kind { true } else { false } }) {
-            if site.contains("/") {
-                d.report(top.value("site"), "the site name is one MQTT topic level and must not contain /")
-            } else if let problem = MQTTParsing.topicProblem(site) {
-                d.report(top.value("site"), "the site name is a level of every MQTT topic and \(problem)")
+            for problem in sink.settings.problems(in: draft) {
+                let issue = ConfigIssue(problem.at ?? sink.location, problem.message)
+                if reported.insert(issue.description).inserted { d.issues.append(issue) }
             }
         }
         // Packs and banks publish under the same topic level (<prefix>/<site>/<id>/state).
         for bank in banks where packIds.contains(bank.config.id) {
             d.issues.append(ConfigIssue(bank.config.location, "bank id '\(bank.config.id)' is also a pack id; give the bank its own name"))
         }
-        var listens: [String: SourceLocation] = [:]
+        var listens: [Int: SinkConfig] = [:]
         for sink in sinks {
-            if case .modbusTCP(let m) = sink.kind {
-                if listens["\(m.port)"] != nil {
-                    d.issues.append(ConfigIssue(sink.location, "two modbus-tcp sinks listen on port \(m.port)"))
-                }
-                listens["\(m.port)"] = sink.location
+            guard let port = sink.settings.listenPort, port != 0 else { continue }
+            if let other = listens[port] {
+                let who = sink.typeName == other.typeName ? "two \(sink.typeName) sinks" : "the \(other.typeName) sink (\(other.location)) and this \(sink.typeName) sink"
+                d.issues.append(ConfigIssue(sink.location, "\(who) listen on port \(port)"))
             }
+            listens[port] = sink
         }
         if packs.isEmpty && d.issues.isEmpty {
             d.report(top.keyNode("packs") ?? root, "the site has no packs: add at least one under 'packs:'")
         }
         if !d.issues.isEmpty { throw ConfigError(d.issues.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }) }
         let resolvedSinks = sinks.map { sink -> SinkConfig in
-            guard case .modbusTCP(var m) = sink.kind else { return sink }
-            m.resolveFirstBank(banks.map(\.config))
             var out = sink
-            out.kind = .modbusTCP(m)
+            out.settings = sink.settings.resolved(in: draft)
             return out
         }
         return SiteConfig(file: file, site: site, pluginDirs: pluginDirs, buses: buses, packs: packs,
-                          banks: banks.map(\.config), sinks: resolvedSinks)
+                          banks: banks.map(\.config), sinks: resolvedSinks, siteLocation: draft.siteLocation)
     }
 
     static func yamlIssue(_ error: YamlError, file: String) -> ConfigIssue {
@@ -292,95 +276,16 @@ public enum ConfigLoader {
         guard let s = YAMLSection(node, what: "sinks[\(index)]", diagnostics: d) else { return nil }
         guard let type = s.string("type", required: true) else { return nil }
         let section = YAMLSection(node, what: "sink '\(type)' (sinks[\(index)])", diagnostics: d)!
-        // The mqtt sink's `queue` is its outbox for an unreachable broker (MQTTParsing).
-        let queue = type == "mqtt" ? 64 : section.int("queue", in: 1...1_000_000) ?? 64
-        switch type {
-        case "stdout":
-            section.reject(unknownBut: ["type", "format", "interval", "queue"])
-            let format = section.string("format") ?? "table"
-            if !["table", "json"].contains(format) {
-                d.report(section.value("format"), "'format' of the stdout sink must be table or json, not '\(format)'")
-            }
-            let interval = section.duration("interval") ?? .seconds(1)
-            return SinkConfig(kind: .stdout(format: format, interval: interval), queue: queue, location: section.location)
-        case "file":
-            section.reject(unknownBut: ["type", "path", "max_size", "keep", "queue"])
-            guard let path = section.string("path", required: true) else { return nil }
-            var maxSize = 10 << 20
-            if let v = section.value("max_size") {
-                if let text = v.string, let n = DurationParsing.size(text) { maxSize = n } else {
-                    d.report(v, "'max_size' of the file sink must be a size like 10MB, 512KB or bytes")
-                }
-            }
-            let keep = section.int("keep", in: 0...1000) ?? 5
-            return SinkConfig(kind: .file(path: path, maxSize: maxSize, keep: keep), queue: queue, location: section.location)
-        case "modbus-tcp":
-            section.reject(unknownBut: ["type", "listen", "map", "base", "max_connections", "idle_timeout", "unit_id", "queue"])
-            var m = ModbusSinkSettings()
-            if let v = section.value("listen") {
-                if let text = v.string, let (host, port) = ListenAddress.parse(text) {
-                    m.host = host
-                    m.port = port ?? 502
-                } else {
-                    d.report(v, "'listen' of the modbus-tcp sink must be HOST:PORT like 0.0.0.0:502, 127.0.0.1:5020 or [::]:502")
-                }
-            }
-            if let v = section.value("map") {
-                if let text = v.string, let map = ModbusSinkSettings.Map(rawValue: text) { m.map = map } else {
-                    d.report(v, "'map' of the modbus-tcp sink must be sunspec or simple")
-                }
-            }
-            if let base = section.int("base", in: 0...65535) {
-                if SunSpecImage.bases.contains(base) { m.base = base } else {
-                    d.report(section.value("base"), "'base' of the modbus-tcp sink must be 40000, 0 or 50000 (where SunSpec clients look)")
-                }
-            }
-            m.maxConnections = section.int("max_connections", in: 1...1024) ?? m.maxConnections
-            m.idleTimeout = section.duration("idle_timeout", minimum: .seconds(1)) ?? m.idleTimeout
-            if let v = section.value("unit_id") { m.unitIds = ModbusUnitIds.parse(v, d) }
-            return SinkConfig(kind: .modbusTCP(m), queue: queue, location: section.location)
-        case "mqtt":
-            return SinkConfig(kind: .mqtt(MQTTParsing.settings(section, d)), queue: queue, location: section.location)
-        case "http":
-            section.reject(unknownBut: ["type", "listen", "token_env", "token_file", "token", "max_body", "command_timeout", "queue"])
-            var h = HTTPSinkSettings()
-            if let v = section.value("listen") {
-                if let text = v.string, let (host, port) = ListenAddress.parse(text) {
-                    h.host = host
-                    h.port = port ?? 8080
-                } else {
-                    d.report(v, "'listen' of the http sink must be HOST:PORT like 127.0.0.1:8080")
-                }
-            }
-            if let v = section.value("token") {
-                d.report(v, "the API token is never written in the site file: use token_env: VARIABLE or token_file: PATH")
-            }
-            if let env = section.string("token_env") { h.token = .environment(env) }
-            if let file = section.string("token_file") {
-                if h.token != nil { d.report(section.value("token_file"), "give the token either by token_env or by token_file, not both") }
-                h.token = .file(file)
-            }
-            if let v = section.value("max_body") {
-                if let text = v.string, let n = DurationParsing.size(text) { h.maxBody = n } else {
-                    d.report(v, "'max_body' of the http sink must be a size like 64KB")
-                }
-            }
-            h.commandTimeout = section.duration("command_timeout", minimum: .milliseconds(100)) ?? h.commandTimeout
-            return SinkConfig(kind: .http(h), queue: queue, location: section.location)
-        case "prometheus":
-            section.reject(unknownBut: ["type", "url", "interval", "job", "queue"])
-            guard let url = section.string("url", required: true) else { return nil }
-            if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-                d.report(section.value("url"), "'url' of the prometheus sink must be an http(s) URL of a Pushgateway or a VictoriaMetrics import")
-            }
-            var p = PrometheusPushSettings(url: url)
-            p.interval = section.duration("interval", minimum: .seconds(1)) ?? p.interval
-            p.job = section.string("job") ?? p.job
-            return SinkConfig(kind: .prometheus(p), queue: queue, location: section.location)
-        default:
-            d.report(section.value("type"), "unknown sink type '\(type)' (supported: stdout, file, modbus-tcp, mqtt, http, prometheus)")
+        guard let registration = SinkRegistry.registration(type) else {
+            d.report(section.value("type"), "unknown sink type '\(type)' (supported: \(SinkRegistry.all.map(\.type).joined(separator: ", ")))")
             return nil
         }
+        var known = ["type", "queue"]
+        for key in registration.keys where !known.contains(key) { known.append(key) }
+        section.reject(unknownBut: known)
+        let queue = registration.runnerQueue ? section.int("queue", in: 1...1_000_000) ?? 64 : 64
+        guard let settings = registration.parse(section, d) else { return nil }
+        return SinkConfig(settings: settings, queue: queue, location: section.location)
     }
 }
 

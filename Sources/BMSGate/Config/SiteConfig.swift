@@ -25,6 +25,8 @@ public struct SiteConfig: Sendable {
     public var packs: [PackConfig]
     public var banks: [BankConfig]
     public var sinks: [SinkConfig]
+    /// Where `site:` is written (for problems with the name).
+    public var siteLocation: SourceLocation? = nil
 }
 
 /// A bus: a transport the host owns.
@@ -181,65 +183,13 @@ public struct BankConfig: Sendable {
 
 /// A sink: where snapshots go.
 public struct SinkConfig: Sendable {
-    /// Kind and settings.
-    public enum Kind: Sendable {
-        /// Terminal output: `table` (default) or `json` (JSON Lines).
-        case stdout(format: String, interval: Duration)
-        /// JSON Lines file with size rotation.
-        case file(path: String, maxSize: Int, keep: Int)
-        /// Read-only Modbus-TCP server for inverters and integrators.
-        case modbusTCP(ModbusSinkSettings)
-        /// MQTT publisher with Home Assistant discovery.
-        case mqtt(MQTTSinkSettings)
-        /// HTTP API: site, packs, vendor routes, /metrics, OpenAPI.
-        case http(HTTPSinkSettings)
-        /// Periodic push of the metrics to a Pushgateway or VictoriaMetrics.
-        case prometheus(PrometheusPushSettings)
-    }
-    public var kind: Kind
+    /// The sink type's settings (see `SinkRegistry` for the types).
+    public var settings: any SinkSettings
     /// Bounded queue capacity between the site and this sink.
     public var queue: Int = 64
     public var location: SourceLocation
 
     /// The sink's type name as in the YAML.
-    public var typeName: String {
-        switch kind {
-        case .stdout: "stdout"
-        case .file: "file"
-        case .modbusTCP: "modbus-tcp"
-        case .mqtt: "mqtt"
-        case .http: "http"
-        case .prometheus: "prometheus"
-        }
-    }
+    public var typeName: String { type(of: settings).type }
 }
 
-/// Settings of the `modbus-tcp` sink.
-public struct ModbusSinkSettings: Sendable, Equatable {
-    /// Register layouts.
-    public enum Map: String, Sendable {
-        /// SunSpec models 1, 802 (bank), 804 (per pack).
-        case sunspec
-        /// The flat map of docs/modbus-map.md.
-        case simple
-    }
-    /// Listen address ("0.0.0.0", "::", "127.0.0.1").
-    public var host = "0.0.0.0"
-    public var port = 502
-    public var map: Map = .sunspec
-    /// Where `SunS` sits (sunspec map): 40000, 0 or 50000.
-    public var base = 40000
-    /// Open connections at most; a new client displaces the one idle the longest.
-    public var maxConnections = 32
-    /// A connection with no request for this long is closed.
-    public var idleTimeout: Duration = .seconds(60)
-    /// Unit ids set on the sink (`unit_id:`), bank id -> unit id; a bank not listed answers
-    /// on its own `unit_id`.
-    public var unitIds: [String: Int] = [:]
-
-    /// The unit id `bank` answers on through this sink.
-    public func unitId(of bank: BankConfig) -> Int { unitIds[bank.id] ?? bank.unitId }
-
-    /// Defaults: 0.0.0.0:502, sunspec at 40000.
-    public init() {}
-}

@@ -7,7 +7,6 @@ enum MQTTParsing {
                        "queue", "queue_policy", "reconnect_max"]
 
     static func settings(_ section: YAMLSection, _ d: ConfigDiagnostics) -> MQTTSinkSettings {
-        section.reject(unknownBut: keys)
         var m = MQTTSinkSettings()
         if let host = section.string("host") { m.host = host }
         if let v = section.value("tls") { m.tls = tls(v, d) }
