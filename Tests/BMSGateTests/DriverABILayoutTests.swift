@@ -45,10 +45,14 @@ import BMSGate
 
 enum CanonicalAlarmNames {
     static func check() -> Bool {
-        CanonicalAlarm.names(UInt64(BMS_ALARM_CELL_OVERVOLTAGE.rawValue)) == ["cell_overvoltage"]
-            && CanonicalAlarm.names(UInt64(BMS_ALARM_INTERNAL_FAULT.rawValue)) == ["internal_fault"]
-            && CanonicalAlarm.names(UInt64(BMS_ALARM_LOW_SOC.rawValue | BMS_ALARM_SHORT_CIRCUIT.rawValue)) == ["short_circuit", "low_soc"]
-            && CanonicalAlarm.names(1 << 40) == ["internal_fault"]
-            && CanonicalAlarm.all.count == 17
+        CanonicalAlarm.fromDriver(UInt64(BMS_ALARM_CELL_OVERVOLTAGE.rawValue)) == [.cellOvervoltage]
+            && CanonicalAlarm.fromDriver(UInt64(BMS_ALARM_INTERNAL_FAULT.rawValue)) == [.internalFault]
+            && CanonicalAlarm.fromDriver(UInt64(BMS_ALARM_LOW_SOC.rawValue | BMS_ALARM_SHORT_CIRCUIT.rawValue)) == [.shortCircuit, .lowSoc]
+            && CanonicalAlarm.fromDriver(1 << 40) == [.internalFault]
+            // Bit 17 is the host's own duplicate_pack: a driver setting it reports internal_fault.
+            && CanonicalAlarm.fromDriver(1 << 17) == [.internalFault]
+            && CanonicalAlarm.allCases.count == 18
+            && CanonicalAlarm.allCases.prefix(17).map(\.bit) == Array(0..<17)
+            && CanonicalAlarm.communication.bit == Int(BMS_ALARM_COMMUNICATION.rawValue.trailingZeroBitCount)
     }
 }

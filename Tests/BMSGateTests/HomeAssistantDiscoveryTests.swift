@@ -22,7 +22,7 @@ import Testing
         r.balancing = [2]
         r.chargeEnabled = true
         r.dischargeEnabled = false
-        r.alarms = ["cell_imbalance"]
+        r.alarms = [.cellImbalance]
         r.identity.model = "REC BMS MASTER"
         r.identity.manufacturer = "REC"
         r.identity.firmware = "2.10"

@@ -11,7 +11,7 @@ import Testing
         var r = Reading(pack: id, driver: "basen", time: Date())
         r.cells = cells
         r.temperatures = temps
-        r.alarms = alarms
+        r.alarms = alarms.map { CanonicalAlarm(rawValue: $0)! }  // a misspelt name traps the test
         r.chargeEnabled = charge
         r.dischargeEnabled = discharge
         r.extras = extras.map { ($0.0, .number($0.1)) }
@@ -216,5 +216,43 @@ import Testing
         #expect(l.reasons.map(\.rule) == [.cellTaper, .temperature])
         // 100 x (3.60 - 3.5333) / 0.2 = 33.35 -> 33.3
         #expect(LimitCalculator.compute(bank: b, packs: [pack("a", cells: [3.5333], temps: [20])], bankSoc: 50).chargeCurrent == 33.3)
+    }
+}
+
+/// One device configured twice (hardening issue): two online packs of a bank reporting the
+/// same serial number must not double the bank's limits.
+@Suite struct DuplicatePackTests {
+    func pack(_ id: String, serial: String) -> PackLimitInput {
+        var r = Reading(pack: id, driver: "basen", time: Date())
+        r.cells = [3.3, 3.3]
+        r.identity.serial = serial
+        r.extras = [("charge_current_limit", .number(50)), ("discharge_current_limit", .number(80))]
+        return PackLimitInput(id: id, online: true, reading: r)
+    }
+
+    @Test func theSameSerialTwiceStopsTheBank() {
+        var config = BankLimitsConfig()
+        config.chargeCurrent = 200
+        config.dischargeCurrent = 200
+        let twice = LimitCalculator.compute(bank: config, packs: [pack("p1", serial: "SN-42"), pack("p1-again", serial: "SN-42 ")], bankSoc: 50)
+        #expect(twice.chargeCurrent == 0 && twice.dischargeCurrent == 0)
+        #expect(twice.reasons.map(\.text) == ["charge: duplicate_pack (p1 and p1-again report serial 'SN-42': one device counted twice)",
+                                              "discharge: duplicate_pack (p1 and p1-again report serial 'SN-42': one device counted twice)"])
+        let distinct = LimitCalculator.compute(bank: config, packs: [pack("p1", serial: "SN-42"), pack("p2", serial: "SN-43")], bankSoc: 50)
+        #expect(distinct.chargeCurrent == 100 && distinct.dischargeCurrent == 160)
+        // Packs that report no serial are never taken for one another.
+        let unknown = LimitCalculator.compute(bank: config, packs: [pack("p1", serial: ""), pack("p2", serial: "")], bankSoc: 50)
+        #expect(unknown.chargeCurrent == 100)
+    }
+
+    @Test func theBankRaisesDuplicatePack() {
+        let statuses = [pack("a", serial: "X1"), pack("b", serial: "X1")].map {
+            PackStatus(id: $0.id, driver: "basen", bus: "b", address: "1", online: true, reading: $0.reading, lastError: nil,
+                       lastPollTime: nil, counters: PackCounters(), sequence: 1)
+        }
+        let bank = BankStatus.aggregate(BankConfig(id: "k", packs: ["a", "b"], unitId: 1, location: SourceLocation(file: "s", line: 1, column: 1)),
+                                        statuses: statuses)
+        #expect(bank.alarms == [.duplicatePack])
+        #expect(bank.limits.chargeCurrent == 0 && bank.limits.dischargeCurrent == 0)
     }
 }

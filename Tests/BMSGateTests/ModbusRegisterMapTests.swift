@@ -24,7 +24,7 @@ import Testing
         r.balancing = [3]
         r.chargeEnabled = true
         r.dischargeEnabled = true
-        r.alarms = ["cell_imbalance"]
+        r.alarms = [.cellImbalance]
         return r
     }
 

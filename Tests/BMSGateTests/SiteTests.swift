@@ -56,7 +56,7 @@ import Testing
         #expect(snap.packs[0].online == false)
         #expect(snap.packs[1].online)
         #expect(snap.banks[0].state == "degraded")
-        #expect(snap.banks[0].alarms == ["communication"])
+        #expect(snap.banks[0].alarms == [.communication])
         #expect(snap.banks[0].current == -4)
         now += 20_000
         #expect(site.snapshot().banks[0].state == "offline")

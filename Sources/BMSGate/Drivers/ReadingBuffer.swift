@@ -87,7 +87,7 @@ final class ReadingBuffer {
         out.cells = (0..<cellCount).map { cells[$0] }
         out.balancing = (0..<cellCount).filter { flags[$0] & UInt8(BMS_CELL_BALANCING.rawValue) != 0 }.map { $0 + 1 }
         out.temperatures = (0..<min(Int(r.temperature_count), Self.temperatureCapacity)).map { temperatures[$0] }
-        out.alarms = CanonicalAlarm.names(r.alarms)
+        out.alarms = CanonicalAlarm.fromDriver(r.alarms)
         out.chargeEnabled = r.charge_enabled < 0 ? nil : r.charge_enabled == 1
         out.dischargeEnabled = r.discharge_enabled < 0 ? nil : r.discharge_enabled == 1
         out.status = status
@@ -96,28 +96,6 @@ final class ReadingBuffer {
     }
 }
 
-/// The canonical alarm names by bit (bms_alarm).
-public enum CanonicalAlarm {
-    /// Names in bit order (bit 0 first).
-    public static let all = [
-        "cell_overvoltage", "cell_undervoltage", "pack_overvoltage", "pack_undervoltage",
-        "charge_overcurrent", "discharge_overcurrent", "short_circuit", "charge_overtemperature",
-        "charge_undertemperature", "discharge_overtemperature", "discharge_undertemperature",
-        "mos_overtemperature", "cell_imbalance", "low_soc", "sensor_fault", "communication", "internal_fault",
-    ]
-
-    /// The bit mask of `names` (bit i = `all[i]`); unknown names are ignored.
-    public static func mask(_ names: [String]) -> UInt32 {
-        names.reduce(0) { m, name in all.firstIndex(of: name).map { m | (1 << UInt32($0)) } ?? m }
-    }
-
-    /// Names of the bits set in `mask`; unknown bits are reported as internal_fault (a safe default).
-    public static func names(_ mask: UInt64) -> [String] {
-        var out = all.enumerated().filter { mask & (1 << UInt64($0.offset)) != 0 }.map(\.element)
-        if mask >> UInt64(all.count) != 0, !out.contains("internal_fault") { out.append("internal_fault") }
-        return out
-    }
-}
 
 extension PackIdentity {
     /// Reads a C identity.

@@ -48,8 +48,8 @@ public enum PackMetrics {
         gauge("ambient_temperature_celsius", "Ambient temperature, °C", r.ambientTemperature)
         gauge("charge_enabled", "1 while the BMS allows charging", r.chargeEnabled.map { $0 ? 1 : 0 })
         gauge("discharge_enabled", "1 while the BMS allows discharging", r.dischargeEnabled.map { $0 ? 1 : 0 })
-        for name in canonicalAlarms {
-            gauge("alarm", "1 while the canonical alarm is active", r.alarms.contains(name) ? 1 : 0, [("alarm", name)])
+        for alarm in CanonicalAlarm.packAlarms {
+            gauge("alarm", "1 while the canonical alarm is active", r.alarms.contains(alarm) ? 1 : 0, [("alarm", alarm.rawValue)])
         }
         for (name, value) in r.extras {
             if case .number(let n) = value { gauge("extra", "Driver-specific values (extras of the Reading JSON)", n, [("name", name)]) }
@@ -64,14 +64,6 @@ public enum PackMetrics {
     static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "bmsgate", metricName: name, unitName: "", helpText: help)
     }
-
-    /// The canonical alarm names (DESIGN.md), in bit order.
-    public static let canonicalAlarms = [
-        "cell_overvoltage", "cell_undervoltage", "pack_overvoltage", "pack_undervoltage", "charge_overcurrent",
-        "discharge_overcurrent", "short_circuit", "charge_overtemperature", "charge_undertemperature",
-        "discharge_overtemperature", "discharge_undertemperature", "mos_overtemperature", "cell_imbalance", "low_soc",
-        "sensor_fault", "communication", "internal_fault",
-    ]
 
     /// The exposition text of `packs`, labelled by `device` (the pack id), as `bmsgate read` prints it.
     public static func text(_ packs: [PackStatus]) -> String {

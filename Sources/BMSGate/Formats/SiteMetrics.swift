@@ -26,9 +26,9 @@ public enum SiteMetrics {
             gauge(registry, "bank_charge_current_limit_amperes", "Charge current the bank allows now, A", b.limits.chargeCurrent, labels)
             gauge(registry, "bank_discharge_current_limit_amperes", "Discharge current the bank allows now, A", b.limits.dischargeCurrent, labels)
             gauge(registry, "bank_charge_voltage_limit_volts", "Charge voltage limit, V", b.limits.chargeVoltage, labels)
-            for name in PackMetrics.canonicalAlarms {
-                gauge(registry, "bank_alarm", "1 while the canonical alarm is active in the bank", b.alarms.contains(name) ? 1 : 0,
-                      labels + [("alarm", name)])
+            for alarm in CanonicalAlarm.allCases {
+                gauge(registry, "bank_alarm", "1 while the canonical alarm is active in the bank", b.alarms.contains(alarm) ? 1 : 0,
+                      labels + [("alarm", alarm.rawValue)])
             }
         }
         for (sink, dropped) in sinkDrops {

@@ -19,6 +19,8 @@ public enum LimitRule: Int, Sendable, CaseIterable {
     case alarm = 7
     /// The BMS has switched this direction off (MOSFET off).
     case bmsDisabled = 8
+    /// Two packs of the bank report the same serial number (one device counted twice).
+    case duplicatePack = 9
 
     /// The name used in JSON.
     public var name: String {
@@ -32,6 +34,7 @@ public enum LimitRule: Int, Sendable, CaseIterable {
         case .reserveSoc: "reserve_soc"
         case .alarm: "alarm"
         case .bmsDisabled: "bms_disabled"
+        case .duplicatePack: "duplicate_pack"
         }
     }
 }

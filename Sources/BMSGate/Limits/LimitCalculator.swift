@@ -21,37 +21,29 @@ public struct PackLimitInput: Sendable {
 /// rule can only lower a limit; each one that does is named in `ChargeLimits.reasons`.
 ///
 /// 1. **No data**: no pack online: 0 A both ways.
-/// 2. **Failsafe**: a pack offline: 0 A both ways (`failsafe: zero`, the default), or the
+/// 2. **One device twice**: two online packs report the same serial number (one pack
+///    configured twice, e.g. `address: 1` and `address: "0x01"` on different buses): 0 A
+///    both ways, and the bank raises `duplicate_pack`, until the site file is fixed.
+/// 3. **Failsafe**: a pack offline: 0 A both ways (`failsafe: zero`, the default), or the
 ///    offline packs count 0 A and the others keep their share (`failsafe: share`).
-/// 3. **Maxima**: a pack's maximum is the lowest of its configured `limits` and the limit its
+/// 4. **Maxima**: a pack's maximum is the lowest of its configured `limits` and the limit its
 ///    BMS reports (extras `charge_current_limit` / `discharge_current_limit`); a pack with
 ///    neither gets the bank maximum / number of packs; a pack with nothing at all counts 0 A
 ///    (`not_configured`). A pack whose BMS switched a direction off counts 0 A that way.
 ///    The bank limit is the sum over online packs, capped by the bank maximum.
-/// 4. **Cell taper** (charge): linear from 1 at `taper_start` to 0 at `cell_voltage_max`
+/// 5. **Cell taper** (charge): linear from 1 at `taper_start` to 0 at `cell_voltage_max`
 ///    of the highest cell in the bank.
-/// 5. **Temperature** (each direction): linear from 1 at the window (`low`, `high`) to 0 at
+/// 6. **Temperature** (each direction): linear from 1 at the window (`low`, `high`) to 0 at
 ///    the hard limits (`min`, `max`), over the coldest and hottest probe; no probe known
 ///    while a window is configured: 0 A.
-/// 6. **Reserve** (discharge): 0 A at or below `reserve_soc` of the bank SoC (or SoC unknown).
-/// 7. **Alarms**: 0 A in the direction an active alarm concerns (both for short circuit,
+/// 7. **Reserve** (discharge): 0 A at or below `reserve_soc` of the bank SoC (or SoC unknown).
+/// 8. **Alarms**: 0 A in the direction an active alarm concerns (both for short circuit,
 ///    MOSFET overtemperature, sensor and internal faults).
 ///
 /// Charge voltage limit: the lowest of the bank's `charge_voltage`, the packs' configured
 /// and BMS-reported (`charge_voltage_limit`) ones, and cells in series x `cell_voltage_max`.
 /// Currents are rounded down to 0.1 A.
 public enum LimitCalculator {
-    /// Alarms that stop charging.
-    public static let chargeAlarms: Set<String> = [
-        "cell_overvoltage", "pack_overvoltage", "charge_overcurrent", "charge_overtemperature",
-        "charge_undertemperature", "short_circuit", "mos_overtemperature", "sensor_fault", "internal_fault",
-    ]
-    /// Alarms that stop discharging.
-    public static let dischargeAlarms: Set<String> = [
-        "cell_undervoltage", "pack_undervoltage", "discharge_overcurrent", "discharge_overtemperature",
-        "discharge_undertemperature", "low_soc", "short_circuit", "mos_overtemperature", "sensor_fault", "internal_fault",
-    ]
-
     /// The limits of a bank made of `packs` (all its packs, online or not), whose SoC is `bankSoc`.
     public static func compute(bank: BankLimitsConfig, packs: [PackLimitInput], bankSoc: Double?) -> ChargeLimits {
         let online = packs.filter { $0.online && $0.reading != nil }
@@ -62,6 +54,14 @@ public enum LimitCalculator {
             return ChargeLimits(chargeVoltage: voltage, chargeCurrent: 0, dischargeCurrent: 0,
                                 reasons: [LimitReason(rule: .noData, direction: .charge, detail: detail),
                                           LimitReason(rule: .noData, direction: .discharge, detail: detail)])
+        }
+        let duplicates = duplicateSerials(online.map { ($0.id, $0.reading) })
+        if !duplicates.isEmpty {
+            let detail = duplicates.map { "\($0.packs.joined(separator: " and ")) report serial '\($0.serial)': one device counted twice" }
+                .joined(separator: "; ")
+            return ChargeLimits(chargeVoltage: voltage, chargeCurrent: 0, dischargeCurrent: 0,
+                                reasons: [LimitReason(rule: .duplicatePack, direction: .charge, detail: detail),
+                                          LimitReason(rule: .duplicatePack, direction: .discharge, detail: detail)])
         }
         if !offline.isEmpty && bank.failsafe == .zero {
             let detail = "\(offline.map(\.id).joined(separator: ", ")) offline (failsafe: zero)"
@@ -164,8 +164,7 @@ public enum LimitCalculator {
         }
 
         // Alarms.
-        let concerned = isCharge ? chargeAlarms : dischargeAlarms
-        let active = readings.flatMap { r in r.alarms.filter(concerned.contains).map { "\($0) (\(r.pack))" } }
+        let active = readings.flatMap { r in r.alarms.filter { isCharge ? $0.stopsCharge : $0.stopsDischarge }.map { "\($0) (\(r.pack))" } }
         if !active.isEmpty {
             limit = 0
             lower(.alarm, active.joined(separator: ", "))
@@ -174,6 +173,18 @@ public enum LimitCalculator {
         guard limit.isFinite, limit > 0 else { return 0 }
         // Round down to 0.1 A, after dropping floating-point noise (74.99999... is 75).
         return ((limit * 10 * 1e6).rounded() / 1e6).rounded(.down) / 10
+    }
+
+    /// Serial numbers that more than one of `packs` reports, with those packs, in pack order.
+    public static func duplicateSerials(_ packs: [(id: String, reading: Reading?)]) -> [(serial: String, packs: [String])] {
+        var bySerial: [String: [String]] = [:]
+        var order: [String] = []
+        for (id, reading) in packs {
+            guard let serial = reading?.identity.serial.trimmingCharacters(in: .whitespaces), !serial.isEmpty else { continue }
+            if bySerial[serial] == nil { order.append(serial) }
+            bySerial[serial, default: []].append(id)
+        }
+        return order.compactMap { s in bySerial[s].flatMap { $0.count > 1 ? (s, $0) : nil } }
     }
 
     /// 1 inside the window, 0 at or beyond the hard limits, linear between.

@@ -103,10 +103,8 @@ public enum ModbusMapDocument {
         out += "\n### Pack block (register = \(SimpleRegisterMap.packStride) x k + offset)\n\n"
         out += table(SimpleRegisterMap.packFields.map { ($0.offset, $0.name, $0.type, $0.scale, $0.unit, $0.description) })
         out += "\n## Canonical alarm bits (`alarms`, SunSpec `EvtVnd1`)\n\n| Bit | Alarm | SunSpec Evt1 bit |\n|---|---|---|\n"
-        for (i, name) in CanonicalAlarm.all.enumerated() {
-            let evt = SunSpecImage.events([name])
-            let bit = evt == 0 ? "-" : "\(evt.trailingZeroBitCount)"
-            out += "| \(i) | \(name) | \(bit) |\n"
+        for alarm in CanonicalAlarm.allCases {
+            out += "| \(alarm.bit) | \(alarm.rawValue) | \(SunSpecImage.event(alarm).map(String.init) ?? "-") |\n"
         }
         out += "\n## Limit reason bits (`limit_reasons`, SunSpec `EvtVnd2`)\n\nBit r: the rule lowered the charge current; bit 16 + r: the discharge current.\n\n| r | Rule |\n|---|---|\n"
         for rule in LimitRule.allCases { out += "| \(rule.rawValue) | \(rule.name) |\n" }

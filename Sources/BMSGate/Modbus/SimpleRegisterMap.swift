@@ -123,7 +123,7 @@ public enum SimpleRegisterMap {
             .init(19, "mos_temperature", .int16, -1, "°C", "MOSFET temperature") { $0.fresh?.mosTemperature },
             .init(20, "ambient_temperature", .int16, -1, "°C", "Ambient temperature") { $0.fresh?.ambientTemperature },
             .init(21, "alarms", .bitfield32, 0, "", "Canonical alarms (communication when offline)") { s in
-                Double(CanonicalAlarm.mask(s.fresh?.alarms ?? ["communication"]))
+                Double(CanonicalAlarm.mask(s.fresh?.alarms ?? [.communication]))
             },
             .init(23, "balancing", .bitfield32, 0, "", "Balancing cells: bit i = cell i+1") { s in
                 s.fresh.map { r in Double(r.balancing.filter { (1...32).contains($0) }.reduce(UInt32(0)) { $0 | 1 << UInt32($1 - 1) }) }

@@ -54,23 +54,26 @@ public enum SunSpecImage {
     }
 
     /// Canonical alarms as the 802/804 Evt1 bits.
-    public static func events(_ alarms: [String]) -> UInt32 {
+    public static func events(_ alarms: [CanonicalAlarm]) -> UInt32 {
         var bits: UInt32 = 0
-        for alarm in alarms {
-            switch alarm {
-            case "communication": bits |= 1 << 0
-            case "charge_overtemperature", "discharge_overtemperature", "mos_overtemperature": bits |= 1 << 1
-            case "charge_undertemperature", "discharge_undertemperature": bits |= 1 << 3
-            case "charge_overcurrent": bits |= 1 << 5
-            case "discharge_overcurrent", "short_circuit": bits |= 1 << 7
-            case "cell_overvoltage", "pack_overvoltage": bits |= 1 << 9
-            case "cell_undervoltage", "pack_undervoltage": bits |= 1 << 11
-            case "low_soc": bits |= 1 << 13
-            case "cell_imbalance": bits |= 1 << 17
-            default: break
-            }
-        }
+        for alarm in alarms { bits |= event(alarm).map { 1 << $0 } ?? 0 }
         return bits
+    }
+
+    /// The 802/804 Evt1 bit an alarm sets, if any.
+    public static func event(_ alarm: CanonicalAlarm) -> Int? {
+        switch alarm {
+        case .communication: 0
+        case .chargeOvertemperature, .dischargeOvertemperature, .mosOvertemperature: 1
+        case .chargeUndertemperature, .dischargeUndertemperature: 3
+        case .chargeOvercurrent: 5
+        case .dischargeOvercurrent, .shortCircuit: 7
+        case .cellOvervoltage, .packOvervoltage: 9
+        case .cellUndervoltage, .packUndervoltage: 11
+        case .lowSoc: 13
+        case .cellImbalance: 17
+        case .sensorFault, .internalFault, .duplicatePack: nil
+        }
     }
 
     /// Warnings (802 Evt1) from the limit rules that are derating without an alarm.
@@ -152,8 +155,8 @@ public enum SunSpecImage {
         var v: [String: [UInt16]] = ["Idx": [UInt16(index)], "NMod": [1]]
         guard pack.online, let r = pack.reading else {
             v["St"] = RegisterType.bitfield32.encode(0)
-            v["Evt1"] = RegisterType.bitfield32.encode(Int64(events(["communication"])))
-            v["EvtVnd1"] = RegisterType.bitfield32.encode(Int64(CanonicalAlarm.mask(["communication"])))
+            v["Evt1"] = RegisterType.bitfield32.encode(Int64(events([.communication])))
+            v["EvtVnd1"] = RegisterType.bitfield32.encode(Int64(CanonicalAlarm.mask([.communication])))
             // Same length as when online: clients cache where each model starts.
             return SunSpecModel.lithiumIonString.encode(v, groups: [[:]])
         }

@@ -35,7 +35,7 @@ public struct BankStatus: Sendable {
     public var temperatureMin: Double?
     public var temperatureMax: Double?
     /// OR of the packs' alarms, plus `communication` when a pack is offline.
-    public var alarms: [String]
+    public var alarms: [CanonicalAlarm]
     /// What an inverter may do (charge voltage, charge and discharge current limits).
     public var limits = ChargeLimits(chargeVoltage: nil, chargeCurrent: 0, dischargeCurrent: 0, reasons: [])
 
@@ -90,8 +90,9 @@ public struct BankStatus: Sendable {
             if let hi = temps.max() { bank.temperatureMax = max(bank.temperatureMax ?? hi, hi) }
         }
         var alarms = Set(readings.flatMap(\.alarms))
-        if online.count < statuses.count { alarms.insert("communication") }
-        bank.alarms = CanonicalAlarm.all.filter { alarms.contains($0) }
+        if online.count < statuses.count { alarms.insert(.communication) }
+        if !LimitCalculator.duplicateSerials(online.map { ($0.id, $0.reading) }).isEmpty { alarms.insert(.duplicatePack) }
+        bank.alarms = alarms.sorted()
         return bank
     }
 
@@ -118,7 +119,7 @@ public struct BankStatus: Sendable {
         if let c = cellMax { o["cell_max"] = .number(c.volts); o["cell_max_pack"] = .string(c.pack) }
         o["temperature_min"] = temperatureMin.map(JSONValue.number)
         o["temperature_max"] = temperatureMax.map(JSONValue.number)
-        o["alarms"] = .array(alarms.map(JSONValue.string))
+        o["alarms"] = .array(alarms.map { .string($0.rawValue) })
         var l = JSONObject()
         l["charge_voltage"] = limits.chargeVoltage.map(JSONValue.number)
         l["charge_current"] = .number(limits.chargeCurrent)

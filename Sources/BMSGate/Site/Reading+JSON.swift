@@ -29,7 +29,7 @@ extension Reading {
         if !cells.isEmpty { o["balancing"] = .array(balancing.map { .number(Double($0)) }) }
         o["charge_enabled"] = chargeEnabled.map(JSONValue.bool)
         o["discharge_enabled"] = dischargeEnabled.map(JSONValue.bool)
-        o["alarms"] = .array(alarms.map(JSONValue.string))
+        o["alarms"] = .array(alarms.map { .string($0.rawValue) })
         o["status"] = .array(status.map(JSONValue.string))
         if !identity.isEmpty {
             var id = JSONObject()

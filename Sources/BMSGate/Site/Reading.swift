@@ -48,7 +48,7 @@ public struct Reading: Sendable, Equatable {
     public var chargeEnabled: Bool?
     public var dischargeEnabled: Bool?
     /// Canonical alarm names.
-    public var alarms: [String] = []
+    public var alarms: [CanonicalAlarm] = []
     /// Vendor status texts.
     public var status: [String] = []
     public var identity = PackIdentity()

@@ -25,7 +25,7 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     private var availability: [String: String] = [:]
     private var lastPublished: [String: Date] = [:]
     private var lastSignature: [String: Int] = [:]
-    private var lastAlarms: [String: [String]] = [:]
+    private var lastAlarms: [String: [CanonicalAlarm]] = [:]
     /// Discovery messages wanted per pack/bank id: topic → payload.
     private var discovery: [String: [String: String]] = [:]
     /// Discovery topic → payload as last published on this connection.
@@ -103,7 +103,7 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     // MARK: - With the lock held
 
     /// New data since the last publication, and the interval has passed or the alarms changed.
-    private func due(_ id: String, signature: Int, alarms: [String], now: Date) -> Bool {
+    private func due(_ id: String, signature: Int, alarms: [CanonicalAlarm], now: Date) -> Bool {
         guard lastSignature[id] != signature else { return false }
         if let last = lastPublished[id], now.timeIntervalSince(last) < settings.interval.seconds, lastAlarms[id] == alarms {
             return false

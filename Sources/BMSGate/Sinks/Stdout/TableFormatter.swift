@@ -17,7 +17,7 @@ public enum TableFormatter {
                 guard let lo = all.min(), let hi = all.max() else { return "-" }
                 return lo == hi ? String(format: "%.0f", lo) : String(format: "%.0f..%.0f", lo, hi)
             } ?? "-"
-            var note = r?.alarms.joined(separator: ",") ?? ""
+            var note = r?.alarms.map(\.rawValue).joined(separator: ",") ?? ""
             if let e = p.lastError { note = (note.isEmpty ? "" : note + " ") + e }
             if note.isEmpty { note = "-" }
             let show = p.online ? r : nil
@@ -30,7 +30,7 @@ public enum TableFormatter {
             let temps = b.temperatureMin.map { String(format: "%.0f..%.0f", $0, b.temperatureMax ?? $0) } ?? "-"
             rows.append(["bank " + b.id, b.state, fmt(b.voltage, "%.2fV"), fmt(b.current, "%+.2fA"), fmt(b.soc, "%.2f%%"),
                          fmt(b.soh, "%.0f%%"), cells, "-", temps, "-",
-                         "\(b.onlinePacks.count)/\(b.packs.count) online" + (b.alarms.isEmpty ? "" : " " + b.alarms.joined(separator: ","))])
+                         "\(b.onlinePacks.count)/\(b.packs.count) online" + (b.alarms.isEmpty ? "" : " " + b.alarms.map(\.rawValue).joined(separator: ","))])
         }
         var limitLines = ""
         for b in s.banks {
