@@ -46,10 +46,14 @@ let package = Package(
         // libbluetooth (BlueZ): L2CAP LE sockets (ATT) and HCI LE scans.
         .systemLibrary(name: "CBluetooth", pkgConfig: "bluez", providers: [.apt(["libbluetooth-dev"])]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        // The plain values every part shares: Reading, alarms, field catalog, bank status,
+        // limit rules, snapshots, JSON. No C library, no network, no I/O.
+        .target(name: "BMSCore"),
         // The host library: config, plugin loader, buses, site, sinks.
         .target(
             name: "BMSGate",
             dependencies: [
+                "BMSCore",
                 "CBMSDriver",
                 "CHostSupport",
                 "CModbus",
@@ -99,7 +103,8 @@ let package = Package(
         .testTarget(name: "LC30Tests", dependencies: ["LC30", "BMSDriverKit"]),
         .testTarget(name: "BMSDriverKitTests", dependencies: ["BMSDriverKit", "CBMSDriver"]),
         .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit"]),
-        .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "CBMSDriver"]),
+        .testTarget(name: "BMSCoreTests", dependencies: ["BMSCore"]),
+        .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "BMSCore", "CBMSDriver"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BMSGate"]),
     ]
 )

@@ -120,4 +120,15 @@ import Testing
         }
         #expect(hits.isEmpty, "the host names drivers: \(hits)")
     }
+
+    @Test func theCoreImportsNoCLibraryAndNoNetwork() throws {
+        let root = TestTools.root + "/Sources/BMSCore"
+        let files = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
+        #expect(!files.isEmpty)
+        for file in files {
+            let imports = try String(contentsOfFile: root + "/" + file, encoding: .utf8).split(separator: "\n")
+                .filter { $0.hasPrefix("import ") || $0.contains(" import ") }
+            #expect(imports.allSatisfy { $0 == "import Foundation" }, "BMSCore/\(file): \(imports)")
+        }
+    }
 }

@@ -1,17 +1,3 @@
-/// Where something sits in a config file (1-based line and column).
-public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-    /// A location.
-    public init(file: String, line: Int, column: Int) {
-        self.file = file
-        self.line = line
-        self.column = column
-    }
-    /// `FILE:LINE:COL`.
-    public var description: String { "\(file):\(line):\(column)" }
-}
 
 /// A whole site: one YAML file.
 public struct SiteConfig: Sendable {
@@ -161,25 +147,6 @@ public struct PackConfig: Sendable {
     public var driverLocation: SourceLocation
 }
 
-/// A bank: packs that work together behind one inverter.
-public struct BankConfig: Sendable {
-    public var id: String
-    public var packs: [String]
-    public var staleAfter: Duration = .seconds(10)
-    /// Modbus unit id the bank answers on (default: its position, 1-based).
-    public var unitId: Int
-    /// Rules for the charge voltage and charge/discharge current limits.
-    public var limits = BankLimitsConfig()
-    public var location: SourceLocation
-
-    /// A bank of `packs` answering on Modbus `unitId`, no limits configured.
-    public init(id: String, packs: [String], unitId: Int, location: SourceLocation) {
-        self.id = id
-        self.packs = packs
-        self.unitId = unitId
-        self.location = location
-    }
-}
 
 /// A sink: where snapshots go.
 public struct SinkConfig: Sendable {

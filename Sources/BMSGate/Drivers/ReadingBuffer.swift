@@ -118,3 +118,14 @@ extension PackIdentity {
         return c
     }
 }
+
+extension CanonicalAlarm {
+    /// The alarms of the driver bits in `mask` (`enum bms_alarm`), in bit order; bits a driver
+    /// may not set (unknown, or the host's own) are reported as internal_fault (a safe default).
+    public static func fromDriver(_ mask: UInt64) -> [CanonicalAlarm] {
+        let driverBits = UInt64(BMS_ALARM_INTERNAL_FAULT.rawValue) << 1 - 1
+        var out = packAlarms.filter { mask & (1 << UInt64($0.bit)) != 0 }
+        if mask & ~driverBits != 0, !out.contains(.internalFault) { out.append(.internalFault) }
+        return out
+    }
+}

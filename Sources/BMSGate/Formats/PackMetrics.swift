@@ -25,27 +25,20 @@ public enum PackMetrics {
         counter("poll_errors_total", "Other failed attempts", Double(c.errors))
         counter("transport_reopens_total", "Times the transport was reopened", Double(c.reopens))
         guard let r = pack.reading else { return }
-        gauge("voltage_volts", "Pack voltage, V", r.voltage)
-        gauge("current_amperes", "Pack current, A (positive = charging)", r.current)
-        gauge("power_watts", "Pack power, W", r.power)
-        gauge("soc_percent", "State of charge, %", r.soc)
-        gauge("soh_percent", "State of health, %", r.soh)
-        gauge("remaining_capacity_ampere_hours", "Remaining capacity, Ah", r.remainingCapacity)
-        gauge("full_capacity_ampere_hours", "Full capacity, Ah", r.fullCapacity)
-        counter("cycles_total", "Charge cycles", r.cycles)
+        for (field, value) in FieldCatalog.pack {
+            switch field.kind {
+            case .gauge: gauge(field.metric, field.help, value(r))
+            case .counter: counter(field.metric, field.help, value(r))
+            }
+        }
+        let cell = FieldCatalog.cell, probe = FieldCatalog.temperature
         for (i, v) in r.cells.enumerated() {
-            gauge("cell_voltage_volts", "Cell voltages, V", v, [("cell", "\(i + 1)")])
+            gauge(cell.metric, cell.help, v, [("cell", "\(i + 1)")])
             gauge("cell_balancing", "1 while the cell is being balanced", r.balancing.contains(i + 1) ? 1 : 0, [("cell", "\(i + 1)")])
         }
-        gauge("cell_min_volts", "Lowest cell voltage, V", r.cellMin)
-        gauge("cell_max_volts", "Highest cell voltage, V", r.cellMax)
-        gauge("cell_average_volts", "Average cell voltage, V", r.cellAvg)
-        gauge("cell_delta_volts", "Highest minus lowest cell voltage, V", r.cellDelta)
         for (i, t) in r.temperatures.enumerated() {
-            gauge("temperature_celsius", "Cell/pack probe temperatures, °C", t, [("sensor", "\(i + 1)")])
+            gauge(probe.metric, probe.help, t, [("sensor", "\(i + 1)")])
         }
-        gauge("mos_temperature_celsius", "MOSFET temperature, °C", r.mosTemperature)
-        gauge("ambient_temperature_celsius", "Ambient temperature, °C", r.ambientTemperature)
         gauge("charge_enabled", "1 while the BMS allows charging", r.chargeEnabled.map { $0 ? 1 : 0 })
         gauge("discharge_enabled", "1 while the BMS allows discharging", r.dischargeEnabled.map { $0 ? 1 : 0 })
         for alarm in CanonicalAlarm.packAlarms {

@@ -14,7 +14,7 @@ public enum ReadingDocument {
         switch value {
         case .null: return Node("null", Tag(.null))
         case .bool(let b): return Node(b ? "true" : "false", Tag(.bool))
-        case .number(let n): return Node(JSONValue.number(n), Tag(.float))
+        case .number(let n): return Node(JSONValue.numberText(n), Tag(.float))
         case .string(let s): return Node(s, Tag(.str), .doubleQuoted)
         case .array(let items): return Node.sequence(Node.Sequence(items.map(yamlNode), Tag(.seq), .flow))
         case .object(let o): return Node.mapping(Node.Mapping(o.pairs.map { (Node($0.0), yamlNode($0.1)) }))

@@ -16,16 +16,8 @@ public enum SiteMetrics {
             let labels = [("site", snapshot.site), ("bank", b.id)]
             gauge(registry, "bank_online_packs", "Packs of the bank with fresh data", Double(b.onlinePacks.count), labels)
             gauge(registry, "bank_packs", "Packs of the bank", Double(b.packs.count), labels)
-            gauge(registry, "bank_voltage_volts", "Bank voltage (mean of online packs), V", b.voltage, labels)
-            gauge(registry, "bank_current_amperes", "Bank current (sum), A", b.current, labels)
-            gauge(registry, "bank_power_watts", "Bank power, W", b.power, labels)
-            gauge(registry, "bank_soc_percent", "Bank state of charge, %", b.soc, labels)
-            gauge(registry, "bank_soh_percent", "Lowest state of health of the bank, %", b.soh, labels)
-            gauge(registry, "bank_remaining_capacity_ampere_hours", "Bank remaining capacity, Ah", b.remainingCapacity, labels)
-            gauge(registry, "bank_full_capacity_ampere_hours", "Bank full capacity, Ah", b.fullCapacity, labels)
-            gauge(registry, "bank_charge_current_limit_amperes", "Charge current the bank allows now, A", b.limits.chargeCurrent, labels)
-            gauge(registry, "bank_discharge_current_limit_amperes", "Discharge current the bank allows now, A", b.limits.dischargeCurrent, labels)
-            gauge(registry, "bank_charge_voltage_limit_volts", "Charge voltage limit, V", b.limits.chargeVoltage, labels)
+            for (field, value) in FieldCatalog.bank { gauge(registry, field.metric, field.help, value(b), labels) }
+            for (field, value) in FieldCatalog.limits { gauge(registry, field.metric, field.help, value(b.limits), labels) }
             for alarm in CanonicalAlarm.allCases {
                 gauge(registry, "bank_alarm", "1 while the canonical alarm is active in the bank", b.alarms.contains(alarm) ? 1 : 0,
                       labels + [("alarm", alarm.rawValue)])

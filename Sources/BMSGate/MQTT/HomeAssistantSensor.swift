@@ -37,35 +37,17 @@ public struct HomeAssistantSensor: Sendable, Equatable {
 /// ending (`_voltage` V, `_current`/`_current_limit` A, `_temperature` °C, `_power` W,
 /// `_resistance` Ω, `_capacity` Ah) and is shown as diagnostic.
 public enum HomeAssistantSensors {
-    /// Field name → (entity name, device class, unit, state class).
-    static let known: [String: (String, String?, String?, String?)] = [
-        "voltage": ("Voltage", "voltage", "V", "measurement"),
-        "voltage_min": ("Lowest pack voltage", "voltage", "V", "measurement"),
-        "voltage_max": ("Highest pack voltage", "voltage", "V", "measurement"),
-        "current": ("Current", "current", "A", "measurement"),
-        "power": ("Power", "power", "W", "measurement"),
-        "soc": ("State of charge", "battery", "%", "measurement"),
-        "soh": ("State of health", nil, "%", "measurement"),
-        "remaining_capacity": ("Remaining capacity", nil, "Ah", "measurement"),
-        "full_capacity": ("Full capacity", nil, "Ah", "measurement"),
-        "cycles": ("Cycles", nil, nil, "total_increasing"),
-        "cell_min": ("Lowest cell voltage", "voltage", "V", "measurement"),
-        "cell_max": ("Highest cell voltage", "voltage", "V", "measurement"),
-        "cell_avg": ("Average cell voltage", "voltage", "V", "measurement"),
-        "cell_delta": ("Cell voltage spread", "voltage", "V", "measurement"),
-        "mos_temperature": ("MOSFET temperature", "temperature", "°C", "measurement"),
-        "ambient_temperature": ("Ambient temperature", "temperature", "°C", "measurement"),
-        "temperature_min": ("Lowest temperature", "temperature", "°C", "measurement"),
-        "temperature_max": ("Highest temperature", "temperature", "°C", "measurement"),
-        "unit_id": ("Modbus unit id", nil, nil, nil),
-    ]
+    /// Metadata of a field the catalog knows: (entity name, device class, unit, state class).
+    static func known(_ key: String) -> (String, String?, String?, String?)? {
+        if key == "unit_id" { return ("Modbus unit id", nil, nil, nil) }
+        guard let f = FieldCatalog.field(key) else { return nil }
+        return (f.title, f.deviceClass, f.unit?.rawValue, f.kind == .counter ? "total_increasing" : "measurement")
+    }
 
     /// Members of `limits` (bank JSON).
-    static let limits: [String: (String, String, String)] = [
-        "charge_voltage": ("Charge voltage limit", "voltage", "V"),
-        "charge_current": ("Charge current limit", "current", "A"),
-        "discharge_current": ("Discharge current limit", "current", "A"),
-    ]
+    static func limit(_ key: String) -> (String, String?, String?)? {
+        FieldCatalog.limits.first { $0.field.name == key }.map { ($0.field.title, $0.field.deviceClass, $0.field.unit?.rawValue) }
+    }
 
     /// Members of `stats` (pack poll counters).
     static let stats: [String: String] = [
@@ -81,12 +63,14 @@ public enum HomeAssistantSensors {
             case ("cells", .array(let items)):
                 for i in items.indices where items[i].isNumber {
                     out.append(HomeAssistantSensor(objectId: "cell_\(i + 1)_voltage", name: "Cell \(i + 1) voltage",
-                                                   valueTemplate: "{{ value_json.cells[\(i)] }}", deviceClass: "voltage", unit: "V"))
+                                                   valueTemplate: "{{ value_json.cells[\(i)] }}", deviceClass: FieldCatalog.cell.deviceClass,
+                                                   unit: FieldCatalog.cell.unit?.rawValue))
                 }
             case ("temperatures", .array(let items)):
                 for i in items.indices where items[i].isNumber {
                     out.append(HomeAssistantSensor(objectId: "temperature_\(i + 1)", name: "Temperature \(i + 1)",
-                                                   valueTemplate: "{{ value_json.temperatures[\(i)] }}", deviceClass: "temperature", unit: "°C"))
+                                                   valueTemplate: "{{ value_json.temperatures[\(i)] }}",
+                                                   deviceClass: FieldCatalog.temperature.deviceClass, unit: FieldCatalog.temperature.unit?.rawValue))
                 }
             case ("balancing", .array):
                 out.append(HomeAssistantSensor(objectId: "balancing_cells", name: "Balancing cells",
@@ -120,12 +104,12 @@ public enum HomeAssistantSensors {
                 }
             case ("limits", .object(let members)):
                 for (name, v) in members.pairs where v.isNumber {
-                    let meta = limits[name] ?? (humanized(name), nil, nil) as (String, String?, String?)
+                    let meta = limit(name) ?? (humanized(name), nil, nil)
                     out.append(HomeAssistantSensor(objectId: "limit_" + slug(name), name: meta.0,
                                                    valueTemplate: "{{ value_json.limits[\(quoted(name))] }}", deviceClass: meta.1, unit: meta.2))
                 }
             case (_, .number):
-                let meta = known[key] ?? (humanized(key), nil, nil, "measurement")
+                let meta = known(key) ?? (humanized(key), nil, nil, "measurement")
                 out.append(HomeAssistantSensor(objectId: slug(key), name: meta.0, valueTemplate: "{{ value_json[\(quoted(key))] }}",
                                                deviceClass: meta.1, unit: meta.2, stateClass: meta.3,
                                                entityCategory: key == "unit_id" ? "diagnostic" : nil))

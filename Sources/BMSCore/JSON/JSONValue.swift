@@ -19,7 +19,7 @@ public enum JSONValue: Sendable, Equatable {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
-        case .number(let n): out += Self.number(n)
+        case .number(let n): out += Self.numberText(n)
         case .string(let s): Self.quote(s, into: &out)
         case .array(let items):
             out += "["
@@ -41,7 +41,7 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// A JSON number; non-finite values become null (JSON has no NaN).
-    static func number(_ n: Double) -> String {
+    public static func numberText(_ n: Double) -> String {
         guard n.isFinite else { return "null" }
         if n == n.rounded(), abs(n) < 1e15 { return String(Int64(n)) }
         return "\(n)"

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import BMSGate
+@testable import BMSCore
 
 /// Every rule of LimitCalculator, each on its own, then together.
 @Suite struct LimitCalculatorTests {

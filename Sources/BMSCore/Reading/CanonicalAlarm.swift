@@ -1,5 +1,3 @@
-import CBMSDriver
-
 /// The canonical alarms every driver maps its vendor bits onto (DESIGN.md), in bit order:
 /// bit i of `bms_reading.alarms`, of the Modbus `alarms` / SunSpec `EvtVnd1` bitfields and
 /// of every list the gateway prints is `allCases[i]`. One type for the limit rules, Modbus,
@@ -40,15 +38,6 @@ public enum CanonicalAlarm: String, CaseIterable, Sendable, Comparable, CustomSt
     /// The bit mask of `alarms` (bit i = `allCases[i]`).
     public static func mask(_ alarms: some Sequence<CanonicalAlarm>) -> UInt32 {
         alarms.reduce(0) { $0 | (1 << UInt32($1.bit)) }
-    }
-
-    /// The alarms of the driver bits in `mask` (`enum bms_alarm`), in bit order; bits a driver
-    /// may not set (unknown, or the host's own) are reported as internal_fault (a safe default).
-    public static func fromDriver(_ mask: UInt64) -> [CanonicalAlarm] {
-        let driverBits = UInt64(BMS_ALARM_INTERNAL_FAULT.rawValue) << 1 - 1
-        var out = packAlarms.filter { mask & (1 << UInt64($0.bit)) != 0 }
-        if mask & ~driverBits != 0, !out.contains(.internalFault) { out.append(.internalFault) }
-        return out
     }
 
     /// Alarms that stop charging.
