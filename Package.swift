@@ -72,6 +72,7 @@ let package = Package(
                 "BMSGate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // Drivers: the codec/driver/emulator target is what tests link; the Entry target
         // holds the one exported symbol and goes only into the plugin .so.

@@ -14,8 +14,7 @@ public final class Gateway: @unchecked Sendable {
     /// What the HTTP API and pushes see of this gateway.
     public let access = GatewayAccess()
     private let logger: Logger
-    private var publisher: Thread?
-    private let publisherDone = DispatchSemaphore(value: 0)
+    private var publisher: WorkerThread?
     private let stopLock = NSLock()
     private var stopping = false
 
@@ -99,8 +98,7 @@ public final class Gateway: @unchecked Sendable {
     /// Starts sinks, the publisher and every bus.
     public func start() {
         sinks.forEach { $0.start() }
-        let t = Thread { [self] in publish() }
-        t.name = "publisher"
+        let t = WorkerThread(name: "publisher") { [self] in publish() }
         publisher = t
         t.start()
         workers.forEach { $0.start() }
@@ -116,7 +114,7 @@ public final class Gateway: @unchecked Sendable {
         guard first else { return }
         workers.forEach { $0.stop() }
         site.poke()
-        if publisher != nil { publisherDone.wait() }
+        publisher?.join()
         let final = site.snapshot()
         sinks.forEach { $0.offer(final) }
         sinks.forEach { $0.stop() }
@@ -126,7 +124,6 @@ public final class Gateway: @unchecked Sendable {
     private var isStopping: Bool { stopLock.withLock { stopping } }
 
     private func publish() {
-        defer { publisherDone.signal() }
         var seen = 0
         while !isStopping {
             seen = site.waitForChange(after: seen, timeout: .seconds(1))

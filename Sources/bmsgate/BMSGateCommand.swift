@@ -5,7 +5,7 @@ import Logging
 
 /// `bmsgate`: the battery gateway's command line.
 @main
-struct BMSGateCommand: ParsableCommand {
+struct BMSGateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bmsgate",
         abstract: "Reads lithium battery BMSes through driver plugins and fans the readings out to sinks.",

@@ -1,9 +1,11 @@
 import ArgumentParser
 import BMSGate
 import Foundation
+import ServiceLifecycle
 
-/// `bmsgate run`: the daemon.
-struct Run: ParsableCommand {
+/// `bmsgate run`: the daemon, a `GatewayService` in a `ServiceGroup` that takes SIGTERM and
+/// SIGINT as graceful shutdown.
+struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the gateway on a site file until SIGINT/SIGTERM.")
 
     @Option(name: .shortAndLong, help: "The site file.")
@@ -11,8 +13,7 @@ struct Run: ParsableCommand {
 
     @OptionGroup var plugins: PluginOptions
 
-    func run() throws {
-        blockStopSignals()
+    func run() async throws {
         let logger = plugins.logger()
         let (site, catalog) = try loadSite(config, plugins: plugins)
         for failure in catalog.failures { logger.warning("plugin not loaded: \(failure)") }
@@ -23,9 +24,8 @@ struct Run: ParsableCommand {
             printError("\(config): \(error)")
             throw ExitCode(1)
         }
-        gateway.start()
-        let signal = waitForStopSignal()
-        logger.info("\(signal): stopping")
-        gateway.stop()
+        let group = ServiceGroup(configuration: .init(services: [GatewayService(gateway: gateway, logger: logger)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }

@@ -22,8 +22,7 @@ public final class BusWorker: @unchecked Sendable {
     private let logger: Logger
     private let wake = MonotonicCondition()
     private var stopped = false
-    private var thread: Thread?
-    private let finished = DispatchSemaphore(value: 0)
+    private var thread: WorkerThread?
     private var transportDownSince: UInt64?
     /// Vendor commands waiting for the bus thread, oldest first (at most `commandQueueLimit`).
     private var commands: [PendingCommand] = []
@@ -53,8 +52,7 @@ public final class BusWorker: @unchecked Sendable {
     /// Starts polling.
     public func start() {
         emulatorServer?.start()
-        let t = Thread { [self] in run() }
-        t.name = "bus \(bus.id)"
+        let t = WorkerThread(name: "bus \(bus.id)") { [self] in run() }
         thread = t
         t.start()
     }
@@ -137,7 +135,7 @@ public final class BusWorker: @unchecked Sendable {
             stopped = true
             wake.broadcast()
         }
-        if thread != nil { finished.wait() }
+        thread?.join()
         thread = nil
         emulatorServer?.stop()
     }
@@ -171,7 +169,6 @@ public final class BusWorker: @unchecked Sendable {
     }
 
     private func run() {
-        defer { finished.signal() }
         let start = MonotonicClock.nowMs()
         for (i, r) in runners.enumerated() { r.nextDue = start + UInt64(i * 20) }
         loop: while true {

@@ -14,8 +14,7 @@ public final class EmulatorServer: @unchecked Sendable {
     private let logger: Logger
     private var stopped = false
     private var bytesIn = 0, bytesOut = 0
-    private var thread: Thread?
-    private let done = DispatchSemaphore(value: 0)
+    private var thread: WorkerThread?
 
     /// A server for `emulators` (one per driver on the line).
     public init(emulators: [EmulatorHandle], lineRate: Int?, logger: Logger) throws(TransportError) {
@@ -30,8 +29,7 @@ public final class EmulatorServer: @unchecked Sendable {
 
     /// Starts serving.
     public func start() {
-        let t = Thread { [self] in run() }
-        t.name = "emulator \(path)"
+        let t = WorkerThread(name: "emulator \(path)") { [self] in run() }
         thread = t
         t.start()
     }
@@ -39,7 +37,7 @@ public final class EmulatorServer: @unchecked Sendable {
     /// Stops serving and waits for the thread.
     public func stop() {
         lock.withLock { stopped = true }
-        if thread != nil { done.wait() }
+        thread?.join()
         thread = nil
     }
 
@@ -54,7 +52,6 @@ public final class EmulatorServer: @unchecked Sendable {
     public var traffic: (received: Int, sent: Int) { lock.withLock { (bytesIn, bytesOut) } }
 
     private func run() {
-        defer { done.signal() }
         var buffer = [UInt8](repeating: 0, count: 1024)
         let stream = FileDescriptorStream(fd: terminal.master)
         while !isStopped {

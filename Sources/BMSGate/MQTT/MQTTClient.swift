@@ -38,8 +38,7 @@ public final class MQTTClient: @unchecked Sendable {
     private let condition = MonotonicCondition()
     private var connected = false
     private var stopping = false
-    private var thread: Thread?
-    private let finished = DispatchSemaphore(value: 0)
+    private var thread: WorkerThread?
     private var refusal: String?
     /// Failed attempts of the current outage (network thread only).
     private var failures = 0
@@ -139,8 +138,7 @@ public final class MQTTClient: @unchecked Sendable {
 
     /// Starts the network thread (connects in the background).
     public func start() {
-        let t = Thread { [self] in run() }
-        t.name = "mqtt \(endpoint)"
+        let t = WorkerThread(name: "mqtt \(endpoint)") { [self] in run() }
         thread = t
         t.start()
     }
@@ -185,7 +183,7 @@ public final class MQTTClient: @unchecked Sendable {
             condition.broadcast()
         }
         _ = mosquitto_disconnect(handle)
-        if thread != nil { _ = finished.wait(timeout: .now() + 2) }
+        thread?.join(timeout: .seconds(2))
         thread = nil
     }
 
@@ -211,7 +209,6 @@ public final class MQTTClient: @unchecked Sendable {
     private var isStopping: Bool { condition.withLock { stopping } }
 
     private func run() {
-        defer { finished.signal() }
         var delay = 1.0
         while !isStopping {
             var rc = mosquitto_connect_async(handle, settings.host, Int32(settings.port), Int32(settings.keepalive.seconds.rounded()))

@@ -37,13 +37,12 @@ public final class ModbusTCPServer: @unchecked Sendable {
     let images: RegisterImageBox
     /// With exactly one unit, unit id 255 ("this server", Modbus-TCP spec) also reaches it.
     private var listenFD: Int32 = -1
-    private var acceptThread: Thread?
+    private var acceptThread: WorkerThread?
     private let lock = NSLock()
     private var connections: [Int: Connection] = [:]
     private var nextId = 0
     private var stopping = false
     private var counters = ModbusServerStats()
-    private let acceptDone = DispatchSemaphore(value: 0)
 
     /// One client; mutable fields are guarded by the server's lock.
     final class Connection: @unchecked Sendable {
@@ -80,8 +79,7 @@ public final class ModbusTCPServer: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(listenFD, $0, &len) }
         }
         port = Int(Self.port(of: addr))
-        let t = Thread { [self] in acceptLoop() }
-        t.name = "modbus-accept"
+        let t = WorkerThread(name: "modbus-accept") { [self] in acceptLoop() }
         acceptThread = t
         t.start()
         logger.info("modbus-tcp listening on \(host):\(port)")
@@ -100,7 +98,7 @@ public final class ModbusTCPServer: @unchecked Sendable {
             for c in connections.values { shutdown(c.fd, Int32(SHUT_RDWR)) }
             return !stopping && acceptThread != nil
         }
-        if wasRunning { acceptDone.wait() }
+        if wasRunning { acceptThread?.join() }
         if listenFD >= 0 { close(listenFD); listenFD = -1 }
     }
 
@@ -160,7 +158,6 @@ public final class ModbusTCPServer: @unchecked Sendable {
     }
 
     private func acceptLoop() {
-        defer { acceptDone.signal() }
         var pfd = pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)
         while !lock.withLock({ stopping }) {
             guard poll(&pfd, 1, 200) > 0 else { continue }

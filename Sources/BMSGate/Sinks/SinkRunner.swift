@@ -9,8 +9,7 @@ public final class SinkRunner: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [Snapshot] = []
     private var closing = false
-    private var thread: Thread?
-    private let finished = DispatchSemaphore(value: 0)
+    private var thread: WorkerThread?
     private let logger: Logger
     private var dropped = 0
     private var droppedLogged = 0
@@ -27,8 +26,7 @@ public final class SinkRunner: @unchecked Sendable {
 
     /// Starts the sink thread.
     public func start() {
-        let t = Thread { [self] in run() }
-        t.name = "sink \(sink.name)"
+        let t = WorkerThread(name: "sink \(sink.name)") { [self] in run() }
         thread = t
         t.start()
     }
@@ -52,12 +50,11 @@ public final class SinkRunner: @unchecked Sendable {
             closing = true
             condition.broadcast()
         }
-        if thread != nil { finished.wait() }
+        thread?.join()
         thread = nil
     }
 
     private func run() {
-        defer { finished.signal() }
         while true {
             let (next, dropsToReport): (Snapshot?, Int) = condition.withLock {
                 while queue.isEmpty && !closing { condition.wait() }

@@ -1,0 +1,53 @@
+import Foundation
+
+/// A named OS thread running one body, that can be joined: the one place the gateway starts
+/// long-running threads (a bus, a sink, the publisher, the Modbus accept loop, the MQTT
+/// network loop, an emulator). Blocking I/O belongs on such a thread, never on the
+/// cooperative pool.
+public final class WorkerThread: @unchecked Sendable {
+    /// The thread's name (shown by debuggers and `top -H`).
+    public let name: String
+    private let body: @Sendable () -> Void
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var started = false
+    private var joined = false
+
+    /// A thread named `name` that will run `body` once started.
+    public init(name: String, body: @escaping @Sendable () -> Void) {
+        self.name = name
+        self.body = body
+    }
+
+    /// Starts the thread (once; later calls do nothing).
+    public func start() {
+        let first = lock.withLock { () -> Bool in
+            defer { started = true }
+            return !started
+        }
+        guard first else { return }
+        let t = Thread { [body, done] in
+            body()
+            done.signal()
+        }
+        t.name = name
+        t.start()
+    }
+
+    /// Waits until the body has returned, at most `timeout` (forever when nil). True when it
+    /// has returned (or the thread never started).
+    @discardableResult
+    public func join(timeout: Duration? = nil) -> Bool {
+        let waiting = lock.withLock { started && !joined }
+        guard waiting else { return true }
+        let ok: Bool
+        if let timeout {
+            ok = done.wait(timeout: .now() + .milliseconds(Int(max(0, timeout.milliseconds)))) == .success
+        } else {
+            done.wait()
+            ok = true
+        }
+        if ok { lock.withLock { joined = true } }
+        return ok
+    }
+}
