@@ -54,6 +54,7 @@ check-config: build
 # Builds everything first (the end-to-end tests run the built bmsgate and its plugins).
 test: build test-deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	sh scripts/source-stamp.sh > $(BIN_DIR)/source-stamp
 	BMSGATE_BIN_DIR=$(BIN_DIR) BMSGATE_PYTHON=$(abspath $(PYENV))/bin/python3 $(SWIFT) test $(BUILD_FLAGS) --skip-build
 
 # Benchmarks (release build): Modbus-TCP throughput/latency against a bare libmodbus loop.

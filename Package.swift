@@ -96,7 +96,7 @@ let package = Package(
         .target(name: "JKBMS", dependencies: ["BMSDriverKit"], path: "Plugins/JKBMS/Driver"),
         .target(name: "JKBMSEntry", dependencies: ["JKBMS", "BMSDriverKit"], path: "Plugins/JKBMS/Entry",
                 linkerSettings: pluginLinkerSettings),
-        .testTarget(name: "JKBMSTests", dependencies: ["JKBMS", "BMSDriverKit"]),
+        .testTarget(name: "JKBMSTests", dependencies: ["JKBMS", "BMSDriverKit", "BMSGateTestSupport"]),
         // LC30: a bq78350 gauge over I2C/SMBus; its emulator answers transactions like the chip.
         .target(name: "LC30", dependencies: ["BMSDriverKit"], path: "Plugins/LC30/Driver"),
         .target(name: "LC30Entry", dependencies: ["LC30", "BMSDriverKit"], path: "Plugins/LC30/Entry",
@@ -104,8 +104,11 @@ let package = Package(
         .testTarget(name: "LC30Tests", dependencies: ["LC30", "BMSDriverKit"]),
         .testTarget(name: "BMSDriverKitTests", dependencies: ["BMSDriverKit", "CBMSDriver"]),
         .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit"]),
+        // What tests share: a scripted transport, a manual clock, an in-memory sink, a test
+        // driver built in Swift as a C table, a frame-decoder check and seeded fuzz input.
+        .target(name: "BMSGateTestSupport", dependencies: ["BMSGate", "CBMSDriver"], path: "Tests/TestSupport"),
         .testTarget(name: "BMSCoreTests", dependencies: ["BMSCore"]),
-        .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "BMSCore", "CBMSDriver"]),
+        .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "BMSCore", "CBMSDriver", "BMSGateTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BMSGate"]),
     ]
 )

@@ -9,8 +9,12 @@ enum TestTools {
     /// Where the built products are (BMSGATE_BIN_DIR from the Makefile, else .build/debug).
     static let binDir: String = ProcessInfo.processInfo.environment["BMSGATE_BIN_DIR"] ?? root + "/.build/debug"
 
-    /// The built executable.
-    static var bmsgate: String { binDir + "/bmsgate" }
+    /// The built executable. A test that uses it fails with a clear message when it or a
+    /// plugin is older than its sources (a build was skipped: run `make test`).
+    static var bmsgate: String {
+        if let stale = BuildFreshness.problem { Issue.record(Comment(rawValue: stale)) }
+        return binDir + "/bmsgate"
+    }
 
     /// The Python with the test peers (pysunspec2): BMSGATE_PYTHON from the Makefile, else the venv.
     static let python: String = ProcessInfo.processInfo.environment["BMSGATE_PYTHON"] ?? root + "/.build/pyenv/bin/python3"

@@ -1,5 +1,6 @@
 import BMSDriverKit
 import Testing
+import BMSGateTestSupport
 
 @testable import JKBMS
 
@@ -185,5 +186,34 @@ import Testing
         let (r, _) = try JKDriver.decode(frames: [Self.capture, JKBLECaptures.cellInfo24S], options: DriverOptions([("protocol_version", "JK02_24S")]))
         #expect(r.extra("cell_overvoltage_protection") == .number(4.3) && r.extra("max_discharge_current") == .number(150))
         #expect(throws: DriverError.self) { try JKBLESettings.decode(JKBLECaptures.cellInfo24S) }
+    }
+}
+
+/// The BLE assembler checked like a streaming decoder (bytes one at a time, all at once,
+/// answer by answer) and fed seeded random input, with the shared test-support helpers.
+@Suite struct JKBLEAssemblerStreamTests {
+    @Test func theSameAnswersHoweverTheBytesArrive() throws {
+        var assembler = JKBLEAssembler()
+        let frames = [JKBLECaptures.deviceInfo32S, [0x55, 0xAA, 0x13] + JKBLECaptures.cellInfo32S, JKBLECaptures.cellInfo24S]
+        let fed = try FrameDecoderCheck.frames(frames) { buffer in try assembler.decode(&buffer) }
+        #expect(fed.allAtOnce.count == 3)
+        #expect(fed.oneByte == fed.allAtOnce && fed.perFrame == fed.allAtOnce)
+        #expect(fed.allAtOnce[0] == JKBLECaptures.deviceInfo32S && fed.allAtOnce[2] == JKBLECaptures.cellInfo24S)
+    }
+
+    @Test func randomAndMutatedInputNeverTraps() {
+        var fuzz = Fuzz(seed: 0x4A4B_424C)
+        var decoded = 0
+        for round in 0..<2000 {
+            var assembler = JKBLEAssembler()
+            var buffer = round % 2 == 0 ? fuzz.bytes(maxLength: 700) : fuzz.mutation(of: JKBLECaptures.cellInfo32S)
+            while let answer = try? assembler.decode(&buffer) {
+                decoded += 1
+                // Whatever comes out is framed like an answer (the checksum is checked later).
+                #expect(answer.starts(with: [0x55, 0xAA, 0xEB, 0x90]) && answer.count >= 300, "seed round \(round)")
+                _ = try? JKBLEFrame.check(answer)
+            }
+        }
+        print("JK BLE assembler fuzz: 2000 inputs, \(decoded) framed answers, no trap")
     }
 }

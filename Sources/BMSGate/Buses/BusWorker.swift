@@ -34,7 +34,8 @@ public final class BusWorker: @unchecked Sendable {
     /// The emulator server of a sim bus (kept alive with the worker).
     let emulatorServer: EmulatorServer?
 
-    init(bus: BusConfig, transport: ByteTransport, transportKind: UInt32, packs: [(PackConfig, LoadedDriver)],
+    /// A worker polling `packs` (each with its driver) over `transport` and recording into `site`.
+    public init(bus: BusConfig, transport: ByteTransport, transportKind: UInt32, packs: [(PackConfig, LoadedDriver)],
          site: Site, emulatorServer: EmulatorServer?, logger: Logger) {
         self.bus = bus
         self.transport = transport

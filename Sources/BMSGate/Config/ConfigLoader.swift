@@ -220,8 +220,8 @@ public enum ConfigLoader {
                                     "max_backoff", "stale_after", "allow_writes", "options", "limits"])
         guard let driver = section.string("driver", required: true),
               let bus = section.string("bus", required: true) else { return nil }
-        var pack = PackConfig(id: id, driver: driver, bus: bus, address: section.string("address") ?? "",
-                              location: section.location, driverLocation: d.location(section.value("driver")))
+        var pack = PackConfig(id: id, driver: driver, bus: bus, address: section.string("address") ?? "", location: section.location)
+        pack.driverLocation = d.location(section.value("driver"))
         pack.addressLocation = section.value("address").map { d.location($0) }
         pack.pollInterval = section.duration("poll_interval", minimum: .milliseconds(50)) ?? pack.pollInterval
         pack.timeout = section.duration("timeout", minimum: .milliseconds(10)) ?? pack.timeout

@@ -53,6 +53,13 @@ public struct BusConfig: Sendable {
         }
     }
 
+    /// A bus of `kind`.
+    public init(id: String, kind: Kind, location: SourceLocation) {
+        self.id = id
+        self.kind = kind
+        self.location = location
+    }
+
     /// True when packs on this bus are I2C devices (real or emulated).
     public var isI2C: Bool {
         if case .i2c = kind { return true }
@@ -145,6 +152,16 @@ public struct PackConfig: Sendable {
     public var location: SourceLocation
     /// Where `driver:` is written (for "unknown driver" errors).
     public var driverLocation: SourceLocation
+
+    /// A pack with default timing, no options and no limits.
+    public init(id: String, driver: String, bus: String, address: String, location: SourceLocation) {
+        self.id = id
+        self.driver = driver
+        self.bus = bus
+        self.address = address
+        self.location = location
+        self.driverLocation = location
+    }
 }
 
 

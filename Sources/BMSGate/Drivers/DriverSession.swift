@@ -30,7 +30,8 @@ public struct PollFailure: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    init(_ kind: Kind, _ message: String) {
+    /// A failure of `kind`.
+    public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }

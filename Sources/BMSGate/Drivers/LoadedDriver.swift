@@ -8,6 +8,12 @@ public struct LoadedDriver: @unchecked Sendable {
     /// The .so file it came from.
     public let path: String
 
+    /// A driver whose table lives for the rest of the process (plugins and test drivers).
+    public init(table: UnsafePointer<bms_driver>, path: String) {
+        self.table = table
+        self.path = path
+    }
+
     /// Driver id (`driver:` in the YAML).
     public var id: String { String(cString: table.pointee.id) }
     /// Vendor text.
