@@ -28,24 +28,31 @@ public final class Gateway: @unchecked Sendable {
                 continue
             }
             guard let bus = config.buses.first(where: { $0.id == pack.bus }) else { continue }
-            switch bus.kind {
-            case .serial where driver.transports & BMS_TRANSPORT_SERIAL.rawValue == 0,
-                 .tcp where driver.transports & (BMS_TRANSPORT_TCP.rawValue | BMS_TRANSPORT_SERIAL.rawValue) == 0:
-                issues.append(ConfigIssue(pack.location, "driver '\(driver.id)' cannot run on bus '\(bus.id)' (it supports: \(driver.transportNames.joined(separator: ", ")))"))
-            case .sim where !driver.hasEmulator:
-                issues.append(ConfigIssue(pack.location, "driver '\(driver.id)' has no emulator, so pack '\(pack.id)' cannot sit on sim bus '\(bus.id)'"))
-            case .sim where bus.isI2C && driver.transports & BMS_TRANSPORT_I2C.rawValue == 0,
-                 .i2c where driver.transports & BMS_TRANSPORT_I2C.rawValue == 0:
-                issues.append(ConfigIssue(pack.location, "driver '\(driver.id)' does not support I2C, so pack '\(pack.id)' cannot sit on I2C bus '\(bus.id)' (it supports: \(driver.transportNames.joined(separator: ", ")))"))
-            case .sim where bus.isBLE && driver.bleUUIDs == nil, .ble where driver.bleUUIDs == nil:
-                issues.append(ConfigIssue(pack.location, "driver '\(driver.id)' does not support BLE, so pack '\(pack.id)' cannot sit on BLE bus '\(bus.id)' (it supports: \(driver.transportNames.joined(separator: ", ")))"))
-            default:
-                break
-            }
+            if let problem = Self.problem(driver: driver, pack: pack, bus: bus) { issues.append(ConfigIssue(pack.location, problem)) }
         }
         issues += PackOptionValidation.issues(config, catalog: catalog)
         if !issues.isEmpty {
             throw ConfigError(issues.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) })
+        }
+    }
+
+    /// Why `driver` cannot serve `pack` on `bus`, or nil.
+    static func problem(driver: LoadedDriver, pack: PackConfig, bus: BusConfig) -> String? {
+        let supports = "(it supports: \(driver.transportNames.joined(separator: ", ")))"
+        let t = bus.settings.transport
+        if bus.settings.simulated && !driver.hasEmulator {
+            return "driver '\(driver.id)' has no emulator, so pack '\(pack.id)' cannot sit on sim bus '\(bus.id)'"
+        }
+        switch t {
+        case BMS_TRANSPORT_I2C.rawValue where driver.transports & t == 0:
+            return "driver '\(driver.id)' does not support I2C, so pack '\(pack.id)' cannot sit on I2C bus '\(bus.id)' \(supports)"
+        case BMS_TRANSPORT_BLE.rawValue where driver.bleUUIDs == nil:
+            return "driver '\(driver.id)' does not support BLE, so pack '\(pack.id)' cannot sit on BLE bus '\(bus.id)' \(supports)"
+        case BMS_TRANSPORT_SERIAL.rawValue where !bus.settings.simulated && driver.transports & t == 0,
+             BMS_TRANSPORT_TCP.rawValue where driver.transports & (t | BMS_TRANSPORT_SERIAL.rawValue) == 0:
+            return "driver '\(driver.id)' cannot run on bus '\(bus.id)' \(supports)"
+        default:
+            return nil
         }
     }
 
@@ -61,19 +68,10 @@ public final class Gateway: @unchecked Sendable {
             guard !packs.isEmpty else { continue }
             var busLogger = logger
             busLogger[metadataKey: "bus"] = "\(bus.id)"
-            if bus.isBLE {
-                // One connection and one thread per device: a slow or lost device never
-                // holds up another.
-                for (pack, driver) in packs {
-                    let transport = try BusFactory.makeBLE(bus: bus, pack: pack, driver: driver, logger: busLogger)
-                    workers.append(BusWorker(bus: bus, transport: transport, transportKind: BMS_TRANSPORT_BLE.rawValue,
-                                             packs: [(pack, driver)], site: site, emulatorServer: nil, logger: busLogger))
-                }
-                continue
+            for group in try bus.settings.makeTransports(bus, packs: packs, logger: busLogger) {
+                workers.append(BusWorker(bus: bus, transport: group.transport, transportKind: group.kind, packs: group.packs,
+                                         site: site, emulatorServer: group.emulatorServer, logger: busLogger))
             }
-            let (transport, kind, server) = try BusFactory.make(bus: bus, packs: packs, logger: busLogger)
-            workers.append(BusWorker(bus: bus, transport: transport, transportKind: kind, packs: packs, site: site,
-                                     emulatorServer: server, logger: busLogger))
         }
         var sinkObjects: [(Sink, Int)] = sinkOverride.map { $0.map { ($0, 64) } } ?? []
         if sinkOverride == nil {

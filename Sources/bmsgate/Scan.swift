@@ -75,19 +75,20 @@ struct Scan: ParsableCommand {
                 printError("error: no bus '\(bus)' in \(config)")
                 throw ExitCode(1)
             }
-            switch b.kind {
-            case .serial(let s): transport = SerialPort(settings: s, defaultBaud: 9600)
-            case .tcp(let host, let port, let t):
-                transport = TCPConnection(host: host, port: port, connectTimeout: t)
-                kind = BMS_TRANSPORT_TCP.rawValue
-            case .sim:
+            if b.settings.simulated {
                 printError("error: bus '\(bus)' is simulated; scan the path printed by `bmsgate simulate` instead")
                 throw ExitCode(1)
-            case .ble:
+            }
+            switch b.settings.transport {
+            case BMS_TRANSPORT_BLE.rawValue:
                 printError("error: bus '\(bus)' is a BLE bus: use `bmsgate scan --ble`")
                 throw ExitCode(1)
-            case .i2c(let device, _):
-                return try scanI2C([device])
+            case BMS_TRANSPORT_I2C.rawValue:
+                return try scanI2C([b.device])
+            default:
+                let group = try b.settings.makeTransports(b, packs: [], logger: logger).first
+                transport = group?.transport
+                kind = group?.kind ?? kind
             }
         }
         let catalog = plugins.catalog(extra: extraDirs)

@@ -14,7 +14,7 @@ import Testing
 
     func worker(_ transport: ScriptedTransport, interval: Duration = .milliseconds(100), timeout: Duration = .milliseconds(50),
                 maxBackoff: Duration = .milliseconds(400)) -> (BusWorker, Site) {
-        let bus = BusConfig(id: "b", kind: .sim(lineRate: nil), location: here)
+        let bus = BusConfig(id: "b", settings: SimBusSettings(), location: here)
         var pack = PackConfig(id: "p", driver: "test-line", bus: "b", address: "1", location: here)
         pack.pollInterval = interval
         pack.timeout = timeout

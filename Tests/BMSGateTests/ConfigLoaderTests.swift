@@ -24,8 +24,8 @@ func configIssues(_ yaml: String, file: String = "site.yaml") -> [String] {
         #expect(site.buses.map(\.isI2C) == [false, false, false, false, true])
         #expect(site.banks.first?.packs == ["p1", "p2"])
         #expect(site.sinks.map(\.typeName) == ["stdout", "file", "modbus-tcp", "mqtt", "http"])
-        guard case .sim(let rate) = site.buses[0].kind else { Issue.record("not a sim bus"); return }
-        #expect(rate == 9600)
+        guard let sim = site.buses[0].settings as? SimBusSettings else { Issue.record("not a sim bus"); return }
+        #expect(sim.lineRate == 9600)
     }
 
     @Test func fullShapeParses() throws {
@@ -47,10 +47,10 @@ func configIssues(_ yaml: String, file: String = "site.yaml") -> [String] {
         let site = try ConfigLoader.parse(yaml: yaml, file: "site.yaml")
         #expect(site.site == "home")
         #expect(site.pluginDirs == ["/opt/bmsgate/drivers"])
-        guard case .serial(let s) = site.buses[0].kind else { Issue.record("not serial"); return }
+        guard let s = site.buses[0].settings as? SerialSettings else { Issue.record("not serial"); return }
         #expect(s.baud == 9600 && s.parity == "even" && s.turnaround == .milliseconds(5))
-        guard case .tcp(let host, let port, _) = site.buses[1].kind else { Issue.record("not tcp"); return }
-        #expect(host == "192.168.1.50" && port == 8899)
+        guard let tcp = site.buses[1].settings as? TCPBusSettings else { Issue.record("not tcp"); return }
+        #expect(tcp.host == "192.168.1.50" && tcp.port == 8899)
         #expect(site.packs[0].pollInterval == .milliseconds(500))
         #expect(site.packs[0].timeout == .seconds(2))
         #expect(site.packs[0].retries == 3)
@@ -142,8 +142,8 @@ func configIssues(_ yaml: String, file: String = "site.yaml") -> [String] {
     @Test func i2cBusesParseAndUnknownTypesSaySo() throws {
         let site = try ConfigLoader.parse(yaml: "buses:\n  - {id: g, type: i2c, device: /dev/i2c-1, retries: 3}\npacks:\n  - {id: p, driver: lc30, bus: g, address: \"0x0B\"}\n",
                                           file: "site.yaml")
-        guard case .i2c(let device, let retries) = site.buses[0].kind else { Issue.record("not an i2c bus"); return }
-        #expect(device == "/dev/i2c-1" && retries == 3 && site.buses[0].isI2C)
+        guard let i2c = site.buses[0].settings as? I2CBusSettings else { Issue.record("not an i2c bus"); return }
+        #expect(i2c.device == "/dev/i2c-1" && i2c.retries == 3 && site.buses[0].isI2C)
         let found = issues("buses:\n  - {id: g, type: can}\npacks:\n  - {id: p, driver: lc30, bus: g}\n")
         #expect(found.contains { $0.hasPrefix("site.yaml:2:19: unknown bus type 'can' (supported: serial, tcp, sim, ble, i2c)") })
     }

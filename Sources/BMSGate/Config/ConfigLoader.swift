@@ -141,75 +141,13 @@ public enum ConfigLoader {
         let what = "bus '\(id)'"
         let section = YAMLSection(node, what: what, diagnostics: d)!
         guard let type = section.string("type", required: true) else { return nil }
-        switch type {
-        case "serial":
-            section.reject(unknownBut: ["id", "type", "device", "baud", "parity", "data_bits", "stop_bits", "turnaround", "rs485"])
-            guard let device = section.string("device", required: true) else { return nil }
-            var serial = SerialSettings(device: device)
-            serial.baud = section.int("baud", in: 50...4_000_000)
-            if let p = section.value("parity") {
-                switch p.string?.lowercased() {
-                case "none", "n": serial.parity = "none"
-                case "even", "e": serial.parity = "even"
-                case "odd", "o": serial.parity = "odd"
-                default: d.report(p, "'parity' in \(what) must be none, even or odd")
-                }
-            }
-            serial.dataBits = section.int("data_bits", in: 5...8) ?? 8
-            serial.stopBits = section.int("stop_bits", in: 1...2) ?? 1
-            serial.turnaround = section.duration("turnaround") ?? .zero
-            serial.rs485 = section.bool("rs485") ?? false
-            return BusConfig(id: id, kind: .serial(serial), location: section.location)
-        case "tcp":
-            section.reject(unknownBut: ["id", "type", "host", "port", "connect_timeout"])
-            guard let host = section.string("host", required: true) else { return nil }
-            guard let port = section.int("port", in: 1...65535) else {
-                if section.value("port") == nil { d.report(node, "\(what) is missing 'port'") }
-                return nil
-            }
-            let timeout = section.duration("connect_timeout", minimum: .milliseconds(10)) ?? .seconds(3)
-            return BusConfig(id: id, kind: .tcp(host: host, port: port, connectTimeout: timeout), location: section.location)
-        case "sim":
-            section.reject(unknownBut: ["id", "type", "line_rate", "emulator", "transport"])
-            let rate = section.int("line_rate", in: 300...4_000_000)
-            var bus = BusConfig(id: id, kind: .sim(lineRate: rate), location: section.location)
-            if let v = section.value("transport") {
-                if let text = v.string, let t = SimTransport(rawValue: text) { bus.simTransport = t } else {
-                    d.report(v, "'transport' of sim bus '\(id)' must be serial, ble (separate write/notify characteristics), ble-combined or i2c")
-                }
-            }
-            if let node = section.value("emulator"), let o = YAMLSection(node, what: "emulator of bus '\(id)'", diagnostics: d) {
-                for (k, v) in o.pairs {
-                    guard let key = k.string, case .scalar(let value) = v else {
-                        d.report(v, "emulator options of bus '\(id)' must be key: value text pairs")
-                        continue
-                    }
-                    bus.emulatorOptions.append((key, value.string))
-                }
-            }
-            return bus
-        case "ble":
-            section.reject(unknownBut: ["id", "type", "adapter", "address_type", "connect_timeout", "request_timeout"])
-            var b = BLEBusSettings()
-            b.adapter = section.string("adapter") ?? b.adapter
-            if let v = section.value("address_type") {
-                switch v.string {
-                case "public": b.randomAddress = false
-                case "random": b.randomAddress = true
-                default: d.report(v, "'address_type' of bus '\(id)' must be public or random")
-                }
-            }
-            b.connectTimeout = section.duration("connect_timeout", minimum: .milliseconds(100)) ?? b.connectTimeout
-            b.requestTimeout = section.duration("request_timeout", minimum: .milliseconds(100)) ?? b.requestTimeout
-            return BusConfig(id: id, kind: .ble(b), location: section.location)
-        case "i2c":
-            section.reject(unknownBut: ["id", "type", "device", "retries"])
-            guard let device = section.string("device", required: true) else { return nil }
-            return BusConfig(id: id, kind: .i2c(device: device, retries: section.int("retries", in: 0...10) ?? 2), location: section.location)
-        default:
-            d.report(section.value("type"), "unknown bus type '\(type)' (supported: serial, tcp, sim, ble, i2c)")
+        guard let registration = BusRegistry.registration(type) else {
+            d.report(section.value("type"), "unknown bus type '\(type)' (supported: \(BusRegistry.all.map(\.type).joined(separator: ", ")))")
             return nil
         }
+        section.reject(unknownBut: ["id", "type"] + registration.keys)
+        guard let settings = registration.parse(section, id, d) else { return nil }
+        return BusConfig(id: id, settings: settings, location: section.location)
     }
 
     static func parsePack(_ node: Node, index: Int, _ d: ConfigDiagnostics, _ ids: inout IdRegistry) -> PackConfig? {
