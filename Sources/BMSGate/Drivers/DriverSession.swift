@@ -87,13 +87,18 @@ final class DriverSession {
         return nil
     }
 
-    /// Polls once. On success the reading carries the identity.
-    func poll(at time: Date) -> Result<Reading, PollFailure> {
-        defer { hostLink.budgetDeadline = 0 }
+    /// Polls once. On success the reading carries the identity. `probeMs` > 0 makes it a
+    /// probe of a pack that stopped answering: it must start answering that soon.
+    func poll(at time: Date, probeMs: UInt64 = 0) -> Result<Reading, PollFailure> {
+        defer { hostLink.beginOperation(probeMs: 0); hostLink.budgetDeadline = 0 }
+        hostLink.beginOperation(probeMs: probeMs)
         if let failure = begin(budgetMs: budgetMs) { return .failure(failure) }
         buffer.reset()
         let rc = driver.table.pointee.poll(instance, buffer.reading)
         if rc != BMS_OK.rawValue && rc != BMS_ERR_BUFFER.rawValue {
+            if hostLink.probeExpired && hostLink.transportFailure == nil {
+                return .failure(PollFailure(.timeout, "no answer (still silent: nothing within the \(probeMs) ms probe)"))
+            }
             let reason = hostLink.transportFailure ?? (buffer.error.isEmpty ? "poll failed (status \(rc))" : buffer.error)
             let failure = PollFailure(status: hostLink.transportFailure != nil ? BMS_ERR_IO.rawValue : rc, message: reason)
             if failure.kind == .io { close() }

@@ -11,6 +11,23 @@ final class HostLink {
     var budgetDeadline: UInt64 = 0
     /// Set when the transport failed during the current operation.
     var transportFailure: String?
+    /// A probe of a silent pack: when set, the device must start answering within this many
+    /// ms of the first write, or reads return "nothing" at once (a dead pack then costs the
+    /// line this long, not the full timeout). 0 = no probe.
+    var probeMs: UInt64 = 0
+    /// When the probe's first write went out, and whether any byte came back since.
+    private var probeDeadline: UInt64 = 0
+    private var probeAnswered = false
+    /// True when the current probe ended because the device did not start answering.
+    private(set) var probeExpired = false
+
+    /// Starts an operation (a probe when `probeMs` > 0).
+    func beginOperation(probeMs: UInt64) {
+        self.probeMs = probeMs
+        probeDeadline = 0
+        probeAnswered = false
+        probeExpired = false
+    }
     let link = UnsafeMutablePointer<bms_link>.allocate(capacity: 1)
     private let address: UnsafeMutablePointer<CChar>
     private let busID: UnsafeMutablePointer<CChar>
@@ -33,6 +50,7 @@ final class HostLink {
         l.timeout_ms = timeoutMs
         l.write = { ctx, data, len in
             let me = HostLink.from(ctx)
+            if me.probeMs > 0 && me.probeDeadline == 0 { me.probeDeadline = MonotonicClock.nowMs() + me.probeMs }
             do throws(TransportError) {
                 try me.transport.write(UnsafeRawBufferPointer(start: data, count: len))
                 return Int32(len)
@@ -48,8 +66,24 @@ final class HostLink {
                 let now = MonotonicClock.nowMs()
                 wait = now >= me.budgetDeadline ? 0 : min(wait, Int(me.budgetDeadline - now))
             }
+            if me.probeDeadline > 0 && !me.probeAnswered {
+                // A probe whose device has not started answering in time: the operation is
+                // over (a timeout the driver passes on, not a 0 it would retry in a loop).
+                let now = MonotonicClock.nowMs()
+                if now >= me.probeDeadline {
+                    me.probeExpired = true
+                    return BMS_ERR_TIMEOUT.rawValue
+                }
+                wait = min(wait, Int(me.probeDeadline - now))
+            }
             do throws(TransportError) {
-                return Int32(try me.transport.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: cap), timeoutMs: wait))
+                let n = try me.transport.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: cap), timeoutMs: wait)
+                if n > 0 { me.probeAnswered = true }
+                if n == 0 && me.probeDeadline > 0 && !me.probeAnswered && MonotonicClock.nowMs() >= me.probeDeadline {
+                    me.probeExpired = true
+                    return BMS_ERR_TIMEOUT.rawValue
+                }
+                return Int32(n)
             } catch {
                 me.transportFailure = error.message
                 return BMS_ERR_IO.rawValue

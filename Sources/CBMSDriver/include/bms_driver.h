@@ -188,7 +188,10 @@ typedef struct bms_link {
      * Returns as soon as some bytes are available: the count read (> 0),
      * 0 when the timeout passed with nothing received, or a negative
      * bms_status (BMS_ERR_IO when the transport failed). The host may return
-     * 0 earlier than asked when the poll's overall time budget is spent.
+     * 0 earlier than asked when the poll's overall time budget is spent, and
+     * returns BMS_ERR_TIMEOUT when the host probes a pack that stopped
+     * answering and the device did not start answering in time: end the
+     * operation and return that status.
      */
     int32_t (*read)(void *ctx, uint8_t *buf, size_t cap, uint32_t timeout_ms);
     /** Discard any received but unread bytes. Returns BMS_OK or a negative bms_status. */
