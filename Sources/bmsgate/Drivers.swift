@@ -10,8 +10,15 @@ struct Drivers: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Flag(help: "Print each driver's options and commands as Markdown (docs/drivers.md is this output).")
+    var markdown = false
+
     func run() throws {
         let catalog = plugins.catalog()
+        if markdown {
+            print(DriverDocument.markdown(catalog.drivers.sorted { $0.id < $1.id }), terminator: "")
+            return
+        }
         if json {
             let drivers = catalog.drivers.map { d -> JSONValue in
                 var o = JSONObject()

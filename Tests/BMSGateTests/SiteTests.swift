@@ -1,3 +1,4 @@
+import BMSGateTestSupport
 import Foundation
 import Testing
 
@@ -24,6 +25,20 @@ import Testing
         r.cells = cells
         r.temperatures = [20, 25]
         return r
+    }
+
+    @Test func freshnessFollowsTheMonotonicClockNotTheWallClock() throws {
+        let clock = ManualClock()
+        let site = Site(config: try config(), clock: clock.now)
+        let r = reading("a", soc: 50, capacity: 100, current: 0, cells: [3.3])
+        // The wall clock steps back a year (NTP on a board without RTC): still fresh.
+        site.record(pack: "a", result: .success(r), counters: PackCounters(), at: Date().addingTimeInterval(-365 * 86400))
+        clock.advance(.seconds(9))
+        #expect(site.snapshot(at: Date().addingTimeInterval(-365 * 86400)).packs[0].online)
+        // 10 s of monotonic time later the pack is stale, whatever the wall clock says.
+        clock.advance(.seconds(2))
+        #expect(!site.snapshot(at: Date().addingTimeInterval(-365 * 86400)).packs[0].online)
+        #expect(site.snapshot().banks[0].limits.chargeCurrent == 0)
     }
 
     @Test func freshnessAndBankAggregation() throws {

@@ -131,4 +131,18 @@ import Testing
             #expect(imports.allSatisfy { $0 == "import Foundation" }, "BMSCore/\(file): \(imports)")
         }
     }
+
+    @Test func theDriverDocumentIsGeneratedFromTheDescriptors() throws {
+        // docs/drivers.md is `bmsgate drivers --markdown` for the built-in drivers: each
+        // driver's section of the output must stand in the document as it is.
+        let out = try TestTools.run(TestTools.bmsgate, ["drivers", "--markdown"])
+        #expect(out.status == 0)
+        let doc = try String(contentsOfFile: TestTools.root + "/docs/drivers.md", encoding: .utf8)
+        let sections = out.stdout.components(separatedBy: "\n## ").dropFirst()
+        #expect(sections.count >= 4)
+        for section in sections {
+            #expect(doc.contains("\n## " + section.trimmingCharacters(in: .newlines)),
+                    "docs/drivers.md is out of date: run `bmsgate drivers --markdown > docs/drivers.md` (\(section.prefix(30)))")
+        }
+    }
 }
