@@ -168,3 +168,40 @@ func configIssues(_ yaml: String, file: String = "site.yaml") -> [String] {
         #expect(DurationParsing.size("0") == nil)
     }
 }
+
+/// Careless input the loader must refuse with FILE:LINE:COL instead of crashing, trapping or
+/// silently picking one value (hardening issue).
+@Suite struct CarelessConfigTests {
+    let head = "buses: [{id: b, type: sim}]\n"
+
+    @Test func deepNestingIsRefusedBeforeTheParserSeesIt() {
+        let deep = "site: x\nextra: " + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) + "\n"
+        let found = configIssues(deep)
+        #expect(found == ["site.yaml:2:72: nesting deeper than 64 levels: a site file never needs that many"], "\(found)")
+        // Brackets inside quotes and comments do not count.
+        let quoted = head + "packs: [{id: p, driver: basen, bus: b, address: 1}]  # " + String(repeating: "[", count: 100) + "\nsite: \"" + String(repeating: "{", count: 100) + "\"\n"
+        #expect(configIssues(quoted).isEmpty, "\(configIssues(quoted))")
+    }
+
+    @Test func hugeDurationsAndSizesAreErrorsNotTraps() {
+        let found = configIssues(head + """
+            packs: [{id: p, driver: basen, bus: b, address: 1, poll_interval: 1e20s, timeout: 99999999999999999999ms}]
+            sinks: [{type: file, path: x.jsonl, max_size: 1e20GB}]
+            """)
+        #expect(found.contains { $0.hasPrefix("site.yaml:2:67: 'poll_interval' in pack 'p' is longer than a year") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("site.yaml:2:83: 'timeout' in pack 'p' is longer than a year") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("site.yaml:3:47: 'max_size' of the file sink must be a size") }, "\(found)")
+    }
+
+    @Test func aKeyTwiceIsAnError() {
+        let found = configIssues(head + "packs: [{id: p, driver: basen, bus: b, address: 1, address: 2}]\n")
+        #expect(found == ["site.yaml:2:52: 'address' is given twice (first at site.yaml:2:40): give each key once"], "\(found)")
+    }
+
+    @Test func manyCopiesOfOneAddressAreReportedOnceEach() {
+        let packs = (0..<2000).map { "  - {id: p\($0), driver: basen, bus: b, address: 1}" }.joined(separator: "\n")
+        let found = configIssues(head + "packs:\n" + packs + "\n")
+        #expect(found.count == 1999)
+        #expect(Set(found).count == found.count)
+    }
+}

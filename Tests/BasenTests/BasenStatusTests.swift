@@ -38,6 +38,26 @@ import Testing
         #expect(r.extra("error_bitmask") == .number(Double(0x0400 | 0x0800)))
     }
 
+    /// The status bits that say a MOSFET is off reach charge_enabled / discharge_enabled,
+    /// so the limit rules see a pack that stopped charging by itself (hardening issue).
+    @Test func mosfetStateFollowsTheStatusBits() throws {
+        func switches(_ byte: Int, _ mask: UInt8) throws -> (Bool?, Bool?) {
+            var status = [UInt8](repeating: 0, count: 10)
+            status[byte] = mask
+            let (r, _) = try BasenDriver.decode(frames: [frame(status: status)], options: DriverOptions())
+            return (r.chargeEnabled, r.dischargeEnabled)
+        }
+        #expect(try switches(3, 0x01) == (true, true))      // Charging: both on
+        #expect(try switches(5, 0x02) == (false, true))     // Manual_CHG_MOS_Off
+        #expect(try switches(5, 0x08) == (true, false))     // Manual_DISC_MOS_Off
+        #expect(try switches(0, 0x20) == (false, true))     // Charge MOS fault
+        #expect(try switches(0, 0x40) == (true, false))     // Dischare MOS fault
+        #expect(try switches(3, 0x40) == (false, true))     // CHG_OV_TEMP_Protection
+        #expect(try switches(4, 0x10) == (true, false))     // SOC Low protect
+        #expect(try switches(3, 0x04) == (false, false))    // Short Circuit Protection
+        #expect(try switches(9, 0x01) == (true, true))      // Cell_Over_VOL_Alarm: a warning, MOSFETs stay on
+    }
+
     @Test func balancingFlagIsBit15OfACell() throws {
         var f = seedInfoFrame
         f[6] |= 0x80  // cell 1

@@ -217,3 +217,28 @@ import BMSGateTestSupport
         print("JK BLE assembler fuzz: 2000 inputs, \(decoded) framed answers, no trap")
     }
 }
+
+/// Firmware 19.x serial numbers (15 characters) are read whole (hardening issue).
+@Suite struct JKBLESerialNumberTests {
+    /// The published 32S device-info capture, changed to firmware 19.10 with a 15-character
+    /// serial number (checksum recomputed).
+    func frame(software: String, serial: String) -> [UInt8] {
+        var f = JKBLECaptures.deviceInfo32S
+        for i in 30..<38 { f[i] = 0 }
+        for (i, b) in software.utf8.enumerated() { f[30 + i] = b }
+        for i in 86..<102 { f[i] = 0 }
+        for (i, b) in serial.utf8.enumerated() { f[86 + i] = b }
+        f[299] = JKBLEFrame.sum8(f[..<299])
+        return f
+    }
+
+    @Test func aFifteenCharacterSerialIsReadWhole() throws {
+        let info = try JKBLEDeviceInfo(frame(software: "19.10", serial: "406230131050012"))
+        #expect(info.serialNumber == "406230131050012")
+        #expect(info.passcode == "")
+        #expect(info.identity.serial == "406230131050012")
+        // Older firmware: 11 characters, the passcode right after it.
+        let old = try JKBLEDeviceInfo(JKBLECaptures.deviceInfo32S)
+        #expect(old.serialNumber == "40531310629" && old.passcode == "000")
+    }
+}

@@ -70,6 +70,8 @@ public enum BasenInfo {
                 let status = BasenStatus(bytes: values)
                 reading.status = status.texts
                 reading.alarms.formUnion(status.alarms)
+                reading.chargeEnabled = !status.chargeOff
+                reading.dischargeEnabled = !status.dischargeOff
                 reading.setExtra("status_bitmask", status.bitmaskText)
                 reading.setExtra("error_bitmask", Double(status.errorBitmask))
                 reading.setExtra("alarm", status.alarm ? 1 : 0)

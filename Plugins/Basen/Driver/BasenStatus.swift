@@ -41,6 +41,27 @@ public struct BasenStatus: Sendable, Equatable {
     /// Summary text: the set bits joined, or "Idle".
     public var summary: String { texts.isEmpty ? "Idle" : texts.joined(separator: ", ") }
 
+    /// True when a set bit says the charge MOSFET is off: switched off by hand, failed, or
+    /// opened by a protection that stops charging (or both directions), or the pack locked.
+    public var chargeOff: Bool { Self.chargeOffBits.contains { isSet($0) } }
+    /// True when a set bit says the discharge MOSFET is off (as `chargeOff`, for discharge).
+    public var dischargeOff: Bool { Self.dischargeOffBits.contains { isSet($0) } }
+
+    private func isSet(_ bit: (byte: Int, mask: UInt8)) -> Bool { bit.byte < bytes.count && bytes[bit.byte] & bit.mask != 0 }
+
+    /// Bits that open both MOSFETs: hot failure, battery locked, secondary trip, short
+    /// circuit, ambient/environment temperature protections, MOSFET temperature protections,
+    /// system lock.
+    private static let bothOffBits: [(byte: Int, mask: UInt8)] = [
+        (1, 0x08), (1, 0x10), (1, 0x80), (3, 0x04), (4, 0x01), (4, 0x02), (5, 0x20), (5, 0x40), (7, 0x80),
+    ]
+    /// Charge MOS fault, charge over/under-temperature protections, manual charge MOS off,
+    /// charge switch kept open by low temperature.
+    private static let chargeOffBits = bothOffBits + [(0, 0x20), (3, 0x40), (3, 0x80), (5, 0x02), (5, 0x80)]
+    /// Cell voltage low fault, discharge MOS fault, discharge temperature protections,
+    /// overcurrent protection, SoC low protection, manual discharge MOS off.
+    private static let dischargeOffBits = bothOffBits + [(0, 0x08), (0, 0x40), (2, 0x01), (2, 0x02), (3, 0x08), (4, 0x10), (5, 0x08)]
+
     private static func bit(_ byte: Int, _ mask: UInt8, _ kind: Kind, _ errorMask: UInt16, _ text: String,
                             _ alarms: Alarms = []) -> Bit {
         Bit(byte: byte, mask: mask, kind: kind, errorMask: errorMask, text: text, alarms: alarms)

@@ -24,8 +24,17 @@ public struct JKBLEDeviceInfo: Sendable, Equatable {
         deviceName = text(46..<62)
         devicePasscode = text(62..<78)
         manufacturingDate = text(78..<86)
-        serialNumber = text(86..<97)
-        passcode = text(97..<102)
+        // Firmware 19 and later have 15-character serial numbers that run into what older
+        // firmware uses for the passcode (11 characters, then the passcode at 97 with no NUL
+        // between): read the field up to its NUL there.
+        let major = Int(softwareVersion.split(separator: ".").first ?? "") ?? 0
+        if major >= 19 {
+            serialNumber = text(86..<102)
+            passcode = serialNumber.count > 11 ? "" : text(97..<102)
+        } else {
+            serialNumber = text(86..<97)
+            passcode = text(97..<102)
+        }
         userData = text(102..<118)
         setupPasscode = text(118..<134)
         userData2 = text(134..<150)

@@ -18,6 +18,10 @@ public enum ConfigLoader {
     /// Parses site YAML text; `file` names it in messages.
     public static func parse(yaml: String, file: String) throws(ConfigError) -> SiteConfig {
         let d = ConfigDiagnostics(file: file)
+        if let deep = YAMLDepth.tooDeep(yaml, limit: YAMLDepth.limit) {
+            throw ConfigError([ConfigIssue(SourceLocation(file: file, line: deep.line, column: deep.column),
+                                           "nesting deeper than \(YAMLDepth.limit) levels: a site file never needs that many")])
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
@@ -31,7 +35,7 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError([ConfigIssue(SourceLocation(file: file, line: 1, column: 1), "\(error)")])
         }
-        guard let top = YAMLSection(root, what: "the site file", diagnostics: d) else { throw ConfigError(d.issues) }
+        guard let top = YAMLSection(root, what: "the site file", diagnostics: d) else { throw ConfigError(d.distinctIssues) }
         top.reject(unknownBut: ["site", "plugin_dirs", "buses", "packs", "banks", "sinks"])
         let site = top.string("site") ?? "site"
         let pluginDirs = top.stringList("plugin_dirs")?.map(\.0) ?? []
@@ -83,9 +87,14 @@ public enum ConfigLoader {
             }
             bleOwners[key] = pack.id
         }
-        for (i, a) in packs.enumerated() {
-            for b in packs[(i + 1)...] where a.bus == b.bus && a.address == b.address && a.driver == b.driver {
+        // Each later pack is reported once against the first at its address (linear, not pairwise).
+        var firstAt: [String: PackConfig] = [:]
+        for b in packs {
+            let key = "\(b.bus)\u{0}\(b.driver)\u{0}\(b.address)"
+            if let a = firstAt[key] {
                 d.issues.append(ConfigIssue(b.location, "packs '\(a.id)' and '\(b.id)' both use address '\(a.address)' on bus '\(a.bus)'"))
+            } else {
+                firstAt[key] = b
             }
         }
         let draft = SiteConfig(file: file, site: site, pluginDirs: pluginDirs, buses: buses, packs: packs,
@@ -113,7 +122,7 @@ public enum ConfigLoader {
         if packs.isEmpty && d.issues.isEmpty {
             d.report(top.keyNode("packs") ?? root, "the site has no packs: add at least one under 'packs:'")
         }
-        if !d.issues.isEmpty { throw ConfigError(d.issues.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }) }
+        if !d.issues.isEmpty { throw ConfigError(d.distinctIssues) }
         let resolvedSinks = sinks.map { sink -> SinkConfig in
             var out = sink
             out.settings = sink.settings.resolved(in: draft)

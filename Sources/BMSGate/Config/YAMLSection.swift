@@ -12,6 +12,13 @@ final class ConfigDiagnostics {
     }
 
     func report(_ node: Node?, _ message: String) { issues.append(ConfigIssue(location(node), message)) }
+
+    /// The issues, each once, in file order.
+    var distinctIssues: [ConfigIssue] {
+        var seen = Set<String>()
+        return issues.filter { seen.insert($0.description).inserted }
+            .sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
+    }
 }
 
 /// One YAML mapping of the site file with typed, located accessors. Unknown keys are
@@ -32,6 +39,16 @@ struct YAMLSection {
         self.pairs = mapping.map { ($0.key, $0.value) }
         self.diagnostics = diagnostics
         self.what = what
+        // YAML forbids a key twice in one mapping; Yams keeps both and the first would win.
+        var first: [String: Node] = [:]
+        for (key, _) in pairs {
+            guard let name = key.string else { continue }
+            if let earlier = first[name] {
+                diagnostics.report(key, "'\(name)' is given twice (first at \(diagnostics.location(earlier))): give each key once")
+            } else {
+                first[name] = key
+            }
+        }
     }
 
     var location: SourceLocation { diagnostics.location(node) }
@@ -101,6 +118,10 @@ struct YAMLSection {
     func duration(_ key: String, minimum: Duration = .zero) -> Duration? {
         guard let v = value(key) else { return nil }
         guard let text = v.string, let d = DurationParsing.parse(text) else {
+            if let text = v.string, DurationParsing.isTooLong(text) {
+                diagnostics.report(v, "'\(key)' in \(what) is longer than a year: give a duration like 1s, 500ms, 2m")
+                return nil
+            }
             diagnostics.report(v, "'\(key)' in \(what) must be a duration like 1s, 500ms, 2m")
             return nil
         }
