@@ -124,6 +124,35 @@ import Testing
         live.stop()
     }
 
+    /// `interval` equal to the poll interval publishes every reading: the polls' jitter does
+    /// not make one in four look early (hardening issue).
+    @Test func anIntervalEqualToThePollIntervalPublishesEveryReading() throws {
+        let broker = try MosquittoBroker("interval")
+        let dir = try TestTools.tempDir("mqtt-interval")
+        try """
+            site: every
+            buses: [{id: lab, type: sim}]
+            packs: [{id: p1, driver: basen, bus: lab, address: 1, poll_interval: 500ms}]
+            sinks: [{type: mqtt, port: \(broker.port), interval: 500ms, discovery: false}]
+            """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
+        let live = try MQTTSubscriber(port: broker.port, topics: ["bmsgate/every/p1/state"])
+        let gw = try gateway(dir + "/site.yaml")
+        #expect(live.waitFor(20) { $0.topic == "bmsgate/every/p1/state" } != nil)
+        Thread.sleep(forTimeInterval: 0.2)
+        let stats = { (m: ReceivedMessage) -> Double? in
+            ((try? JSONSerialization.jsonObject(with: Data(m.payload.utf8))) as? [String: Any]).flatMap { ($0["stats"] as? [String: Any])?["ok"] as? Double }
+        }
+        let first = try #require(live.on("bmsgate/every/p1/state").last.flatMap(stats))
+        Thread.sleep(forTimeInterval: 6)
+        let messages = live.on("bmsgate/every/p1/state").compactMap(stats).filter { $0 > first }
+        _ = gw.stop()
+        live.stop()
+        let polled = (messages.max() ?? first) - first
+        print("good polls \(Int(polled)), states published \(messages.count)")
+        #expect(polled >= 8)
+        #expect(Double(messages.count) >= polled - 1, "\(messages.count) states for \(Int(polled)) good polls")
+    }
+
     @Test func lastWillSaysOfflineWhenTheGatewayIsKilled() throws {
         let broker = try MosquittoBroker("will")
         let dir = try TestTools.tempDir("mqtt-will")

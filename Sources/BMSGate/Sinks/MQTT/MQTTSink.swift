@@ -23,7 +23,8 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     private let lock = NSLock()
     private var outbox: MQTTOutbox
     private var availability: [String: String] = [:]
-    private var lastPublished: [String: Date] = [:]
+    /// When each pack/bank was last published (monotonic ms: a wall-clock step never stalls it).
+    private var lastPublished: [String: UInt64] = [:]
     private var lastSignature: [String: Int] = [:]
     private var lastAlarms: [String: [CanonicalAlarm]] = [:]
     /// Discovery messages wanted per pack/bank id: topic → payload.
@@ -65,7 +66,7 @@ public final class MQTTSink: Sink, @unchecked Sendable {
 
     public func write(_ snapshot: Snapshot) {
         lock.withLock {
-            let now = snapshot.time
+            let now = MonotonicClock.nowMs()
             for pack in snapshot.packs {
                 setAvailability(pack.id, online: pack.online)
                 guard let reading = pack.reading, case .object(var state) = reading.json(online: pack.online) else { continue }
@@ -103,9 +104,14 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     // MARK: - With the lock held
 
     /// New data since the last publication, and the interval has passed or the alarms changed.
-    private func due(_ id: String, signature: Int, alarms: [CanonicalAlarm], now: Date) -> Bool {
+    /// Readings arrive with some jitter, so a reading up to a tenth of the interval (at most
+    /// 500 ms) early counts as on time: with `interval` equal to the poll interval, every
+    /// reading is published (not three in four).
+    private func due(_ id: String, signature: Int, alarms: [CanonicalAlarm], now: UInt64) -> Bool {
         guard lastSignature[id] != signature else { return false }
-        if let last = lastPublished[id], now.timeIntervalSince(last) < settings.interval.seconds, lastAlarms[id] == alarms {
+        let interval = UInt64(max(0, settings.interval.milliseconds))
+        let early = min(interval / 10, 500)
+        if let last = lastPublished[id], now &- last < interval - early, lastAlarms[id] == alarms {
             return false
         }
         lastSignature[id] = signature
