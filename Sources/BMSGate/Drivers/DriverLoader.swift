@@ -52,6 +52,10 @@ public enum DriverLoader {
                     catalog.failures.append(DriverLoadFailure(path: path, reason: "not a regular file (a plugin is a shared object file)"))
                     continue
                 }
+                if let problem = ELFCheck.problem(path) {
+                    catalog.failures.append(DriverLoadFailure(path: path, reason: problem))
+                    continue
+                }
                 switch loadOne(path: path) {
                 case .success(let driver):
                     if let first = catalog.driver(driver.id) {
