@@ -10,7 +10,8 @@ struct BMSGateCommand: AsyncParsableCommand {
         commandName: "bmsgate",
         abstract: "Reads lithium battery BMSes through driver plugins and fans the readings out to sinks.",
         version: GatewayVersion.current,
-        subcommands: [Run.self, Check.self, Drivers.self, Decode.self, Read.self, Scan.self, Simulate.self, Command.self, ModbusMap.self],
+        subcommands: [Run.self, Check.self, Drivers.self, Decode.self, Read.self, Scan.self, Simulate.self, Command.self, ModbusMap.self,
+                      ProbePlugin.self],
         defaultSubcommand: Run.self)
 }
 
@@ -28,8 +29,11 @@ struct PluginOptions: ParsableArguments {
         return Logger(label: label)
     }
 
-    func catalog(extra: [String] = []) -> DriverCatalog {
-        DriverLoader.load(directories: DriverLoader.searchPath(pluginDirs: pluginDirs + extra))
+    func catalog(extra: [String] = [], probed: Bool = false) -> DriverCatalog {
+        // `drivers` and `run` try each plugin in a child process first (a crashing plugin is
+        // reported, not fatal); the short-lived commands load directly.
+        let check = probed ? PluginProbe.check(executable: "/proc/self/exe") : nil
+        return DriverLoader.load(directories: DriverLoader.searchPath(pluginDirs: pluginDirs + extra), check: check)
     }
 }
 
@@ -53,7 +57,7 @@ func printError(_ text: String) {
 }
 
 /// Loads and checks a site file against the loaded drivers; prints every error and exits 1.
-func loadSite(_ path: String, plugins: PluginOptions) throws -> (SiteConfig, DriverCatalog) {
+func loadSite(_ path: String, plugins: PluginOptions, probed: Bool = false) throws -> (SiteConfig, DriverCatalog) {
     let config: SiteConfig
     do {
         config = try ConfigLoader.load(path: path)
@@ -61,7 +65,7 @@ func loadSite(_ path: String, plugins: PluginOptions) throws -> (SiteConfig, Dri
         printError(error.description)
         throw ExitCode(1)
     }
-    let catalog = plugins.catalog(extra: config.pluginDirs)
+    let catalog = plugins.catalog(extra: config.pluginDirs, probed: probed)
     do {
         try Gateway.validate(config, catalog: catalog)
     } catch {

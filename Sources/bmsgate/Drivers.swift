@@ -14,7 +14,7 @@ struct Drivers: ParsableCommand {
     var markdown = false
 
     func run() throws {
-        let catalog = plugins.catalog()
+        let catalog = plugins.catalog(probed: true)
         if markdown {
             print(DriverDocument.markdown(catalog.drivers.sorted { $0.id < $1.id }), terminator: "")
             return

@@ -15,7 +15,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let logger = plugins.logger()
-        let (site, catalog) = try loadSite(config, plugins: plugins)
+        let (site, catalog) = try loadSite(config, plugins: plugins, probed: true)
         for failure in catalog.failures { logger.warning("plugin not loaded: \(failure)") }
         let gateway: Gateway
         do {

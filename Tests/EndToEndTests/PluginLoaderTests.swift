@@ -28,6 +28,17 @@ import Testing
             #include "bms_driver.h"
             __attribute__((visibility("default"))) const bms_driver *bms_driver_entry(uint32_t v) { (void)v; return 0; }
             """)
+        // Plugins that take their process down while loading: tried in a child process
+        // first, reported, left out; the host goes on with the others.
+        try plugin(dir, "aborts", """
+            #include <stdlib.h>
+            __attribute__((constructor)) static void boom(void) { abort(); }
+            __attribute__((visibility("default"))) const void *bms_driver_entry(unsigned v) { (void)v; return 0; }
+            """)
+        try plugin(dir, "exits", """
+            #include <stdlib.h>
+            __attribute__((visibility("default"))) const void *bms_driver_entry(unsigned v) { (void)v; exit(3); }
+            """)
         let example = TestTools.root + "/examples/c-driver/example_driver.c"
         try TestTools.compileSharedObject(source: example, output: dir + "/libbmsdriver-a-example.so")
         try TestTools.compileSharedObject(source: example, output: dir + "/libbmsdriver-b-example-copy.so")
@@ -58,7 +69,9 @@ import Testing
         #expect(failed["refuses.so"] == "the driver refused host ABI 1 (its entry returned NULL)")
         #expect(failed["b-example-copy.so"]?.hasPrefix("duplicate driver id 'example-c': already loaded from \(dir)/libbmsdriver-a-example.so") == true)
         #expect(failed["fifo.so"] == "not a regular file (a plugin is a shared object file)")
-        #expect(failed.count == 7)
+        #expect(failed["aborts.so"]?.hasPrefix("the plugin crashed while loading (signal 6") == true, "\(failed)")
+        #expect(failed["exits.so"] == "the plugin ended the process while loading (exit status 3); not loaded", "\(failed)")
+        #expect(failed.count == 9)
 
         let table = try TestTools.run(TestTools.bmsgate, ["drivers", "--plugin-dir", dir])
         #expect(table.stdout.contains("failed to load:"))

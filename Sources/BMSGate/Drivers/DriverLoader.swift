@@ -36,8 +36,10 @@ public enum DriverLoader {
         return URL(fileURLWithPath: exe).deletingLastPathComponent().path
     }
 
-    /// Loads every plugin in `directories`.
-    public static func load(directories: [String]) -> DriverCatalog {
+    /// Loads every plugin in `directories`. `check`, when given, tries each plugin first in a
+    /// way that cannot take this process down (a child process) and returns why it must not
+    /// be loaded, or nil.
+    public static func load(directories: [String], check: ((String) -> String?)? = nil) -> DriverCatalog {
         var catalog = DriverCatalog(drivers: [], failures: [], searched: directories, ignored: [])
         for dir in directories {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
@@ -52,7 +54,7 @@ public enum DriverLoader {
                     catalog.failures.append(DriverLoadFailure(path: path, reason: "not a regular file (a plugin is a shared object file)"))
                     continue
                 }
-                if let problem = ELFCheck.problem(path) {
+                if let problem = ELFCheck.problem(path) ?? check?(path) {
                     catalog.failures.append(DriverLoadFailure(path: path, reason: problem))
                     continue
                 }
