@@ -149,8 +149,8 @@ final class RawModbusClient {
         #expect(RawModbusClient.parse(c.receive()) == .failure(.init(code: 2)))
         c.send(RawModbusClient.read(unit: 1, start: 40000, count: 126))  // more than a frame holds
         #expect(RawModbusClient.parse(c.receive()) == .failure(.init(code: 3)))
-        c.send(RawModbusClient.read(unit: 1, function: 1, start: 0, count: 1))  // coils: none
-        #expect(RawModbusClient.parse(c.receive()) == .failure(.init(code: 2)))
+        c.send(RawModbusClient.read(unit: 1, function: 1, start: 0, count: 1))  // coils: not served
+        #expect(RawModbusClient.parse(c.receive()) == .failure(.init(code: 1)))
         c.send([0, 9, 0, 0, 0, 2, 1, 0x42])  // unknown function
         #expect(RawModbusClient.parse(c.receive()) == .failure(.init(code: 1)))
         c.send(RawModbusClient.read(unit: 1, start: 40000, count: 1))
@@ -158,6 +158,28 @@ final class RawModbusClient {
         let stats = s.stats
         #expect(stats.exceptions == 6)
         #expect(stats.answered == 2)
+    }
+
+    /// Function codes the server does not serve get ILLEGAL FUNCTION on an open connection,
+    /// and errors are answered at once (libmodbus paused 500 ms before some).
+    @Test func unservedFunctionsAndErrorsAreAnsweredAtOnce() throws {
+        let s = try server()
+        defer { s.stop() }
+        let c = try RawModbusClient(port: s.port)
+        for pdu: [UInt8] in [[0x2B, 0x0E, 0x01, 0x00], [0x08, 0x00, 0x00, 0x12, 0x34], [0x07], [0x14, 0x00], [0x01, 0x00, 0x00, 0x00, 0x08]] {
+            let length = pdu.count + 1
+            c.send([0, 7, 0, 0, UInt8(length >> 8), UInt8(length & 0xFF), 1] + pdu)
+            let answer = c.receive()
+            #expect(answer.map { Array($0.prefix(9)) } == [0, 7, 0, 0, 0, 3, 1, pdu[0] | 0x80, 1], "fc \(pdu[0]): \(answer ?? [])")
+        }
+        let t0 = Date()
+        c.send(RawModbusClient.read(unit: 1, start: 40000, count: 0))  // ILLEGAL DATA VALUE
+        #expect(RawModbusClient.parse(c.receive()) == .failure(.init(code: 3)))
+        c.send(RawModbusClient.read(unit: 1, start: 50000, count: 1))  // ILLEGAL DATA ADDRESS
+        #expect(RawModbusClient.parse(c.receive()) == .failure(.init(code: 2)))
+        #expect(Date().timeIntervalSince(t0) < 0.4, "two error answers took \(Date().timeIntervalSince(t0)) s")
+        c.send(RawModbusClient.read(unit: 1, start: 40000, count: 2))
+        #expect(try RawModbusClient.parse(c.receive()).get() == [100, 101])
     }
 
     @Test func malformedFramesCloseOnlyTheirConnection() throws {

@@ -217,53 +217,58 @@ public final class ModbusTCPServer: @unchecked Sendable {
                 counters.open = connections.count
             }
         }
-        guard let ctx = modbus_new_tcp("127.0.0.1", 502) else { return }
-        defer { modbus_free(ctx) }
-        modbus_set_socket(ctx, connection.fd)
-        let idle = idleTimeout.milliseconds
-        modbus_set_indication_timeout(ctx, UInt32(idle / 1000), UInt32(idle % 1000) * 1000)
-        modbus_set_byte_timeout(ctx, 0, 500_000)
-        var query = [UInt8](repeating: 0, count: Int(MODBUS_TCP_MAX_ADU_LENGTH))
+        let server = "bmsgate " + GatewayVersion.current
+        let idleMs = Int(idleTimeout.milliseconds)
         while true {
-            let n = Int(modbus_receive(ctx, &query))
-            if n < 0 { break }  // closed, idle timeout, displaced, or a frame libmodbus rejects
-            if n < 8 { continue }
-            // MBAP: transaction id, protocol id (0), length (unit id + PDU), unit id.
-            let protocolId = Int(query[2]) << 8 | Int(query[3])
-            let length = Int(query[4]) << 8 | Int(query[5])
-            guard protocolId == 0, length == n - 6 else {
+            // MBAP header: transaction id, protocol id (0), length (unit id + PDU), unit id.
+            guard let header = Self.read(connection.fd, count: 7, firstByteMs: idleMs) else { break }  // closed, idle, displaced
+            let protocolId = Int(header[2]) << 8 | Int(header[3])
+            let length = Int(header[4]) << 8 | Int(header[5])
+            guard protocolId == 0, (2...254).contains(length), let pdu = Self.read(connection.fd, count: length - 1, firstByteMs: 500) else {
                 lock.withLock { counters.malformed += 1 }
                 logger.debug("modbus-tcp: malformed MBAP header from \(connection.peer), closing")
                 break
             }
-            let unit = query[6], function = query[7]
             // Before the reply: a client that has its answer must already count as active
             // (eviction spares connections that have talked).
             lock.withLock {
                 connection.lastActivity = MonotonicClock.nowMs()
                 connection.requests += 1
             }
-            let image = images.current
-            let registers = image.units[unit] ?? (unit == 0xFF && image.units.count == 1 ? image.units.values.first : nil)
-            let rc: Int32
-            var exception = false
-            if Self.writeFunctions.contains(function) {
-                rc = modbus_reply_exception(ctx, query, UInt32(MODBUS_EXCEPTION_ILLEGAL_FUNCTION))
-                exception = true
-            } else if let registers {
-                rc = modbus_reply(ctx, query, Int32(n), registers.mapping)
-                exception = !(function == 0x03 || function == 0x04 || function == 0x11) || rc <= 0
-                if function == 0x03 || function == 0x04 {
-                    let start = Int(query[8]) << 8 | Int(query[9]), count = Int(query[10]) << 8 | Int(query[11])
-                    exception = count < 1 || count > 125 || start < registers.start || start + count > registers.start + registers.registers.count
-                }
-            } else {
-                rc = modbus_reply_exception(ctx, query, UInt32(MODBUS_EXCEPTION_GATEWAY_TARGET))
-                exception = true
-            }
-            lock.withLock { if exception { counters.exceptions += 1 } else { counters.answered += 1 } }
-            if rc < 0 { break }
+            let answer = ModbusResponder.answer(header + pdu, image: images.current, serverText: server)
+            lock.withLock { if answer.exception { counters.exceptions += 1 } else { counters.answered += 1 } }
+            guard Self.write(connection.fd, answer.bytes) else { break }
         }
+    }
+
+    /// Reads exactly `count` bytes: the first within `firstByteMs`, each next within 500 ms
+    /// (a request is never split for long); nil when the peer closed or went quiet.
+    static func read(_ fd: Int32, count: Int, firstByteMs: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: count)
+        var got = 0
+        while got < count {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&p, 1, Int32(got == 0 ? firstByteMs : 500))
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else { return nil }
+            let n = out.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, count - got, 0) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            got += n
+        }
+        return out
+    }
+
+    /// Writes all of `bytes`; false when the peer is gone.
+    static func write(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return false }
+            sent += n
+        }
+        return true
     }
 }
 
