@@ -22,3 +22,16 @@ enum ListenAddress {
         return (host, port)
     }
 }
+
+extension YAMLSection {
+    /// The `listen` value of a listening sink as (host, port), `defaultPort` when only a host
+    /// is given; nil (and an error at the value, with `examples`) when it is not HOST:PORT.
+    func listen(sink: String, defaultPort: Int, examples: String) -> (host: String, port: Int)? {
+        guard let v = value("listen") else { return nil }
+        guard let text = v.string, let (host, port) = ListenAddress.parse(text) else {
+            diagnostics.report(v, "'listen' of the \(sink) sink must be HOST:PORT like \(examples)")
+            return nil
+        }
+        return (host, port ?? defaultPort)
+    }
+}

@@ -5,13 +5,9 @@ extension HTTPSinkSettings: SinkSettings {
         HTTPSinkSettings.self, keys: ["listen", "token_env", "token_file", "token", "max_body", "command_timeout"]
     ) { section, d in
         var h = HTTPSinkSettings()
-        if let v = section.value("listen") {
-            if let text = v.string, let (host, port) = ListenAddress.parse(text) {
-                h.host = host
-                h.port = port ?? 8080
-            } else {
-                d.report(v, "'listen' of the http sink must be HOST:PORT like 127.0.0.1:8080")
-            }
+        if let (host, port) = section.listen(sink: "http", defaultPort: 8080, examples: "127.0.0.1:8080") {
+            h.host = host
+            h.port = port
         }
         if let v = section.value("token") {
             d.report(v, "the API token is never written in the site file: use token_env: VARIABLE or token_file: PATH")

@@ -5,13 +5,9 @@ extension ModbusSinkSettings: SinkSettings {
         ModbusSinkSettings.self, keys: ["listen", "map", "base", "max_connections", "idle_timeout", "unit_id"]
     ) { section, d in
         var m = ModbusSinkSettings()
-        if let v = section.value("listen") {
-            if let text = v.string, let (host, port) = ListenAddress.parse(text) {
-                m.host = host
-                m.port = port ?? 502
-            } else {
-                d.report(v, "'listen' of the modbus-tcp sink must be HOST:PORT like 0.0.0.0:502, 127.0.0.1:5020 or [::]:502")
-            }
+        if let (host, port) = section.listen(sink: "modbus-tcp", defaultPort: 502, examples: "0.0.0.0:502, 127.0.0.1:5020 or [::]:502") {
+            m.host = host
+            m.port = port
         }
         if let v = section.value("map") {
             if let text = v.string, let map = ModbusSinkSettings.Map(rawValue: text) { m.map = map } else {
