@@ -76,6 +76,22 @@ func configIssues(_ yaml: String, file: String = "site.yaml") -> [String] {
         #expect(found.contains("site.yaml:7:12: unknown sink type 'nonsense' (supported: stdout, file, modbus-tcp, mqtt, http, prometheus)"), "\(found)")
     }
 
+    @Test func aBarePortListensOnTheSinksDefaultHost() throws {
+        let site = try ConfigLoader.parse(yaml: """
+            buses: [{id: b, type: sim}]
+            packs: [{id: p, driver: basen, bus: b, address: 1}]
+            banks: [{id: k, packs: [p]}]
+            sinks: [{type: http, listen: "8081"}, {type: modbus-tcp, listen: "5020"}, {type: http, listen: ":8082"}]
+            """, file: "site.yaml")
+        let http = try #require(site.sinks[0].settings as? HTTPSinkSettings)
+        let modbus = try #require(site.sinks[1].settings as? ModbusSinkSettings)
+        let any = try #require(site.sinks[2].settings as? HTTPSinkSettings)
+        #expect(http.host == "127.0.0.1" && http.port == 8081)
+        #expect(modbus.host == "0.0.0.0" && modbus.port == 5020)
+        #expect(any.host == "0.0.0.0" && any.port == 8082)
+        #expect(configIssues("sinks: [{type: http, listen: \"99999\"}]\n").contains { $0.contains("'listen' of the http sink must be HOST:PORT") })
+    }
+
     @Test func unknownKeyIsReportedWithLineAndColumn() {
         let yaml = """
             site: x

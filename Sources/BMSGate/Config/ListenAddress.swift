@@ -1,7 +1,12 @@
 /// `HOST:PORT` as written in the site file: `0.0.0.0:502`, `[::]:502`, `localhost:5020`,
-/// `:502` (any address) or a bare host (default port).
+/// `:502` (any address), a bare port `8080` (the sink's default host) or a bare host (the
+/// default port). A nil host means "not given".
 enum ListenAddress {
-    static func parse(_ text: String) -> (host: String, port: Int?)? {
+    static func parse(_ text: String) -> (host: String?, port: Int?)? {
+        if !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            guard let port = Int(text), (0...65535).contains(port) else { return nil }
+            return (nil, port)
+        }
         var host = text
         var portText: Substring?
         if text.hasPrefix("[") {
@@ -26,12 +31,12 @@ enum ListenAddress {
 extension YAMLSection {
     /// The `listen` value of a listening sink as (host, port), `defaultPort` when only a host
     /// is given; nil (and an error at the value, with `examples`) when it is not HOST:PORT.
-    func listen(sink: String, defaultPort: Int, examples: String) -> (host: String, port: Int)? {
+    func listen(sink: String, defaultHost: String, defaultPort: Int, examples: String) -> (host: String, port: Int)? {
         guard let v = value("listen") else { return nil }
         guard let text = v.string, let (host, port) = ListenAddress.parse(text) else {
             diagnostics.report(v, "'listen' of the \(sink) sink must be HOST:PORT like \(examples)")
             return nil
         }
-        return (host, port ?? defaultPort)
+        return (host ?? defaultHost, port ?? defaultPort)
     }
 }

@@ -5,7 +5,7 @@ extension HTTPSinkSettings: SinkSettings {
         HTTPSinkSettings.self, keys: ["listen", "token_env", "token_file", "token", "max_body", "command_timeout"]
     ) { section, d in
         var h = HTTPSinkSettings()
-        if let (host, port) = section.listen(sink: "http", defaultPort: 8080, examples: "127.0.0.1:8080") {
+        if let (host, port) = section.listen(sink: "http", defaultHost: HTTPSinkSettings().host, defaultPort: 8080, examples: "127.0.0.1:8080") {
             h.host = host
             h.port = port
         }

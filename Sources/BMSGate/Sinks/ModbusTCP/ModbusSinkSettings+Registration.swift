@@ -5,7 +5,7 @@ extension ModbusSinkSettings: SinkSettings {
         ModbusSinkSettings.self, keys: ["listen", "map", "base", "max_connections", "idle_timeout", "unit_id"]
     ) { section, d in
         var m = ModbusSinkSettings()
-        if let (host, port) = section.listen(sink: "modbus-tcp", defaultPort: 502, examples: "0.0.0.0:502, 127.0.0.1:5020 or [::]:502") {
+        if let (host, port) = section.listen(sink: "modbus-tcp", defaultHost: ModbusSinkSettings().host, defaultPort: 502, examples: "0.0.0.0:502, 127.0.0.1:5020 or [::]:502") {
             m.host = host
             m.port = port
         }
