@@ -73,6 +73,7 @@ func loadSite(_ path: String, plugins: PluginOptions, probed: Bool = false) thro
         for failure in catalog.failures { printError("note: plugin not loaded: \(failure)") }
         throw ExitCode(1)
     }
+    for warning in config.warnings { printError("\(warning.location): warning: \(warning.message)") }
     return (config, catalog)
 }
 

@@ -76,6 +76,21 @@ func configIssues(_ yaml: String, file: String = "site.yaml") -> [String] {
         #expect(found.contains("site.yaml:7:12: unknown sink type 'nonsense' (supported: stdout, file, modbus-tcp, mqtt, http, prometheus)"), "\(found)")
     }
 
+    @Test func staleAfterOutsideSaneBoundsIsAWarning() throws {
+        let site = try ConfigLoader.parse(yaml: """
+            buses: [{id: b, type: sim}]
+            packs:
+              - {id: p, driver: basen, bus: b, address: 1, poll_interval: 5s, stale_after: 2s}
+              - {id: q, driver: basen, bus: b, address: 2}
+              - {id: r, driver: basen, bus: b, address: 3}
+            banks: [{id: k, packs: [q], stale_after: 1h}, {id: ok, packs: [r]}]
+            """, file: "site.yaml")
+        #expect(site.warnings.map(\.description) == [
+            "site.yaml:3:5: pack 'p': stale_after 2000 ms is not longer than its poll_interval 5000 ms: it will go offline (and its bank to 0 A) between good polls",
+            "site.yaml:6:9: pack 'q': stale_after 3600 s: an inverter would keep acting on data that old; a few poll intervals is usual",
+        ])
+    }
+
     @Test func aBarePortListensOnTheSinksDefaultHost() throws {
         let site = try ConfigLoader.parse(yaml: """
             buses: [{id: b, type: sim}]

@@ -128,8 +128,10 @@ public enum ConfigLoader {
             out.settings = sink.settings.resolved(in: draft)
             return out
         }
-        return SiteConfig(file: file, site: site, pluginDirs: pluginDirs, buses: buses, packs: packs,
-                          banks: banks.map(\.config), sinks: resolvedSinks, siteLocation: draft.siteLocation)
+        var result = SiteConfig(file: file, site: site, pluginDirs: pluginDirs, buses: buses, packs: packs,
+                                banks: banks.map(\.config), sinks: resolvedSinks, siteLocation: draft.siteLocation)
+        result.warnings = StalenessWarnings.issues(result)
+        return result
     }
 
     static func yamlIssue(_ error: YamlError, file: String) -> ConfigIssue {

@@ -14,6 +14,8 @@ public struct SiteConfig: Sendable {
     public var sinks: [SinkConfig]
     /// Where `site:` is written (for problems with the name).
     public var siteLocation: SourceLocation? = nil
+    /// Things that work but are probably not meant (printed by `check` and `run`).
+    public var warnings: [ConfigIssue] = []
 }
 
 /// A bus: a transport the host owns.
