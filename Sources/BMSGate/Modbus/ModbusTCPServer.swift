@@ -1,4 +1,3 @@
-import CModbus
 import Foundation
 import Logging
 
@@ -18,15 +17,15 @@ public struct ModbusServerStats: Sendable, Equatable {
     public var open = 0
 }
 
-/// A read-only Modbus-TCP server on libmodbus: one listening thread, one thread per
-/// connection (a slow or silent client only ever holds its own thread), requests answered
-/// from the current `RegisterImage`. Writes of any kind get "illegal function"; unknown
-/// unit ids get "gateway target failed to respond" (0x0B); reads outside a unit's block
-/// get "illegal data address". At `maxConnections` a new client displaces the connection
-/// idle the longest, preferring ones that never sent a request.
+/// A read-only Modbus-TCP server: one listening thread, one thread per connection (a slow
+/// or silent client only ever holds its own thread), each request framed by its MBAP header
+/// and answered by `ModbusResponder` from the current `RegisterImage` (the image's
+/// registers are kept in libmodbus mappings too, for the benchmark's bare loop). Writes and
+/// unserved function codes get "illegal function"; unknown unit ids get "gateway target
+/// failed to respond" (0x0B); reads outside a unit's block get "illegal data address". At
+/// `maxConnections` a new client displaces the connection idle the longest, preferring ones
+/// that never sent a request.
 public final class ModbusTCPServer: @unchecked Sendable {
-    /// Function codes that write (always refused).
-    static let writeFunctions: Set<UInt8> = [0x05, 0x06, 0x0F, 0x10, 0x16, 0x17]
 
     public let host: String
     /// The port actually bound (differs from the requested one when that was 0).
