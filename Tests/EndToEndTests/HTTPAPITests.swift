@@ -72,6 +72,28 @@ import Testing
         #expect(Set(paths.map { Array($0.keys) } ?? []).isSuperset(of: ["/healthz", "/api/site", "/api/packs/{id}", "/metrics", "/api/packs/{id}/command"]))
     }
 
+    /// HTTP manners (hardening issue): HEAD on GET routes, 405 with Allow for a wrong method
+    /// on a known path, 404 only for unknown paths, percent-escapes decoded in pack ids.
+    @Test func headWrongMethodsAndEscapes() throws {
+        let (gw, port, _) = try start("http-manners", sinks: [])
+        defer { _ = gw.stop() }
+        let head = try TestTools.run("/usr/bin/curl", ["-s", "-I", "http://127.0.0.1:\(port)/api/packs/r1"])
+        let lines = head.stdout.split(separator: "\r\n").map(String.init)
+        #expect(lines.first == "HTTP/1.1 200 OK", "\(head.stdout)")
+        let length = lines.first { $0.lowercased().hasPrefix("content-length:") }.flatMap { Int($0.split(separator: " ").last ?? "") }
+        let get = try Self.curl(port, "GET", "/api/packs/r1")
+        #expect(length == get.body.utf8.count, "HEAD says \(length ?? -1) bytes, GET sent \(get.body.utf8.count)")
+        let wrong = try TestTools.run("/usr/bin/curl", ["-s", "-i", "-X", "DELETE", "http://127.0.0.1:\(port)/healthz"])
+        #expect(wrong.stdout.hasPrefix("HTTP/1.1 405"), "\(wrong.stdout)")
+        #expect(wrong.stdout.contains("Allow: GET, HEAD"))
+        let post = try Self.curl(port, "POST", "/api/site", body: "{}")
+        #expect(post.status == 405 && post.json?["ok"] as? Bool == false)
+        #expect(try Self.curl(port, "GET", "/api/packs/r1/command").status == 405)
+        #expect(try Self.curl(port, "GET", "/no/such/route").status == 404)
+        let escaped = try Self.curl(port, "GET", "/api/packs/r%31")
+        #expect(escaped.status == 200 && escaped.json?["pack"] as? String == "r1")
+    }
+
     @Test func metricsParseWithSitePackAndBankLabels() throws {
         let (gw, port, _) = try start("http-metrics", sinks: [])
         defer { _ = gw.stop() }

@@ -5,28 +5,42 @@ import Hummingbird
 struct APIRoutes {
     let server: APIServer
 
+    /// The gateway's own routes (path, method), for the method middleware.
+    static let own: [(path: String, method: String)] = [
+        ("/healthz", "GET"), ("/api/site", "GET"), ("/api/packs/:id", "GET"), ("/metrics", "GET"),
+        ("/openapi.json", "GET"), ("/api/packs/:id/command", "POST"),
+    ]
+
+    /// Every route this server serves, the drivers' included.
+    static func all(_ s: APIServer) -> [(path: String, method: String)] {
+        own + s.routes.routes.flatMap { r in
+            [("/api/packs/:id/" + r.path, r.method)] + (r.alias != nil ? [("/api/" + r.path, r.method)] : [])
+        }
+    }
+
     func register(on router: Router<BasicRequestContext>) {
         let s = server
-        router.get("/healthz") { _, _ in APIRoutes.health(s) }
-        router.get("/api/site") { _, _ in
+        router.add(middleware: MethodMiddleware(routes: Self.all(s)))
+        router.getAndHead("/healthz") { _, _ in APIRoutes.health(s) }
+        router.getAndHead("/api/site") { _, _ in
             guard let snap = s.access.snapshot else { return APIResponse.error(.serviceUnavailable, "no data yet") }
             return APIResponse.json(APIRoutes.siteJSON(snap))
         }
-        router.get("/api/packs/:id") { _, context in
-            let id = context.parameters.get("id") ?? ""
+        router.getAndHead("/api/packs/:id") { _, context in
+            let id = APIRoutes.packID(context)
             guard let snap = s.access.snapshot else { return APIResponse.error(.serviceUnavailable, "no data yet") }
             guard let pack = snap.packs.first(where: { $0.id == id }) else {
                 return APIResponse.error(.notFound, "no pack '\(id)' (packs: \(snap.packs.map(\.id).joined(separator: ", ")))")
             }
             return APIResponse.json(pack.json)
         }
-        router.get("/metrics") { _, _ in
+        router.getAndHead("/metrics") { _, _ in
             guard let snap = s.access.snapshot else { return APIResponse.error(.serviceUnavailable, "no data yet") }
             return APIResponse.text(SiteMetrics.text(snap, sinkDrops: s.access.sinkDrops), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
-        router.get("/openapi.json") { _, _ in APIResponse.json(OpenAPIDocument.render(site: s.site, routes: s.routes)) }
+        router.getAndHead("/openapi.json") { _, _ in APIResponse.json(OpenAPIDocument.render(site: s.site, routes: s.routes)) }
         router.post("/api/packs/:id/command") { request, context in
-            let id = context.parameters.get("id") ?? ""
+            let id = APIRoutes.packID(context)
             if let denied = APIRoutes.authorize(request, s) { return denied }
             let body: String
             switch await APIRoutes.body(request, s) {
@@ -39,6 +53,12 @@ struct APIRoutes {
             return await APIRoutes.run(s, pack: id, request: body)
         }
         DriverRoutes(server: s).register(on: router)
+    }
+
+    /// The `id` path parameter, percent-escapes decoded (`/api/packs/p%201` is pack "p 1").
+    static func packID(_ context: BasicRequestContext) -> String {
+        let raw = context.parameters.get("id") ?? ""
+        return raw.removingPercentEncoding ?? raw
     }
 
     static func health(_ s: APIServer) -> Response {

@@ -12,12 +12,15 @@ struct DriverRoutes {
         for route in s.routes.routes {
             let method = HTTPRequest.Method(rawValue: route.method) ?? .get
             let path = route.path
-            router.on(RouterPath("/api/packs/:id/" + path), method: method) { request, context in
-                await DriverRoutes.handle(method: route.method, path: path, pack: context.parameters.get("id") ?? "", request: request, server: s)
-            }
-            if let only = route.alias {
-                router.on(RouterPath("/api/" + path), method: method) { request, _ in
-                    await DriverRoutes.handle(method: route.method, path: path, pack: only, request: request, server: s)
+            let methods: [HTTPRequest.Method] = method == .get ? [.get, .head] : [method]
+            for m in methods {
+                router.on(RouterPath("/api/packs/:id/" + path), method: m) { request, context in
+                    await DriverRoutes.handle(method: route.method, path: path, pack: APIRoutes.packID(context), request: request, server: s)
+                }
+                if let only = route.alias {
+                    router.on(RouterPath("/api/" + path), method: m) { request, _ in
+                        await DriverRoutes.handle(method: route.method, path: path, pack: only, request: request, server: s)
+                    }
                 }
             }
         }
