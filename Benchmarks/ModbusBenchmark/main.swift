@@ -168,7 +168,7 @@ let registers = image.units[1]!.registers
 
 var logger = Logger(label: "bench")
 logger.logLevel = .error
-let ours = ModbusTCPServer(host: "127.0.0.1", port: 0, maxConnections: 64, idleTimeout: .seconds(60), image: image, logger: logger)
+let ours = ModbusTCPServer(host: "127.0.0.1", port: 0, policy: ConnectionPolicy(maxConnections: 64, maxPerAddress: 64), idleTimeout: .seconds(60), image: image, logger: logger)
 try ours.start()
 let bare = BareLibmodbusServer(registers: registers)
 

@@ -71,6 +71,36 @@ import Testing
         #expect(m.host == "0.0.0.0" && m.port == 502 && m.base == 40000 && m.maxConnections == 32)
     }
 
+    @Test func connectionPolicyKeys() throws {
+        let site = try ConfigLoader.parse(yaml: head + """
+            banks: [{id: main, packs: [a, b]}]
+            sinks:
+              - type: modbus-tcp
+                max_connections: 16
+                max_per_address: 3
+                clients: [192.168.1.20, "fd00::7"]
+                allow: [192.168.1.0/24]
+            """, file: "site.yaml")
+        guard let m = site.sinks[0].settings as? ModbusSinkSettings else { Issue.record("not modbus"); return }
+        #expect(m.connections.maxConnections == 16 && m.connections.maxPerAddress == 3)
+        #expect(m.connections.clients.map(\.description) == ["192.168.1.20", "fd00::7"])
+        #expect(m.connections.allow.map(\.description) == ["192.168.1.0/24"])
+        #expect(ModbusSinkSettings().connections.maxPerAddress == 8)
+        let found = issues(head + """
+            banks: [{id: main, packs: [a, b]}]
+            sinks:
+              - {type: modbus-tcp, clients: [192.168.1.300, ok], allow: 10.0.0.1, max_per_address: 0}
+              - {type: modbus-tcp, listen: ":5020", max_connections: 2, clients: [10.0.0.1, 10.0.0.2]}
+            """)
+        #expect(found == [
+            "site.yaml:7:34: '192.168.1.300' in 'clients' of the modbus-tcp sink is not an IP address or network (192.168.1.20, 192.168.1.0/24, fd00::/8)",
+            "site.yaml:7:49: 'ok' in 'clients' of the modbus-tcp sink is not an IP address or network (192.168.1.20, 192.168.1.0/24, fd00::/8)",
+            "site.yaml:7:61: 'allow' of the modbus-tcp sink must be a list of addresses, like [192.168.1.20, 10.0.0.0/24]",
+            "site.yaml:7:88: 'max_per_address' in sink 'modbus-tcp' (sinks[0]) must be within 1...4096, not 0",
+            "site.yaml:8:70: the modbus-tcp sink names 2 clients but allows 2 connections: raise max_connections so others fit too",
+        ], "\(found)")
+    }
+
     @Test func badLimitsAreReportedWhereTheyAre() {
         let found = issues(head + """
             banks:

@@ -8,8 +8,16 @@ import Testing
 final class RawModbusClient {
     let fd: Int32
 
-    init(port: Int) throws {
+    /// Connects to 127.0.0.1:`port` from `source` (any 127.x.y.z address is this machine,
+    /// so tests can play several clients).
+    init(port: Int, from source: String = "127.0.0.1") throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        _ = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = UInt16(port).bigEndian
@@ -87,7 +95,7 @@ final class RawModbusClient {
     func server(maxConnections: Int = 8, idle: Duration = .seconds(30)) throws -> ModbusTCPServer {
         var logger = Logger(label: "test")
         logger.logLevel = .error
-        let s = ModbusTCPServer(host: "127.0.0.1", port: 0, maxConnections: maxConnections, idleTimeout: idle,
+        let s = ModbusTCPServer(host: "127.0.0.1", port: 0, policy: ConnectionPolicy(maxConnections: maxConnections, maxPerAddress: maxConnections), idleTimeout: idle,
                                 image: Self.image(), logger: logger)
         try s.start()
         return s
@@ -236,7 +244,7 @@ final class RawModbusClient {
     @Test func aBusyPortIsAClearError() throws {
         let s = try server()
         defer { s.stop() }
-        let other = ModbusTCPServer(host: "127.0.0.1", port: s.port, maxConnections: 1, idleTimeout: .seconds(1),
+        let other = ModbusTCPServer(host: "127.0.0.1", port: s.port, policy: ConnectionPolicy(maxConnections: 1, maxPerAddress: 1), idleTimeout: .seconds(1),
                                     image: Self.image(), logger: Logger(label: "t"))
         #expect(throws: ModbusServerError.self) { try other.start() }
         do { try other.start() } catch { #expect("\(error)".contains("cannot listen on 127.0.0.1:\(s.port): Address already in use")) }

@@ -56,7 +56,10 @@ public enum ModbusMapDocument {
 
         Options: `listen` (HOST:PORT, default 0.0.0.0:502), `map` (`sunspec` or `simple`), `base`
         (SunSpec: 40000, 0 or 50000), `max_connections` (default 32; a new client displaces the
-        connection idle the longest, never-used ones first), `idle_timeout` (default 60s),
+        connection idle the longest, never-used ones first), `max_per_address` (default a
+        quarter of `max_connections`, at least 2; one address displaces only its own),
+        `clients` (addresses or networks that are never displaced: your inverters), `allow`
+        (when given, other addresses are refused), `idle_timeout` (default 60s),
         `unit_id` (overrides the banks' own unit ids on this sink: `5` = first bank 5, the next
         6, ...; or `{main: 5, garage: 6}`).
 

@@ -5,8 +5,10 @@ import Logging
 public struct ModbusServerStats: Sendable, Equatable {
     /// Connections accepted.
     public var accepted = 0
-    /// Connections closed to make room (max_connections reached).
+    /// Connections closed to make room (max_connections or max_per_address reached).
     public var evicted = 0
+    /// Connections refused (not in `allow:`, or full with no one to displace).
+    public var refused = 0
     /// Requests answered with data.
     public var answered = 0
     /// Requests answered with a Modbus exception.
@@ -22,15 +24,17 @@ public struct ModbusServerStats: Sendable, Equatable {
 /// and answered by `ModbusResponder` from the current `RegisterImage` (the image's
 /// registers are kept in libmodbus mappings too, for the benchmark's bare loop). Writes and
 /// unserved function codes get "illegal function"; unknown unit ids get "gateway target
-/// failed to respond" (0x0B); reads outside a unit's block get "illegal data address". At
-/// `maxConnections` a new client displaces the connection idle the longest, preferring ones
-/// that never sent a request.
+/// failed to respond" (0x0B); reads outside a unit's block get "illegal data address". Who
+/// may connect and who makes room is the `ConnectionPolicy`: named clients (the site's
+/// inverters) are never displaced, one address holds a bounded number of connections, and
+/// at `maxConnections` the connection idle the longest goes, preferring ones that never sent
+/// a request.
 public final class ModbusTCPServer: @unchecked Sendable {
 
     public let host: String
     /// The port actually bound (differs from the requested one when that was 0).
     public private(set) var port: Int
-    let maxConnections: Int
+    let policy: ConnectionPolicy
     let idleTimeout: Duration
     let logger: Logger
     let images: RegisterImageBox
@@ -47,22 +51,26 @@ public final class ModbusTCPServer: @unchecked Sendable {
     final class Connection: @unchecked Sendable {
         let fd: Int32
         let peer: String
+        let address: PeerAddress?
+        let named: Bool
         var lastActivity: UInt64
         var requests = 0
         /// Shut down to make room; its thread is on its way out.
         var evicted = false
-        init(fd: Int32, peer: String) {
+        init(fd: Int32, peer: String, address: PeerAddress?, named: Bool) {
             self.fd = fd
             self.peer = peer
+            self.address = address
+            self.named = named
             lastActivity = MonotonicClock.nowMs()
         }
     }
 
     /// A server for `host:port` (not yet listening).
-    public init(host: String, port: Int, maxConnections: Int, idleTimeout: Duration, image: RegisterImage, logger: Logger) {
+    public init(host: String, port: Int, policy: ConnectionPolicy, idleTimeout: Duration, image: RegisterImage, logger: Logger) {
         self.host = host
         self.port = port
-        self.maxConnections = maxConnections
+        self.policy = policy
         self.idleTimeout = idleTimeout
         self.images = RegisterImageBox(image)
         self.logger = logger
@@ -175,7 +183,7 @@ public final class ModbusTCPServer: @unchecked Sendable {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             var yes: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
-            admit(fd: fd, peer: Self.describe(addr))
+            admit(fd: fd, peer: Self.describe(addr), address: PeerAddress(addr))
         }
         let open = lock.withLock { Array(connections.values) }
         for c in open { shutdown(c.fd, Int32(SHUT_RDWR)) }
@@ -183,24 +191,35 @@ public final class ModbusTCPServer: @unchecked Sendable {
         for _ in 0..<50 where lock.withLock({ !connections.isEmpty }) { usleep(20_000) }
     }
 
-    private func admit(fd: Int32, peer: String) {
-        let connection = Connection(fd: fd, peer: peer)
-        let id: Int = lock.withLock {
-            let live = connections.values.filter { !$0.evicted }
-            if live.count >= maxConnections, let victim = live.min(by: { a, b in
-                // Never-used connections go first, then the one idle the longest.
-                (a.requests > 0 ? 1 : 0, a.lastActivity) < (b.requests > 0 ? 1 : 0, b.lastActivity)
-            }) {
-                victim.evicted = true
-                shutdown(victim.fd, Int32(SHUT_RDWR))
-                counters.evicted += 1
-                logger.debug("modbus-tcp: \(maxConnections) connections open, closing \(victim.peer) (idle) for \(peer)")
+    private func admit(fd: Int32, peer: String, address: PeerAddress?) {
+        let connection = Connection(fd: fd, peer: peer, address: address, named: policy.isNamed(address))
+        let admitted: Int? = lock.withLock {
+            let live = connections.filter { !$0.value.evicted }.map { id, c in
+                ConnectionPolicy.Open(id: id, peer: c.address, named: c.named, used: c.requests > 0, lastActivity: c.lastActivity)
+            }
+            switch policy.decide(peer: address, open: live) {
+            case .refuse(let reason):
+                counters.refused += 1
+                logger.debug("modbus-tcp: refusing \(peer): \(reason)")
+                return nil
+            case .admit(let evicting):
+                for id in evicting {
+                    guard let victim = connections[id] else { continue }
+                    victim.evicted = true
+                    shutdown(victim.fd, Int32(SHUT_RDWR))
+                    counters.evicted += 1
+                    logger.debug("modbus-tcp: closing \(victim.peer) (idle) to make room for \(peer)")
+                }
             }
             nextId += 1
             connections[nextId] = connection
             counters.accepted += 1
             counters.open = connections.count
             return nextId
+        }
+        guard let id = admitted else {
+            close(fd)
+            return
         }
         let t = Thread { [self] in serve(connection, id: id) }
         t.name = "modbus-conn"

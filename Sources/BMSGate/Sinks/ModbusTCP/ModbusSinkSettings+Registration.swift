@@ -2,7 +2,7 @@ extension ModbusSinkSettings: SinkSettings {
     public static let type = "modbus-tcp"
 
     static let registration = SinkRegistration(
-        ModbusSinkSettings.self, keys: ["listen", "map", "base", "max_connections", "idle_timeout", "unit_id"]
+        ModbusSinkSettings.self, keys: ["listen", "map", "base", "max_connections", "max_per_address", "clients", "allow", "idle_timeout", "unit_id"]
     ) { section, d in
         var m = ModbusSinkSettings()
         if let (host, port) = section.listen(sink: "modbus-tcp", defaultHost: ModbusSinkSettings().host, defaultPort: 502, examples: "0.0.0.0:502, 127.0.0.1:5020 or [::]:502") {
@@ -19,7 +19,7 @@ extension ModbusSinkSettings: SinkSettings {
                 d.report(section.value("base"), "'base' of the modbus-tcp sink must be 40000, 0 or 50000 (where SunSpec clients look)")
             }
         }
-        m.maxConnections = section.int("max_connections", in: 1...1024) ?? m.maxConnections
+        m.connections = section.connectionPolicy(sink: "modbus-tcp", defaultMax: m.maxConnections)
         m.idleTimeout = section.duration("idle_timeout", minimum: .seconds(1)) ?? m.idleTimeout
         if let v = section.value("unit_id") { m.unitIds = ModbusUnitIds.parse(v, d) }
         return m

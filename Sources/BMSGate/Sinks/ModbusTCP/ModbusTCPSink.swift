@@ -15,7 +15,7 @@ public final class ModbusTCPSink: Sink {
     /// bank offline, limits 0 A). Throws when the address cannot be bound.
     public init(settings: ModbusSinkSettings, banks: [BankConfig], initial: Snapshot, logger: Logger) throws {
         builder = ModbusImageBuilder(settings: settings, banks: banks)
-        server = ModbusTCPServer(host: settings.host, port: settings.port, maxConnections: settings.maxConnections,
+        server = ModbusTCPServer(host: settings.host, port: settings.port, policy: settings.connections,
                                  idleTimeout: settings.idleTimeout, image: builder.image(initial), logger: logger)
         name = "modbus-tcp \(settings.host):\(settings.port) (\(settings.map.rawValue))"
         try server.start()
