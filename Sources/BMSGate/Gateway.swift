@@ -63,6 +63,10 @@ public final class Gateway: @unchecked Sendable {
         self.catalog = catalog
         self.logger = logger
         self.site = Site(config: config)
+        // Room for every listener's connection cap plus the reserve (checked against the
+        // hard limit at load): a flood on one listener never takes another's descriptors.
+        let limit = DescriptorBudget.raise(toAtLeast: DescriptorBudget.needed(buses: config.buses.count, sinks: config.sinks.map(\.settings)))
+        logger.debug("open-file limit \(limit)")
         for bus in config.buses {
             let packs = config.packs.filter { $0.bus == bus.id }.map { ($0, catalog.driver($0.driver)!) }
             guard !packs.isEmpty else { continue }
@@ -89,7 +93,7 @@ public final class Gateway: @unchecked Sendable {
         sinks = sinkObjects.map { SinkRunner(sink: $0.0, capacity: $0.1, logger: logger) }
         access.connect(command: { [weak self] pack, request, timeout in
             await self?.command(pack: pack, request: request, timeout: timeout) ?? .failure(PollFailure(.io, "the gateway stopped"))
-        }, drops: { [weak self] in self?.sinkDrops ?? [] })
+        }, sinks: { [weak self] in self?.sinkHealth ?? [] })
         access.update(site.snapshot())
     }
 
@@ -162,5 +166,7 @@ public final class Gateway: @unchecked Sendable {
     }
 
     /// Dropped snapshots per sink name.
-    public var sinkDrops: [(String, Int)] { sinks.map { ($0.sink.name, $0.droppedCount) } }
+    public var sinkHealth: [SinkHealth] {
+        sinks.map { SinkHealth(name: $0.sink.name, droppedSnapshots: $0.droppedCount, counters: $0.sink.counters) }
+    }
 }

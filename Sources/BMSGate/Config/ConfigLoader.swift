@@ -119,6 +119,9 @@ public enum ConfigLoader {
             }
             listens[port] = sink
         }
+        if let problem = DescriptorBudget.problem(buses: buses.count, sinks: sinks.map(\.settings)) {
+            d.issues.append(ConfigIssue(sinks.first { $0.settings.maxConnections != nil }?.location ?? SourceLocation(file: file, line: 1, column: 1), problem))
+        }
         if packs.isEmpty && d.issues.isEmpty {
             d.report(top.keyNode("packs") ?? root, "the site has no packs: add at least one under 'packs:'")
         }

@@ -1,9 +1,10 @@
 extension YAMLSection {
     /// The connection keys shared by listening sinks: `max_connections`, `max_per_address`,
     /// `clients:` and `allow:` (addresses or CIDR networks), checked at FILE:LINE:COL.
-    func connectionPolicy(sink: String, defaultMax: Int) -> ConnectionPolicy {
+    /// `perAddress` gives the default `max_per_address` for a `max_connections`.
+    func connectionPolicy(sink: String, defaultMax: Int, perAddress defaultPerAddress: (Int) -> Int = ConnectionPolicy.defaultPerAddress) -> ConnectionPolicy {
         let max = int("max_connections", in: 1...4096) ?? defaultMax
-        let perAddress = int("max_per_address", in: 1...4096) ?? ConnectionPolicy.defaultPerAddress(max)
+        let perAddress = int("max_per_address", in: 1...4096) ?? defaultPerAddress(max)
         var policy = ConnectionPolicy(maxConnections: max, maxPerAddress: min(perAddress, max))
         policy.clients = addressList("clients", sink: sink)
         policy.allow = addressList("allow", sink: sink)

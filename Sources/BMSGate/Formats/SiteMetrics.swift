@@ -4,8 +4,8 @@ import Prometheus
 /// (PackMetrics) labelled site/pack, every bank's aggregate and limits labelled site/bank,
 /// and the gateway's own: poll duration per pack, snapshots dropped per sink.
 public enum SiteMetrics {
-    /// The exposition text of `snapshot`; `sinkDrops` are (sink name, dropped snapshots).
-    public static func text(_ snapshot: Snapshot, sinkDrops: [(String, Int)] = []) -> String {
+    /// The exposition text of `snapshot`, with each sink's dropped snapshots and counters.
+    public static func text(_ snapshot: Snapshot, sinks: [SinkHealth] = []) -> String {
         let registry = PrometheusCollectorRegistry()
         for p in snapshot.packs {
             let labels = [("site", snapshot.site), ("pack", p.id)]
@@ -23,10 +23,18 @@ public enum SiteMetrics {
                       labels + [("alarm", alarm.rawValue)])
             }
         }
-        for (sink, dropped) in sinkDrops {
+        for sink in sinks {
+            let labels = [("site", snapshot.site), ("sink", sink.name)]
             let c = registry.makeCounter(descriptor: PackMetrics.descriptor("sink_dropped_snapshots_total", "Snapshots a sink dropped because it fell behind"),
-                                         labels: [("site", snapshot.site), ("sink", sink)])
-            c.increment(by: Double(dropped))
+                                         labels: labels)
+            c.increment(by: Double(sink.droppedSnapshots))
+            for counter in sink.counters {
+                let descriptor = PackMetrics.descriptor("sink_" + counter.name, counter.help)
+                switch counter.kind {
+                case .counter: registry.makeCounter(descriptor: descriptor, labels: labels).increment(by: counter.value)
+                case .gauge: registry.makeGauge(descriptor: descriptor, labels: labels).set(counter.value)
+                }
+            }
         }
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)

@@ -36,7 +36,7 @@ struct APIRoutes {
         }
         router.getAndHead("/metrics") { _, _ in
             guard let snap = s.access.snapshot else { return APIResponse.error(.serviceUnavailable, "no data yet") }
-            return APIResponse.text(SiteMetrics.text(snap, sinkDrops: s.access.sinkDrops), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            return APIResponse.text(SiteMetrics.text(snap, sinks: s.access.sinkHealth), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         router.getAndHead("/openapi.json") { _, _ in APIResponse.json(OpenAPIDocument.render(site: s.site, routes: s.routes)) }
         router.post("/api/packs/:id/command") { request, context in
@@ -71,6 +71,13 @@ struct APIRoutes {
             o["packs_online"] = .number(Double(snap.packs.filter(\.online).count))
             o["time"] = .string(ISOTime.format(snap.time))
         }
+        o["sinks"] = .array(s.access.sinkHealth.map { sink in
+            var entry = JSONObject()
+            entry["name"] = .string(sink.name)
+            entry["dropped_snapshots"] = .number(Double(sink.droppedSnapshots))
+            for c in sink.counters { entry[c.name] = .number(c.value) }
+            return .object(entry)
+        })
         return APIResponse.json(.object(o))
     }
 

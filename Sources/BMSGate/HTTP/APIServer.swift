@@ -16,6 +16,8 @@ public final class APIServer: @unchecked Sendable {
     /// The routes the site's drivers describe.
     let routes: CommandRoutes
     let logger: Logger
+    /// Open connections under the sink's connection policy.
+    let connections: HTTPConnectionTable
     private var task: Task<Void, Never>?
     private var group: ServiceGroup?
     private let done = DispatchSemaphore(value: 0)
@@ -30,7 +32,11 @@ public final class APIServer: @unchecked Sendable {
         self.site = site
         self.access = access
         self.logger = logger
+        connections = HTTPConnectionTable(policy: settings.connections)
     }
+
+    /// Connection counters so far.
+    public var connectionStats: HTTPConnectionStats { connections.stats }
 
     /// Binds and starts serving; throws when the address cannot be bound.
     public func start() throws(TransportError) {
@@ -41,7 +47,7 @@ public final class APIServer: @unchecked Sendable {
         let bound = PortBox()
         var appLogger = logger
         appLogger.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "bmsgate"),
+        let app = Application(router: router, server: GuardedHTTP1Channel.builder(settings: settings, table: connections), configuration: .init(address: .hostname(host, port: port), serverName: "bmsgate"),
                               onServerRunning: { channel in
                                   bound.port = channel.localAddress?.port
                                   ready.signal()

@@ -6,18 +6,18 @@ import Foundation
 public final class GatewayAccess: @unchecked Sendable {
     private let lock = NSLock()
     private var commandHandler: (@Sendable (String, String, Duration) async -> Result<String, PollFailure>)?
-    private var dropsHandler: (@Sendable () -> [(String, Int)])?
+    private var healthHandler: (@Sendable () -> [SinkHealth])?
     private var latest: Snapshot?
 
     /// Access with nothing connected yet.
     public init() {}
 
-    /// Connects the gateway's command and drop counters.
+    /// Connects the gateway's command path and the sinks' counters.
     public func connect(command: @escaping @Sendable (String, String, Duration) async -> Result<String, PollFailure>,
-                        drops: @escaping @Sendable () -> [(String, Int)]) {
+                        sinks: @escaping @Sendable () -> [SinkHealth]) {
         lock.withLock {
             commandHandler = command
-            dropsHandler = drops
+            healthHandler = sinks
         }
     }
 
@@ -35,7 +35,7 @@ public final class GatewayAccess: @unchecked Sendable {
         return await handler(pack, request, timeout)
     }
 
-    /// Dropped snapshots per sink.
-    public var sinkDrops: [(String, Int)] { lock.withLock { dropsHandler }?() ?? [] }
+    /// Each sink's dropped snapshots and counters.
+    public var sinkHealth: [SinkHealth] { lock.withLock { healthHandler }?() ?? [] }
 }
 

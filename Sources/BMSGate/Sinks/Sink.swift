@@ -1,5 +1,5 @@
-/// Where snapshots go. A sink runs on its own thread behind a bounded queue (SinkRunner),
-/// so it may block (disk, network) without delaying polling or other sinks.
+/// Where snapshots go (stdout, a file, Modbus-TCP, MQTT, HTTP, Prometheus). Called from the
+/// sink's own queue thread; must not block polling.
 public protocol Sink: AnyObject {
     /// Name for logs, e.g. "file data/readings.jsonl".
     var name: String { get }
@@ -7,4 +7,49 @@ public protocol Sink: AnyObject {
     func write(_ snapshot: Snapshot)
     /// Flushes and closes; called once at shutdown after the queue is drained.
     func close()
+    /// The sink's own counters (readings lost, connections refused...), for /metrics and
+    /// /healthz. Read from other threads: implementations return a consistent copy.
+    var counters: [SinkCounter] { get }
+}
+
+extension Sink {
+    public var counters: [SinkCounter] { [] }
+}
+
+/// One number a sink reports about itself: `bmsgate_sink_<name>{sink="..."}` in /metrics
+/// and `<name>` under the sink in /healthz.
+public struct SinkCounter: Sendable, Equatable {
+    /// Counters only grow (names end in `_total`); gauges go up and down.
+    public enum Kind: Sendable { case counter, gauge }
+    /// Metric name after `bmsgate_sink_`, e.g. `dropped_readings_total`.
+    public var name: String
+    /// The metric's help text.
+    public var help: String
+    public var kind: Kind
+    public var value: Double
+
+    /// A counter or gauge.
+    public init(_ name: String, _ help: String, _ value: Double, kind: Kind = .counter) {
+        self.name = name
+        self.help = help
+        self.kind = kind
+        self.value = value
+    }
+}
+
+/// What a running sink reports: its name, the snapshots its queue dropped, its counters.
+public struct SinkHealth: Sendable {
+    /// The sink's name.
+    public var name: String
+    /// Snapshots dropped because the sink fell behind.
+    public var droppedSnapshots: Int
+    /// The sink's own counters.
+    public var counters: [SinkCounter]
+
+    /// A report.
+    public init(name: String, droppedSnapshots: Int, counters: [SinkCounter] = []) {
+        self.name = name
+        self.droppedSnapshots = droppedSnapshots
+        self.counters = counters
+    }
 }

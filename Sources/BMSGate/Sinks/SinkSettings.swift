@@ -11,6 +11,8 @@ public protocol SinkSettings: Sendable {
     func problems(in site: SiteConfig) -> [(message: String, at: SourceLocation?)]
     /// The TCP port it listens on, if any: two sinks cannot share one.
     var listenPort: Int? { get }
+    /// The most client connections it holds at once, if it listens (for the descriptor budget).
+    var maxConnections: Int? { get }
     /// The settings completed from the site (defaults that depend on banks). Default: self.
     func resolved(in site: SiteConfig) -> Self
 }
@@ -18,6 +20,7 @@ public protocol SinkSettings: Sendable {
 extension SinkSettings {
     public func problems(in site: SiteConfig) -> [(message: String, at: SourceLocation?)] { [] }
     public var listenPort: Int? { nil }
+    public var maxConnections: Int? { nil }
     public func resolved(in site: SiteConfig) -> Self { self }
 }
 

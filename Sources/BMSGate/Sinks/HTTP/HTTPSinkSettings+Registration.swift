@@ -2,7 +2,8 @@ extension HTTPSinkSettings: SinkSettings {
     public static let type = "http"
 
     static let registration = SinkRegistration(
-        HTTPSinkSettings.self, keys: ["listen", "token_env", "token_file", "token", "max_body", "command_timeout"]
+        HTTPSinkSettings.self, keys: ["listen", "token_env", "token_file", "token", "max_body", "command_timeout",
+                                   "max_connections", "max_per_address", "clients", "allow", "idle_timeout", "header_timeout"]
     ) { section, d in
         var h = HTTPSinkSettings()
         if let (host, port) = section.listen(sink: "http", defaultHost: HTTPSinkSettings().host, defaultPort: 8080, examples: "127.0.0.1:8080") {
@@ -23,6 +24,9 @@ extension HTTPSinkSettings: SinkSettings {
             }
         }
         h.commandTimeout = section.duration("command_timeout", minimum: .milliseconds(100)) ?? h.commandTimeout
+        h.connections = section.connectionPolicy(sink: "http", defaultMax: h.connections.maxConnections) { $0 }
+        h.idleTimeout = section.duration("idle_timeout", minimum: .seconds(1)) ?? h.idleTimeout
+        h.headerTimeout = section.duration("header_timeout", minimum: .milliseconds(100)) ?? h.headerTimeout
         return h
     } make: { h, c in
         let catalog = c.catalog

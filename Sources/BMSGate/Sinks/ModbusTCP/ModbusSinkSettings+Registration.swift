@@ -19,7 +19,7 @@ extension ModbusSinkSettings: SinkSettings {
                 d.report(section.value("base"), "'base' of the modbus-tcp sink must be 40000, 0 or 50000 (where SunSpec clients look)")
             }
         }
-        m.connections = section.connectionPolicy(sink: "modbus-tcp", defaultMax: m.maxConnections)
+        m.connections = section.connectionPolicy(sink: "modbus-tcp", defaultMax: m.connections.maxConnections)
         m.idleTimeout = section.duration("idle_timeout", minimum: .seconds(1)) ?? m.idleTimeout
         if let v = section.value("unit_id") { m.unitIds = ModbusUnitIds.parse(v, d) }
         return m

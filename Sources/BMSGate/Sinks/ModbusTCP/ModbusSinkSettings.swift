@@ -16,7 +16,7 @@ public struct ModbusSinkSettings: Sendable, Equatable {
     /// Who may connect (`max_connections` 32, `max_per_address`, `clients:`, `allow:`).
     public var connections = ConnectionPolicy(maxConnections: 32, maxPerAddress: ConnectionPolicy.defaultPerAddress(32))
     /// Open connections at most; a new client displaces the one idle the longest.
-    public var maxConnections: Int { connections.maxConnections }
+    public var maxConnections: Int? { connections.maxConnections }
     /// A connection with no request for this long is closed.
     public var idleTimeout: Duration = .seconds(60)
     /// Unit ids set on the sink (`unit_id:`), bank id -> unit id; a bank not listed answers

@@ -28,7 +28,7 @@ public final class PrometheusPushSink: Sink {
     public func write(_ snapshot: Snapshot) {
         if let last, snapshot.time.timeIntervalSince(last) < settings.interval.seconds { return }
         last = snapshot.time
-        push(SiteMetrics.text(snapshot, sinkDrops: access.sinkDrops))
+        push(SiteMetrics.text(snapshot, sinks: access.sinkHealth))
     }
 
     func push(_ text: String) {
