@@ -66,11 +66,36 @@ final class BlockedSink: Sink, @unchecked Sendable {
         #expect(socs == Array((30 - socs.count + 1)...30))
     }
 
+    @Test func aTornLastLineIsRemovedWhenTheFileIsOpened() throws {
+        let dir = NSTemporaryDirectory() + "bmsgate-torn-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/r.jsonl"
+        let whole = #"{"id":"old","soc":1}"# + "\n"
+        try (whole + #"{"id":"old","so"#).write(toFile: path, atomically: false, encoding: .utf8)
+        let sink = FileSink(path: path, maxSize: 1 << 20, keep: 1, logger: Logger(label: "test"))
+        sink.write(snapshot(sequence: 1, soc: 42))
+        sink.close()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.hasPrefix(whole + "{"))
+        #expect(text.hasSuffix("\n"))
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil })
+        #expect(lines[1].contains("\"soc\":42"))
+        // A file of one torn line and nothing else becomes empty before the first record.
+        try #"{"id":"x""#.write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(FileSink.lastLineEnd(path: path, size: 8) == 0)
+        #expect(FileSink.lastLineEnd(path: path, size: 0) == 0)
+    }
+
     @Test func fileSinkWriteErrorIsCountedNotFatal() {
         let sink = FileSink(path: "/proc/bmsgate-cannot-write/r.jsonl", maxSize: 1000, keep: 1, logger: Logger(label: "test"))
         sink.write(snapshot(sequence: 1))
         sink.write(snapshot(sequence: 2))
         #expect(sink.writeErrors == 2)
+        #expect(sink.droppedReadings == 2)
+        #expect(sink.counters.first { $0.name == "dropped_readings_total" }?.value == 2)
+        #expect(sink.counters.first { $0.name == "failing" }?.value == 1)
         sink.close()
     }
 
