@@ -92,6 +92,23 @@ import Testing
         #expect(try Self.curl(port, "GET", "/no/such/route").status == 404)
         let escaped = try Self.curl(port, "GET", "/api/packs/r%31")
         #expect(escaped.status == 200 && escaped.json?["pack"] as? String == "r1")
+        // Chunked bodies: a bad chunk size is a 400, a good chunked body is read, an
+        // oversized one is a 413.
+        func chunked(_ chunks: String) throws -> String {
+            let request = "POST /api/packs/r1/command HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer t0ken\\r\\n"
+                + "Transfer-Encoding: chunked\\r\\nContent-Type: application/json\\r\\n\\r\\n" + chunks
+            let script = "import socket,sys\ns=socket.create_connection(('127.0.0.1',\(port)));s.settimeout(5)\n"
+                + "s.sendall(b'\(request)')\nprint(s.recv(4096).decode(errors='replace'))"
+            return try TestTools.run(TestTools.python, ["-c", script]).stdout
+        }
+        for bad in ["ZZ\\r\\nabc\\r\\n0\\r\\n\\r\\n", "-5\\r\\nabc\\r\\n0\\r\\n\\r\\n", "3;\\x00\\r\\n"] {
+            let answer = try chunked(bad)
+            #expect(answer.hasPrefix("HTTP/1.1 400"), "\(bad): \(answer)")
+        }
+        let good = try chunked("10\\r\\n{\"op\":\"get\",\"ins\\r\\n11\\r\\ntruction\":\"BVOL\"}\\r\\n0\\r\\n\\r\\n")
+        #expect(good.hasPrefix("HTTP/1.1 200") && good.contains("3.58"), "\(good)")
+        let huge = try chunked("ffffffff\\r\\n" + String(repeating: "x", count: 2000))
+        #expect(huge.hasPrefix("HTTP/1.1 413"), "\(huge)")
     }
 
     @Test func metricsParseWithSitePackAndBankLabels() throws {

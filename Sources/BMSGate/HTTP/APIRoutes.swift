@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The gateway's own routes.
 struct APIRoutes {
@@ -113,8 +114,11 @@ struct APIRoutes {
         do {
             let buffer = try await request.body.collect(upTo: s.settings.maxBody)
             return .success(String(buffer: buffer))
-        } catch {
+        } catch is NIOTooManyBytesError {
             return .failure(ResponseBox(APIResponse.error(.contentTooLarge, "the body is larger than \(s.settings.maxBody) bytes")))
+        } catch {
+            // The HTTP parser refused the body (a bad chunk size, a body cut short).
+            return .failure(ResponseBox(APIResponse.error(.badRequest, "malformed request body: \(error)")))
         }
     }
 
