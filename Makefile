@@ -13,7 +13,7 @@ TEST_APT_PACKAGES = mbpoll python3 python3-venv mosquitto mosquitto-clients open
 PYENV = .build/pyenv
 PY_PACKAGES = pysunspec2==1.3.7 prometheus-client==0.21.1 PyYAML==6.0.2 pymodbus==3.6.9
 
-.PHONY: all deps test-deps apt-install build run test bench clean check-config
+.PHONY: all deps test-deps apt-install build run test fuzz test-tsan bench clean check-config
 
 all: build
 
@@ -56,6 +56,30 @@ test: build test-deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	sh scripts/source-stamp.sh > $(BIN_DIR)/source-stamp
 	BMSGATE_BIN_DIR=$(BIN_DIR) BMSGATE_PYTHON=$(abspath $(PYENV))/bin/python3 $(SWIFT) test $(BUILD_FLAGS) --skip-build
+
+# The fuzz targets (frame decoders, site file, Modbus and HTTP requests) for a minute each
+# instead of make test's second; BMSGATE_FUZZ_SEED=0x... replays a printed seed.
+FUZZ_SECONDS ?= 60
+fuzz: build test-deps
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	sh scripts/source-stamp.sh > $(BIN_DIR)/source-stamp
+	BMSGATE_FUZZ_SECONDS=$(FUZZ_SECONDS) BMSGATE_BIN_DIR=$(BIN_DIR) $(SWIFT) test $(BUILD_FLAGS) --skip-build --filter '[Ff]uzz'
+
+# Every test once under ThreadSanitizer, in its own build folder (the gateways the end-to-end
+# tests start are instrumented too). Reports of every process land in $(TSAN_DIR)/reports;
+# any report fails the target.
+TSAN_DIR = .build/tsan
+TSAN_FLAGS = --scratch-path $(TSAN_DIR) --sanitize=thread
+test-tsan: deps test-deps
+	$(SWIFT) build $(TSAN_FLAGS) --build-tests
+	sh scripts/source-stamp.sh > $$($(SWIFT) build $(TSAN_FLAGS) --show-bin-path)/source-stamp
+	rm -rf $(TSAN_DIR)/reports && mkdir -p $(TSAN_DIR)/reports
+	TSAN_OPTIONS="halt_on_error=0 log_path=$(abspath $(TSAN_DIR))/reports/tsan" \
+	  BMSGATE_BIN_DIR=$$($(SWIFT) build $(TSAN_FLAGS) --show-bin-path) BMSGATE_PYTHON=$(abspath $(PYENV))/bin/python3 \
+	  $(SWIFT) test $(TSAN_FLAGS) --skip-build; status=$$?; \
+	  reports=$$(ls $(TSAN_DIR)/reports | wc -l); \
+	  echo "ThreadSanitizer: $$reports report file(s) in $(TSAN_DIR)/reports"; \
+	  [ $$status -eq 0 ] && [ $$reports -eq 0 ]
 
 # Benchmarks (release build): Modbus-TCP throughput/latency against a bare libmodbus loop.
 bench: test-deps

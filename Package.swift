@@ -94,7 +94,7 @@ let package = Package(
                 resources: [.copy("rec-bms-instructionset.json")]),
         .target(name: "RECBMSEntry", dependencies: ["RECBMS", "BMSDriverKit"], path: "Plugins/RECBMS/Entry",
                 linkerSettings: pluginLinkerSettings),
-        .testTarget(name: "RECBMSTests", dependencies: ["RECBMS", "BMSDriverKit"]),
+        .testTarget(name: "RECBMSTests", dependencies: ["RECBMS", "BMSDriverKit", "BMSGateTestSupport"]),
         // JK BMS: the NW protocol on serial/TCP (BLE frames decode offline).
         .target(name: "JKBMS", dependencies: ["BMSDriverKit"], path: "Plugins/JKBMS/Driver"),
         .target(name: "JKBMSEntry", dependencies: ["JKBMS", "BMSDriverKit"], path: "Plugins/JKBMS/Entry",
@@ -104,9 +104,9 @@ let package = Package(
         .target(name: "LC30", dependencies: ["BMSDriverKit"], path: "Plugins/LC30/Driver"),
         .target(name: "LC30Entry", dependencies: ["LC30", "BMSDriverKit"], path: "Plugins/LC30/Entry",
                 linkerSettings: pluginLinkerSettings),
-        .testTarget(name: "LC30Tests", dependencies: ["LC30", "BMSDriverKit"]),
+        .testTarget(name: "LC30Tests", dependencies: ["LC30", "BMSDriverKit", "BMSGateTestSupport"]),
         .testTarget(name: "BMSDriverKitTests", dependencies: ["BMSDriverKit", "CBMSDriver"]),
-        .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit"]),
+        .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit", "BMSGateTestSupport"]),
         // What tests share: a scripted transport, a manual clock, an in-memory sink, a test
         // driver built in Swift as a C table, a frame-decoder check and seeded fuzz input.
         .target(name: "BMSGateTestSupport", dependencies: ["BMSGate", "CBMSDriver"], path: "Tests/TestSupport"),

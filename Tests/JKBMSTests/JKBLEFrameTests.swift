@@ -132,9 +132,8 @@ import BMSGateTestSupport
     }
 
     @Test func fuzzedNotificationsNeverTrap() {
-        var rng = SystemRandomNumberGenerator()
-        for round in 0..<2000 {
-            var bytes = (0..<Int.random(in: 0...400, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        FuzzBudget.run("jk ble notifications") { rng, round in
+            var bytes = rng.bytes(maxLength: 400)
             if round % 2 == 0 {
                 var f = [JKBLECaptures.cellInfo24S, JKBLECaptures.cellInfoJK04, JKBLECaptures.cellInfo32S][round % 3]
                 for _ in 0..<3 { f[Int.random(in: 4..<299, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }

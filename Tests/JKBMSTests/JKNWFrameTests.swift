@@ -1,5 +1,6 @@
 import BMSDriverKit
 import Testing
+import BMSGateTestSupport
 
 @testable import JKBMS
 
@@ -209,9 +210,8 @@ import Testing
     }
 
     @Test func fuzzedBytesNeverTrap() {
-        var rng = SystemRandomNumberGenerator()
-        for round in 0..<3000 {
-            var bytes = (0..<Int.random(in: 0...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        FuzzBudget.run("jk nw frames") { rng, round in
+            var bytes = rng.bytes(maxLength: 300)
             if round % 3 == 0 { bytes = [0x4E, 0x57, 0x00, UInt8.random(in: 0...255, using: &rng)] + bytes }
             if round % 5 == 0 {
                 var f = Self.capture14S

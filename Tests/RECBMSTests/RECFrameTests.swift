@@ -1,6 +1,7 @@
 import BMSDriverKit
 import Foundation
 import Testing
+import BMSGateTestSupport
 
 @testable import RECBMS
 
@@ -154,11 +155,11 @@ import Testing
     }
 
     @Test func fuzzedBytesNeverTrap() {
-        var rng = SystemRandomNumberGenerator()
         var decoder = RECFrameDecoder()
         let lcd1 = RECFrameTests.set.instruction("LCD1")!
-        for _ in 0..<3000 {
-            var bytes = (0..<Int.random(in: 0...80, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let good = RECFrame.request(address: 1, "LCD1?")
+        FuzzBudget.run("rec frames") { rng, round in
+            var bytes = round % 2 == 0 ? rng.bytes(maxLength: 80) : rng.mutation(of: good)
             if Bool.random(using: &rng) { bytes = [0x55] + bytes }
             _ = try? decoder.decode(&bytes)
             let frames = [RECFrame(destination: 0, source: 1, message: bytes)]
