@@ -8,10 +8,11 @@ BIN_DIR = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
 # System packages the build and the tests need (apt names).
 APT_PACKAGES = libyaml-dev libmodbus-dev libmosquitto-dev libbluetooth-dev pkg-config gcc
 # What the tests' real peers need: Modbus clients (mbpoll; pysunspec2 from PyPI in a venv),
-# an MQTT broker and its clients (mosquitto, mosquitto_sub/pub/passwd), openssl for TLS certificates.
-TEST_APT_PACKAGES = mbpoll python3 python3-venv mosquitto mosquitto-clients openssl
+# an MQTT broker and its clients (mosquitto, mosquitto_sub/pub/passwd), openssl for TLS certificates,
+# socat for linked pseudo-terminals (an SLCAN adapter's two ends; python-can from PyPI on the other).
+TEST_APT_PACKAGES = mbpoll python3 python3-venv mosquitto mosquitto-clients openssl socat
 PYENV = .build/pyenv
-PY_PACKAGES = pysunspec2==1.3.7 prometheus-client==0.21.1 PyYAML==6.0.2 pymodbus==3.6.9
+PY_PACKAGES = pysunspec2==1.3.7 prometheus-client==0.21.1 PyYAML==6.0.2 pymodbus==3.6.9 python-can==4.4.2 pyserial==3.5
 
 .PHONY: all deps test-deps apt-install build run test fuzz test-tsan bench clean check-config
 
@@ -67,9 +68,10 @@ fuzz: build test-deps
 
 # Every test once under ThreadSanitizer, in its own build folder (the gateways the end-to-end
 # tests start are instrumented too). Reports of every process land in $(TSAN_DIR)/reports;
-# any report fails the target.
+# any report fails the target. Executables export their symbols so the instrumented plugins
+# find the sanitizer runtime when they are loaded.
 TSAN_DIR = .build/tsan
-TSAN_FLAGS = --scratch-path $(TSAN_DIR) --sanitize=thread
+TSAN_FLAGS = --scratch-path $(TSAN_DIR) --sanitize=thread -Xlinker --export-dynamic
 test-tsan: deps test-deps
 	$(SWIFT) build $(TSAN_FLAGS) --build-tests
 	sh scripts/source-stamp.sh > $$($(SWIFT) build $(TSAN_FLAGS) --show-bin-path)/source-stamp

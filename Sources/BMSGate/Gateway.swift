@@ -167,6 +167,6 @@ public final class Gateway: @unchecked Sendable {
 
     /// Dropped snapshots per sink name.
     public var sinkHealth: [SinkHealth] {
-        sinks.map { SinkHealth(name: $0.sink.name, droppedSnapshots: $0.droppedCount, counters: $0.sink.counters) }
+        sinks.map { SinkHealth(name: $0.sink.name, droppedSnapshots: $0.droppedCount, counters: $0.sink.counters, status: $0.sink.status) }
     }
 }

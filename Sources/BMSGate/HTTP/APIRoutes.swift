@@ -9,7 +9,7 @@ struct APIRoutes {
     /// The gateway's own routes (path, method), for the method middleware.
     static let own: [(path: String, method: String)] = [
         ("/healthz", "GET"), ("/api/site", "GET"), ("/api/packs/:id", "GET"), ("/metrics", "GET"),
-        ("/openapi.json", "GET"), ("/api/packs/:id/command", "POST"),
+        ("/openapi.json", "GET"), ("/api/packs/:id/command", "POST"), ("/api/sinks", "GET"),
     ]
 
     /// Every route this server serves, the drivers' included.
@@ -39,6 +39,7 @@ struct APIRoutes {
             guard let snap = s.access.snapshot else { return APIResponse.error(.serviceUnavailable, "no data yet") }
             return APIResponse.text(SiteMetrics.text(snap, sinks: s.access.sinkHealth), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
+        router.getAndHead("/api/sinks") { _, _ in APIResponse.json(.array(s.access.sinkHealth.map(\.json))) }
         router.getAndHead("/openapi.json") { _, _ in APIResponse.json(OpenAPIDocument.render(site: s.site, routes: s.routes)) }
         router.post("/api/packs/:id/command") { request, context in
             let id = APIRoutes.packID(context)
@@ -72,13 +73,7 @@ struct APIRoutes {
             o["packs_online"] = .number(Double(snap.packs.filter(\.online).count))
             o["time"] = .string(ISOTime.format(snap.time))
         }
-        o["sinks"] = .array(s.access.sinkHealth.map { sink in
-            var entry = JSONObject()
-            entry["name"] = .string(sink.name)
-            entry["dropped_snapshots"] = .number(Double(sink.droppedSnapshots))
-            for c in sink.counters { entry[c.name] = .number(c.value) }
-            return .object(entry)
-        })
+        o["sinks"] = .array(s.access.sinkHealth.map(\.json))
         return APIResponse.json(.object(o))
     }
 

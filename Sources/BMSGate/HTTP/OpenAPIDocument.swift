@@ -44,6 +44,7 @@ enum OpenAPIDocument {
         add("/api/packs/{id}", "get", op("One pack", writes: false, parameters: ["id"]))
         add("/api/packs/{id}/command", "post", op("A vendor command on the pack's driver (JSON body)", writes: true, parameters: ["id"]))
         add("/metrics", "get", op("Prometheus text: packs, banks, the gateway's counters", writes: false))
+        add("/api/sinks", "get", op("Each sink: dropped snapshots, its counters and status (the can sink: the inverter it hears)", writes: false))
         add("/openapi.json", "get", op("This document", writes: false))
         for route in routes.routes {
             let c = route.representative

@@ -10,10 +10,14 @@ public protocol Sink: AnyObject {
     /// The sink's own counters (readings lost, connections refused...), for /metrics and
     /// /healthz. Read from other threads: implementations return a consistent copy.
     var counters: [SinkCounter] { get }
+    /// What the sink knows beyond numbers (the can sink: the inverter it hears), for
+    /// /healthz and /api/sinks; nil when it has nothing to say.
+    var status: JSONValue? { get }
 }
 
 extension Sink {
     public var counters: [SinkCounter] { [] }
+    public var status: JSONValue? { nil }
 }
 
 /// One number a sink reports about itself: `bmsgate_sink_<name>{sink="..."}` in /metrics
@@ -45,11 +49,24 @@ public struct SinkHealth: Sendable {
     public var droppedSnapshots: Int
     /// The sink's own counters.
     public var counters: [SinkCounter]
+    /// The sink's own status, if it has one.
+    public var status: JSONValue?
 
     /// A report.
-    public init(name: String, droppedSnapshots: Int, counters: [SinkCounter] = []) {
+    public init(name: String, droppedSnapshots: Int, counters: [SinkCounter] = [], status: JSONValue? = nil) {
         self.name = name
         self.droppedSnapshots = droppedSnapshots
         self.counters = counters
+        self.status = status
+    }
+
+    /// The report as JSON (/healthz, /api/sinks).
+    public var json: JSONValue {
+        var entry = JSONObject()
+        entry["name"] = .string(name)
+        entry["dropped_snapshots"] = .number(Double(droppedSnapshots))
+        for c in counters { entry[c.name] = .number(c.value) }
+        if let status { entry["status"] = status }
+        return .object(entry)
     }
 }

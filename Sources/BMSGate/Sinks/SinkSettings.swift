@@ -74,6 +74,7 @@ enum SinkRegistry {
         MQTTSinkSettings.registration,
         HTTPSinkSettings.registration,
         PrometheusPushSettings.registration,
+        CANSinkSettings.registration,
     ]
 
     /// The registration of `type`, or nil.

@@ -34,6 +34,22 @@ int bmsgate_serial_flush_input(int fd);
  */
 int bmsgate_pty_open(char *path, unsigned long cap);
 
+/**
+ * Opens a raw SocketCAN socket (PF_CAN, CAN_RAW, non-blocking) bound to interface `ifname`
+ * ("can0"). Returns the descriptor or -errno (-EAFNOSUPPORT without CAN in the kernel,
+ * -ENODEV for an unknown interface).
+ */
+int bmsgate_can_open(const char *ifname);
+
+/** Sends one classic frame (`len` <= 8); -ENOBUFS when the queue stays full for 100 ms. */
+int bmsgate_can_send(int fd, uint32_t id, int extended, const uint8_t *data, uint8_t len);
+
+/**
+ * Waits up to `timeout_ms` for one data frame. Returns 1 with the frame filled in, 0 when
+ * none arrived (error and remote frames are skipped), or -errno.
+ */
+int bmsgate_can_receive(int fd, uint32_t *id, int *extended, uint8_t *data, uint8_t *len, int timeout_ms);
+
 #endif
 
 /**

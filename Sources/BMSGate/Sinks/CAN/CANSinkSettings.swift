@@ -1,0 +1,39 @@
+/// Settings of the `can` sink: one bank as a battery on a CAN bus, for an inverter.
+public struct CANSinkSettings: Sendable, Equatable {
+    /// Where the frames go.
+    public enum Link: Sendable, Equatable {
+        /// A SocketCAN interface ("can0").
+        case interface(String)
+        /// A serial SLCAN adapter ("/dev/ttyACM0") at `baud` (USB adapters ignore it).
+        case device(String, baud: Int)
+        /// A simulated inverter behind a pseudo-terminal, in this process (the demo site).
+        case simulated
+    }
+
+    /// The bank spoken for.
+    public var bank: String
+    public var profile: CANProfile = .pylon
+    public var link: Link
+    /// CAN bit rate (SLCAN `S` command); SocketCAN interfaces keep the system's setting.
+    public var bitrate = 500_000
+    /// One frame set per period.
+    public var period: Duration = .seconds(1)
+    /// The inverter's low cut-off, V (0x351 bytes 6-7).
+    public var dischargeVoltage: Double
+    /// Charge voltage limit when the bank's `limits:` have none, V.
+    public var chargeVoltage: Double?
+    public var quirks: [CANQuirk] = []
+    /// 0x35E (8 ASCII characters); the profile's default when nil.
+    public var manufacturer: String?
+    /// Victron 0x370/0x371 (16 ASCII characters).
+    public var name = "bmsgate"
+    /// Warn when the inverter sends nothing for this long.
+    public var inverterTimeout: Duration = .seconds(10)
+
+    /// A sink for `bank` on `link`.
+    public init(bank: String, link: Link, dischargeVoltage: Double) {
+        self.bank = bank
+        self.link = link
+        self.dischargeVoltage = dischargeVoltage
+    }
+}
