@@ -51,7 +51,8 @@ public final class CANSink: Sink, @unchecked Sendable {
             link = SLCANLink(transport: SerialPort(settings: SerialSettings(device: sim.path, baud: 115_200), defaultBaud: 115_200),
                              bitrate: settings.bitrate)
         }
-        name = "can \(settings.profile.rawValue) \(link.endpoint) (bank \(bank.id))"
+        let endpoint = simulator.map { "simulated inverter on \($0.path)" } ?? link.endpoint
+        name = "can \(settings.profile.rawValue) \(endpoint) (bank \(bank.id))"
         simulator?.start()
         running = true
         let t = WorkerThread(name: "can-sink") { [self] in loop() }

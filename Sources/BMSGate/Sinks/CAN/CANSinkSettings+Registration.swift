@@ -13,11 +13,11 @@ extension CANSinkSettings: SinkSettings {
         case (nil, "sim"): link = .simulated
         case (nil, let dev?): link = .device(dev, baud: section.int("baud", in: 300...4_000_000) ?? 115_200)
         case (.some, .some): d.report(section.value("device"), "give the can sink either interface (SocketCAN, e.g. can0) or device (an SLCAN adapter, e.g. /dev/ttyACM0), not both")
-        case (nil, nil): d.report(nil, "the can sink needs interface: (SocketCAN, e.g. can0) or device: (an SLCAN adapter, e.g. /dev/ttyACM0; sim for a simulated inverter)")
+        case (nil, nil): d.report(section.node, "the can sink needs interface: (SocketCAN, e.g. can0) or device: (an SLCAN adapter, e.g. /dev/ttyACM0; sim for a simulated inverter)")
         }
         let dvl = section.number("discharge_voltage", in: 1...1000)
         if section.value("discharge_voltage") == nil {
-            d.report(nil, "the can sink needs discharge_voltage: the inverter's low cut-off in volts (e.g. 48.0 for a 16-cell LFP bank)")
+            d.report(section.node, "the can sink needs discharge_voltage: the inverter's low cut-off in volts (e.g. 48.0 for a 16-cell LFP bank)")
         }
         guard let bank, let link, let dvl else { return nil }
         var s = CANSinkSettings(bank: bank, link: link, dischargeVoltage: dvl)

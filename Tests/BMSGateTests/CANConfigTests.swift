@@ -1,0 +1,69 @@
+import Testing
+
+@testable import BMSGate
+
+/// The `can` sink in the site file.
+struct CANConfigTests {
+    let head = """
+        buses: [{id: lab, type: sim}]
+        packs: [{id: a, driver: basen, bus: lab, address: 1}]
+
+        """
+
+    @Test func everyKeyParses() throws {
+        let site = try ConfigLoader.parse(yaml: head + """
+            banks: [{id: main, packs: [a], limits: {charge_voltage: 55.2}}]
+            sinks:
+              - {type: can, bank: main, profile: sma, device: /dev/ttyACM0, baud: 921600, bitrate: 250000, period: 500ms,
+                 discharge_voltage: 44.8, charge_voltage: 56, quirks: [nonzero_stop, eight_byte_frames], manufacturer: ACME,
+                 name: garage, inverter_timeout: 30s}
+              - {type: can, bank: main, interface: can0, discharge_voltage: 48}
+              - {type: can, bank: main, device: sim, discharge_voltage: 48, profile: victron}
+            """, file: "site.yaml")
+        let s = try #require(site.sinks[0].settings as? CANSinkSettings)
+        #expect(s.bank == "main" && s.profile == .sma && s.link == .device("/dev/ttyACM0", baud: 921_600))
+        #expect(s.bitrate == 250_000 && s.period == .milliseconds(500) && s.dischargeVoltage == 44.8 && s.chargeVoltage == 56)
+        #expect(s.quirks == [.nonzeroStop, .eightByteFrames] && s.manufacturer == "ACME" && s.name == "garage")
+        #expect(s.inverterTimeout == .seconds(30))
+        let d = try #require(site.sinks[1].settings as? CANSinkSettings)
+        #expect(d.link == .interface("can0") && d.profile == .pylon && d.bitrate == 500_000 && d.period == .seconds(1))
+        #expect((site.sinks[2].settings as? CANSinkSettings)?.link == .simulated)
+    }
+
+    @Test func mistakesAreReportedWhereTheyAre() {
+        let found = configIssues(head + """
+            banks: [{id: main, packs: [a]}]
+            sinks:
+              - {type: can, bank: main, interface: can0, device: /dev/x, discharge_voltage: 48}
+              - {type: can, bank: nope, device: /dev/x, discharge_voltage: 48, charge_voltage: 55}
+              - {type: can, bank: main, device: /dev/x, discharge_voltage: 48, profile: byd, bitrate: 300000, period: 30s, quirks: [fast]}
+              - {type: can, bank: main, device: /dev/x}
+              - {type: can, bank: main, device: /dev/x, discharge_voltage: 48, charge_voltage: 40, manufacturer: TOO-LONG-NAME}
+            """)
+        let expected = [
+            "site.yaml:5:54: give the can sink either interface (SocketCAN, e.g. can0) or device (an SLCAN adapter, e.g. /dev/ttyACM0), not both",
+            "site.yaml:6:5: the can sink speaks for bank 'nope', which is not defined (banks: main)",
+            "site.yaml:7:5: the can sink needs a charge voltage limit: set limits: {charge_voltage: ...} on bank 'main' or charge_voltage: on the sink",
+            "site.yaml:7:77: 'profile' of the can sink must be one of pylon, sma, victron",
+            "site.yaml:7:91: 'bitrate' of the can sink must be one of 10000, 20000, 50000, 100000, 125000, 250000, 500000, 800000, 1000000 (500000 for inverters)",
+            "site.yaml:7:107: 'period' of the can sink must be at most 10s: inverters fault without frames",
+            "site.yaml:7:121: unknown quirk 'fast' (known: nonzero_stop, eight_byte_frames, cvl_stop)",
+            "site.yaml:8:5: the can sink needs discharge_voltage: the inverter's low cut-off in volts (e.g. 48.0 for a 16-cell LFP bank)",
+            "site.yaml:9:5: the charge voltage limit (40.0 V) must be above discharge_voltage (48.0 V)",
+            "site.yaml:9:102: 'manufacturer' is sent as 8 ASCII characters: 'TOO-LONG-NAME' does not fit",
+        ]
+        #expect(found == expected, "\(found)")
+        let cross = configIssues(head + """
+            banks: [{id: main, packs: [a]}]
+            sinks:
+              - {type: can, bank: nope, device: /dev/x, discharge_voltage: 48, charge_voltage: 55}
+              - {type: can, bank: main, device: /dev/x, discharge_voltage: 48}
+              - {type: can, bank: main, device: /dev/x, discharge_voltage: 48, charge_voltage: 40}
+            """)
+        #expect(cross == [
+            "site.yaml:5:5: the can sink speaks for bank 'nope', which is not defined (banks: main)",
+            "site.yaml:6:5: the can sink needs a charge voltage limit: set limits: {charge_voltage: ...} on bank 'main' or charge_voltage: on the sink",
+            "site.yaml:7:5: the charge voltage limit (40.0 V) must be above discharge_voltage (48.0 V)",
+        ], "\(cross)")
+    }
+}
