@@ -134,6 +134,20 @@ struct CANFrameTests {
         #expect(frame(solark, 0x35C) == [0, 0, 0, 0, 0, 0, 0, 0])
     }
 
+    @Test func theDocumentListsEveryFrameAndQuirk() throws {
+        let root = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        let doc = try String(contentsOfFile: root + "/docs/inverters.md", encoding: .utf8)
+        let state = CANBatteryState(chargeVoltage: 55, dischargeVoltage: 48, chargeCurrent: 10, dischargeCurrent: 10)
+        for profile in CANProfile.allCases {
+            #expect(doc.contains("### `\(profile.rawValue)`"))
+            for frame in profile.frames(state).frames {
+                #expect(doc.contains("| 0x\(String(frame.id, radix: 16, uppercase: true))"), "\(profile) 0x\(String(frame.id, radix: 16))")
+            }
+        }
+        for quirk in CANQuirk.allCases { #expect(doc.contains("| `\(quirk.rawValue)` |")) }
+        for id in InverterFrames.ids { #expect(doc.contains("| 0x\(String(id, radix: 16, uppercase: true)) |")) }
+    }
+
     @Test func inverterFramesDecode() {
         let sma = InverterSimulator.keepalive(.sma)
         let fields = Dictionary(uniqueKeysWithValues: sma.flatMap { InverterFrames.decode($0, profile: .sma) ?? [] })

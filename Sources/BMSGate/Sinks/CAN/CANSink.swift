@@ -135,7 +135,7 @@ public final class CANSink: Sink, @unchecked Sendable {
             lastClamped = set.clamped
         }
         let gap = settings.profile.minimumGapMs
-        for (i, frame) in set.frames.enumerated() {
+        for frame in set.frames {
             do {
                 try link.send(frame)
             } catch {
@@ -146,7 +146,8 @@ public final class CANSink: Sink, @unchecked Sendable {
                     return
                 }
             }
-            if gap > 0, i < set.frames.count - 1 { listen(untilMs: MonotonicClock.nowMs() + UInt64(gap)) }
+            // The gap also follows the last frame: the next set must not come closer.
+            if gap > 0 { listen(untilMs: MonotonicClock.nowMs() + UInt64(gap)) }
         }
         condition.withLock { sets += 1 }
     }
