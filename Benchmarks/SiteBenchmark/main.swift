@@ -3,7 +3,8 @@
 //     against the wire time of the bytes exchanged (bytes x 10 / baud);
 //  2. reading-to-register latency: a value changed in the emulator until a Modbus client
 //     reads it, against the poll interval;
-//  3. resident memory and CPU of a site with many packs and every sink on.
+//  3. resident memory and CPU of a site with many packs and every sink on;
+//  4. the can sink's frame-set period jitter on that site (--can-seconds, 60 by default).
 //
 //     make bench
 //     bmsgate-bench-site [--seconds 5]
@@ -141,3 +142,9 @@ g3.stop()
 try? FileManager.default.removeItem(atPath: dir)
 print(String(format: "32 packs on 4 lines, 4 banks, file + modbus-tcp + http + mqtt sinks: %d/32 online, RSS %.1f MB, CPU %.1f %% of one core (%.2f s CPU in %.1f s)",
              online, r1.rssMB, (r1.cpu - r0.cpu) / wall * 100, r1.cpu - r0.cpu, wall))
+
+// 4. CAN frame-set period jitter with the big site running.
+let canSeconds = CommandLine.arguments.firstIndex(of: "--can-seconds").flatMap { i in
+    CommandLine.arguments.dropFirst(i + 1).first.flatMap(Double.init)
+} ?? 60
+try canJitter(seconds: canSeconds, buses: buses, packs: packs, banks: banks)
