@@ -101,6 +101,7 @@ import Testing
         let can = try #require(health.first { ($0["name"] as? String)?.hasPrefix("can ") == true })
         #expect(can["inverter_seen"] as? Double == 1)
         #expect(((can["status"] as? [String: Any])?["inverter"] as? [String: Any])?["seen"] as? Bool == true)
+        #expect(((can["status"] as? [String: Any])?["summary"] as? String)?.contains("inverter heard") == true, "the terminal table's line")
         // A set every period (its jitter is measured by `make bench`, not asserted here).
         let sets = inverter.frames.filter { $0["id"] as? Int == 0x351 }.count
         Thread.sleep(forTimeInterval: 2)

@@ -202,6 +202,16 @@ public final class CANSink: Sink, @unchecked Sendable {
         }
     }
 
+    /// One line for the terminal table.
+    func summary(_ r: InverterReport) -> String {
+        guard link.isOpen else { return "LINK DOWN: no frames reach the inverter (see the log)" }
+        guard let ms = r.lastSeenMs else { return "sending; inverter NOT HEARD yet" }
+        let age = Double(MonotonicClock.nowMs() &- ms) / 1000
+        let fields = r.fields.keys.sorted().map { "\($0) \(JSONValue.numberText(r.fields[$0]!))" }.joined(separator: ", ")
+        let heard = age > settings.inverterTimeout.seconds ? "inverter SILENT for \(Int(age)) s" : String(format: "inverter heard %.1f s ago", age)
+        return "sending; \(heard), \(r.frames) frames" + (fields.isEmpty ? "" : " (\(fields))")
+    }
+
     /// The inverter as the sink last heard it.
     public var inverter: InverterReport { condition.withLock { report } }
 
@@ -228,6 +238,7 @@ public final class CANSink: Sink, @unchecked Sendable {
         o["link"] = .string(link.endpoint)
         o["link_up"] = .bool(link.isOpen)
         o["inverter"] = r.json(profile: settings.profile, nowMs: MonotonicClock.nowMs())
+        o["summary"] = .string(summary(r))
         return .object(o)
     }
 }

@@ -8,12 +8,17 @@ public final class StdoutSink: Sink {
     private var lastPrint: Date?
     private var lines = PackLineTracker()
     private let output: FileHandle
+    /// The other sinks' reports; those with a `summary` in their status get a line under
+    /// the table (the can sink: whether the inverter is heard).
+    private let sinkHealth: @Sendable () -> [SinkHealth]
 
     /// A stdout sink.
-    public init(format: String, interval: Duration, output: FileHandle = .standardOutput) {
+    public init(format: String, interval: Duration, output: FileHandle = .standardOutput,
+                sinkHealth: @escaping @Sendable () -> [SinkHealth] = { [] }) {
         self.format = format
         self.interval = interval
         self.output = output
+        self.sinkHealth = sinkHealth
     }
 
     public var name: String { "stdout (\(format))" }
@@ -26,6 +31,11 @@ public final class StdoutSink: Sink {
             if let last = lastPrint, snapshot.time.timeIntervalSince(last) < interval.seconds * 0.95 { return }
             lastPrint = snapshot.time
             text = TableFormatter.render(snapshot)
+            for sink in sinkHealth() {
+                if case .object(let o)? = sink.status, case .string(let summary)? = o["summary"] {
+                    text += "\(sink.name): \(summary)\n"
+                }
+            }
         }
         guard !text.isEmpty else { return }
         try? output.write(contentsOf: Data(text.utf8))

@@ -17,7 +17,8 @@ public struct StdoutSinkSettings: SinkSettings, Equatable {
         }
         s.interval = section.duration("interval") ?? .seconds(1)
         return s
-    } make: { s, _ in
-        StdoutSink(format: s.format, interval: s.interval)
+    } make: { s, c in
+        let access = c.access
+        return StdoutSink(format: s.format, interval: s.interval) { access.sinkHealth }
     }
 }
