@@ -6,7 +6,8 @@ import Testing
 /// full disk does), the limit is lifted while it runs, and the file must hold only whole
 /// JSON lines, with the loss counted in /metrics and /healthz and told in the log.
 @Suite(.serialized) struct FileSinkFullDiskTests {
-    @Test func aFullFileLosesWholeReadingsCountedAndResumes() throws {
+    @Test(.disabled(if: TestTools.sanitized, "ThreadSanitizer's runtime dies with SIGBUS under a file-size limit (make test runs this)"))
+    func aFullFileLosesWholeReadingsCountedAndResumes() throws {
         let dir = try TestTools.tempDir("file-full"), port = TestTools.freePort()
         try """
             site: full

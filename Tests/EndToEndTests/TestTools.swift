@@ -16,6 +16,10 @@ enum TestTools {
         return binDir + "/bmsgate"
     }
 
+    /// Set by `make test-tsan`: the binaries run under ThreadSanitizer, whose runtime reacts
+    /// to a few deliberate faults (a plugin that aborts, a file-size limit) on its own terms.
+    static let sanitized = ProcessInfo.processInfo.environment["BMSGATE_SANITIZER"] != nil
+
     /// The Python with the test peers (pysunspec2): BMSGATE_PYTHON from the Makefile, else the venv.
     static let python: String = ProcessInfo.processInfo.environment["BMSGATE_PYTHON"] ?? root + "/.build/pyenv/bin/python3"
 
