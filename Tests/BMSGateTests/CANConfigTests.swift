@@ -30,6 +30,22 @@ struct CANConfigTests {
         #expect((site.sinks[2].settings as? CANSinkSettings)?.link == .simulated)
     }
 
+    /// The line the issue asks for: pylon on an SLCAN adapter, nothing else.
+    @Test func theShortestPylonSinkIsValidWithAWarning() throws {
+        let site = try ConfigLoader.parse(yaml: head + """
+            banks: [{id: main, packs: [a], limits: {charge_voltage: 55.2}}]
+            sinks:
+              - {type: can, bank: main, profile: pylon, device: /dev/ttyACM0}
+            """, file: "site.yaml")
+        let s = try #require(site.sinks[0].settings as? CANSinkSettings)
+        #expect(s.dischargeVoltage == nil && s.link == .device("/dev/ttyACM0", baud: 115_200))
+        #expect(site.warnings.map(\.description) == [
+            "site.yaml:5:5: the can sink sends no discharge voltage (0x351 bytes 6-7 are 0): inverters that read it (Deye, Luxpower) fall back to their own low cut-off; set discharge_voltage: to send yours",
+        ])
+        let state = CANBatteryState(chargeVoltage: 55.2, dischargeVoltage: nil, chargeCurrent: 50, dischargeCurrent: 80)
+        #expect(CANProfile.pylon.frames(state).frames[0].data == [0x28, 0x02, 0xF4, 0x01, 0x20, 0x03, 0x00, 0x00])
+    }
+
     @Test func mistakesAreReportedWhereTheyAre() {
         let found = configIssues(head + """
             banks: [{id: main, packs: [a]}]
@@ -37,7 +53,7 @@ struct CANConfigTests {
               - {type: can, bank: main, interface: can0, device: /dev/x, discharge_voltage: 48}
               - {type: can, bank: nope, device: /dev/x, discharge_voltage: 48, charge_voltage: 55}
               - {type: can, bank: main, device: /dev/x, discharge_voltage: 48, profile: byd, bitrate: 300000, period: 30s, quirks: [fast]}
-              - {type: can, bank: main, device: /dev/x}
+              - {type: can, bank: main, device: /dev/x, profile: sma}
               - {type: can, bank: main, device: /dev/x, discharge_voltage: 48, charge_voltage: 40, manufacturer: TOO-LONG-NAME}
             """)
         let expected = [
@@ -48,7 +64,8 @@ struct CANConfigTests {
             "site.yaml:7:91: 'bitrate' of the can sink must be one of 10000, 20000, 50000, 100000, 125000, 250000, 500000, 800000, 1000000 (500000 for inverters)",
             "site.yaml:7:107: 'period' of the can sink must be at most 10s: inverters fault without frames",
             "site.yaml:7:121: unknown quirk 'fast' (known: nonzero_stop, eight_byte_frames, cvl_stop)",
-            "site.yaml:8:5: the can sink needs discharge_voltage: the inverter's low cut-off in volts (e.g. 48.0 for a 16-cell LFP bank)",
+            "site.yaml:8:5: the sma profile needs discharge_voltage: the inverter's low cut-off in volts (e.g. 48.0 for a 16-cell LFP bank)",
+            "site.yaml:8:5: the can sink needs a charge voltage limit: set limits: {charge_voltage: ...} on bank 'main' or charge_voltage: on the sink",
             "site.yaml:9:5: the charge voltage limit (40.0 V) must be above discharge_voltage (48.0 V)",
             "site.yaml:9:102: 'manufacturer' is sent as 8 ASCII characters: 'TOO-LONG-NAME' does not fit",
         ]

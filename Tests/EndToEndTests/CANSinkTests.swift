@@ -32,7 +32,7 @@ import Testing
 
     func peer(_ dir: String, seconds: Int, extra: [String] = []) throws -> Peer {
         let out = dir + "/peer-\(UUID().uuidString.prefix(6)).jsonl"
-        FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: TestTools.python)
         p.arguments = [TestTools.pythonTools + "/can_peer.py", dir + "/inverter", "\(seconds)"] + extra

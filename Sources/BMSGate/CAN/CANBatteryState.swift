@@ -3,8 +3,8 @@
 public struct CANBatteryState: Sendable, Equatable {
     /// Charge voltage limit, V.
     public var chargeVoltage: Double
-    /// Discharge voltage (the inverter's low cut-off), V.
-    public var dischargeVoltage: Double
+    /// Discharge voltage (the inverter's low cut-off), V; nil: not sent (0).
+    public var dischargeVoltage: Double?
     /// Charge current limit, A (0 = stop).
     public var chargeCurrent: Double
     /// Discharge current limit, A (0 = stop).
@@ -37,7 +37,7 @@ public struct CANBatteryState: Sendable, Equatable {
     public var stale: Bool
 
     /// The bank as the inverter should see it.
-    public init(bank: BankStatus, packs: [PackStatus], dischargeVoltage: Double, chargeVoltage: Double) {
+    public init(bank: BankStatus, packs: [PackStatus], dischargeVoltage: Double?, chargeVoltage: Double) {
         let online = packs.filter { bank.onlinePacks.contains($0.id) }
         self.chargeVoltage = bank.limits.chargeVoltage ?? chargeVoltage
         self.dischargeVoltage = dischargeVoltage
@@ -62,7 +62,7 @@ public struct CANBatteryState: Sendable, Equatable {
     }
 
     /// A state given field by field (tests, the inverter simulator).
-    public init(chargeVoltage: Double, dischargeVoltage: Double, chargeCurrent: Double, dischargeCurrent: Double,
+    public init(chargeVoltage: Double, dischargeVoltage: Double?, chargeCurrent: Double, dischargeCurrent: Double,
                 soc: Double? = nil, soh: Double? = nil, voltage: Double? = nil, current: Double? = nil, temperature: Double? = nil,
                 alarms: Set<CanonicalAlarm> = [], modules: Int = 1, modulesOnline: Int = 1, modulesBlockingCharge: Int = 0,
                 modulesBlockingDischarge: Int = 0, cellVoltageMin: Double? = nil, cellVoltageMax: Double? = nil,

@@ -134,6 +134,7 @@ public enum ConfigLoader {
         var result = SiteConfig(file: file, site: site, pluginDirs: pluginDirs, buses: buses, packs: packs,
                                 banks: banks.map(\.config), sinks: resolvedSinks, siteLocation: draft.siteLocation)
         result.warnings = StalenessWarnings.issues(result)
+            + resolvedSinks.flatMap { sink in sink.settings.warnings(in: result).map { ConfigIssue(sink.location, $0) } }
         return result
     }
 

@@ -15,6 +15,8 @@ public protocol SinkSettings: Sendable {
     var maxConnections: Int? { get }
     /// The settings completed from the site (defaults that depend on banks). Default: self.
     func resolved(in site: SiteConfig) -> Self
+    /// Things `check` and `run` print as warnings (allowed, but probably not meant). Default: none.
+    func warnings(in site: SiteConfig) -> [String]
 }
 
 extension SinkSettings {
@@ -22,6 +24,7 @@ extension SinkSettings {
     public var listenPort: Int? { nil }
     public var maxConnections: Int? { nil }
     public func resolved(in site: SiteConfig) -> Self { self }
+    public func warnings(in site: SiteConfig) -> [String] { [] }
 }
 
 /// What a sink needs from the gateway to be built.

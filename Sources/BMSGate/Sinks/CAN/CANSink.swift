@@ -35,7 +35,7 @@ public final class CANSink: Sink, @unchecked Sendable {
         self.settings = settings
         bankConfig = bank
         self.logger = logger
-        let cvl = bank.limits.chargeVoltage ?? settings.chargeVoltage ?? settings.dischargeVoltage
+        let cvl = bank.limits.chargeVoltage ?? settings.chargeVoltage ?? 0
         state = CANBatteryState(chargeVoltage: cvl, dischargeVoltage: settings.dischargeVoltage, chargeCurrent: 0, dischargeCurrent: 0,
                                 modules: bank.packs.count, modulesOnline: 0, stale: true)
         switch settings.link {
@@ -63,7 +63,7 @@ public final class CANSink: Sink, @unchecked Sendable {
     public func write(_ snapshot: Snapshot) {
         guard let bank = snapshot.banks.first(where: { $0.id == bankConfig.id }) else { return }
         let packs = snapshot.packs.filter { bank.packs.contains($0.id) }
-        let cvl = bankConfig.limits.chargeVoltage ?? settings.chargeVoltage ?? settings.dischargeVoltage
+        let cvl = bankConfig.limits.chargeVoltage ?? settings.chargeVoltage ?? 0
         let next = CANBatteryState(bank: bank, packs: packs, dischargeVoltage: settings.dischargeVoltage, chargeVoltage: cvl)
         condition.withLock {
             state = next

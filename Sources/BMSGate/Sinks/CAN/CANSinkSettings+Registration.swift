@@ -16,16 +16,18 @@ extension CANSinkSettings: SinkSettings {
         case (nil, nil): d.report(section.node, "the can sink needs interface: (SocketCAN, e.g. can0) or device: (an SLCAN adapter, e.g. /dev/ttyACM0; sim for a simulated inverter)")
         }
         let dvl = section.number("discharge_voltage", in: 1...1000)
-        if section.value("discharge_voltage") == nil {
-            d.report(section.node, "the can sink needs discharge_voltage: the inverter's low cut-off in volts (e.g. 48.0 for a 16-cell LFP bank)")
-        }
-        guard let bank, let link, let dvl else { return nil }
-        var s = CANSinkSettings(bank: bank, link: link, dischargeVoltage: dvl)
+        var profile = CANProfile.pylon
         if let v = section.value("profile") {
-            if let text = v.string, let p = CANProfile(rawValue: text) { s.profile = p } else {
+            if let text = v.string, let p = CANProfile(rawValue: text) { profile = p } else {
                 d.report(v, "'profile' of the can sink must be one of \(CANProfile.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
+        if section.value("discharge_voltage") == nil, profile != .pylon {
+            d.report(section.node, "the \(profile.rawValue) profile needs discharge_voltage: the inverter's low cut-off in volts (e.g. 48.0 for a 16-cell LFP bank)")
+        }
+        guard let bank, let link else { return nil }
+        var s = CANSinkSettings(bank: bank, link: link, dischargeVoltage: dvl)
+        s.profile = profile
         if let v = section.int("bitrate", in: 10_000...1_000_000) {
             if SLCAN.bitrates[v] != nil { s.bitrate = v } else {
                 d.report(section.value("bitrate"), "'bitrate' of the can sink must be one of \(SLCAN.bitrates.keys.sorted().map(String.init).joined(separator: ", ")) (500000 for inverters)")
@@ -63,9 +65,15 @@ extension CANSinkSettings: SinkSettings {
         if cvl == nil {
             out.append(("the can sink needs a charge voltage limit: set limits: {charge_voltage: ...} on bank '\(bank.id)' or charge_voltage: on the sink", nil))
         }
-        if let cvl, cvl <= dischargeVoltage {
-            out.append(("the charge voltage limit (\(cvl) V) must be above discharge_voltage (\(dischargeVoltage) V)", nil))
+        if let cvl, let dvl = dischargeVoltage, cvl <= dvl {
+            out.append(("the charge voltage limit (\(cvl) V) must be above discharge_voltage (\(dvl) V)", nil))
         }
         return out
+    }
+
+    public func warnings(in site: SiteConfig) -> [String] {
+        dischargeVoltage == nil
+            ? ["the can sink sends no discharge voltage (0x351 bytes 6-7 are 0): inverters that read it (Deye, Luxpower) fall back to their own low cut-off; set discharge_voltage: to send yours"]
+            : []
     }
 }

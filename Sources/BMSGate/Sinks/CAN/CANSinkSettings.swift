@@ -18,8 +18,9 @@ public struct CANSinkSettings: Sendable, Equatable {
     public var bitrate = 500_000
     /// One frame set per period.
     public var period: Duration = .seconds(1)
-    /// The inverter's low cut-off, V (0x351 bytes 6-7).
-    public var dischargeVoltage: Double
+    /// The inverter's low cut-off, V (0x351 bytes 6-7); required by sma and victron, optional
+    /// for pylon (V1.2 defines the first six bytes; without it bytes 6-7 are 0).
+    public var dischargeVoltage: Double?
     /// Charge voltage limit when the bank's `limits:` have none, V.
     public var chargeVoltage: Double?
     public var quirks: [CANQuirk] = []
@@ -31,7 +32,7 @@ public struct CANSinkSettings: Sendable, Equatable {
     public var inverterTimeout: Duration = .seconds(10)
 
     /// A sink for `bank` on `link`.
-    public init(bank: String, link: Link, dischargeVoltage: Double) {
+    public init(bank: String, link: Link, dischargeVoltage: Double? = nil) {
         self.bank = bank
         self.link = link
         self.dischargeVoltage = dischargeVoltage
