@@ -112,6 +112,6 @@ let package = Package(
         .target(name: "BMSGateTestSupport", dependencies: ["BMSGate", "CBMSDriver"], path: "Tests/TestSupport"),
         .testTarget(name: "BMSCoreTests", dependencies: ["BMSCore"]),
         .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "BMSCore", "CBMSDriver", "BMSGateTestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BMSGate"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BMSGate", "BMSGateTestSupport"]),
     ]
 )

@@ -122,6 +122,32 @@ struct CANFrameTests {
         #expect(set.clamped.isEmpty, "Victron takes 12 to 48 V banks: no SMA ranges")
     }
 
+    /// A Pytes V5 battery talking to a Victron Venus OS 3.34, dumped with cansniffer
+    /// (AndreasBoehm/PytesCANProtocol): 0x351 38 02 E8 03 E8 03 C7 01 (56.8 V, 100 A, 100 A,
+    /// 45.5 V), 0x355 33 00 64 00, 0x356 8E 14 F9 FF B4 00 (52.62 V, -0.7 A, 18.0 °C), 0x372
+    /// 02 00 01 00 01 00 02 00, 0x373 D8 0C DA 0C 21 01 23 01 (3.288 V, 3.290 V, 289 K,
+    /// 291 K), 0x379 64 00 (100 Ah). Its 0x35A items sit where ours do (e.g. low voltage
+    /// 0x10 in byte 0, cell imbalance 0x01 in byte 3); Pytes sends 00 for "OK" where the SMA
+    /// document, which bmsgate follows, sends 10 ("cleared").
+    @Test func victronMatchesAPytesBatteryOnVenusOS() {
+        let state = CANBatteryState(chargeVoltage: 56.8, dischargeVoltage: 45.5, chargeCurrent: 100, dischargeCurrent: 100,
+                                    soc: 51, soh: 100, voltage: 52.62, current: -0.7, temperature: 18.0, modules: 4, modulesOnline: 2,
+                                    modulesBlockingCharge: 1, modulesBlockingDischarge: 1, cellVoltageMin: 3.288, cellVoltageMax: 3.290,
+                                    temperatureMin: 16.0, temperatureMax: 18.0, capacity: 100)
+        let set = CANProfile.victron.frames(state)
+        #expect(frame(set, 0x351) == [0x38, 0x02, 0xE8, 0x03, 0xE8, 0x03, 0xC7, 0x01])
+        #expect(Array(frame(set, 0x355)!.prefix(4)) == [0x33, 0x00, 0x64, 0x00])
+        #expect(frame(set, 0x356) == [0x8E, 0x14, 0xF9, 0xFF, 0xB4, 0x00])
+        #expect(frame(set, 0x372) == [0x02, 0x00, 0x01, 0x00, 0x01, 0x00, 0x02, 0x00])
+        #expect(frame(set, 0x373) == [0xD8, 0x0C, 0xDA, 0x0C, 0x21, 0x01, 0x23, 0x01])
+        #expect(frame(set, 0x379) == [0x64, 0x00])
+        var low = state
+        low.alarms = [.packUndervoltage]
+        #expect(frame(CANProfile.victron.frames(low), 0x35A)![0] & 0x30 == 0x10, "low voltage raised where Pytes raises it")
+        low.alarms = [.cellImbalance]
+        #expect(frame(CANProfile.victron.frames(low), 0x35A)![7] & 0x03 == 0x01, "cell imbalance warning where Pytes puts it")
+    }
+
     @Test func quirks() {
         let stopped = CANBatteryState(chargeVoltage: 56.0, dischargeVoltage: 48, chargeCurrent: 0, dischargeCurrent: 0, voltage: 53.37)
         let sofar = CANProfile.pylon.frames(stopped, quirks: [.nonzeroStop])
