@@ -50,11 +50,15 @@ let package = Package(
         // The plain values every part shares: Reading, alarms, field catalog, bank status,
         // limit rules, snapshots, JSON. No C library, no network, no I/O.
         .target(name: "BMSCore"),
+        // The Pylontech RS485 protocol: frames, checksums and INFO layouts, shared by the
+        // pylon-rs485 sink and the pylontech driver. No dependencies.
+        .target(name: "PylonCodec"),
         // The host library: config, plugin loader, buses, site, sinks.
         .target(
             name: "BMSGate",
             dependencies: [
                 "BMSCore",
+                "PylonCodec",
                 "CBMSDriver",
                 "CHostSupport",
                 "CModbus",

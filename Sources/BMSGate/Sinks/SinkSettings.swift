@@ -78,6 +78,7 @@ enum SinkRegistry {
         HTTPSinkSettings.registration,
         PrometheusPushSettings.registration,
         CANSinkSettings.registration,
+        PylonRS485Settings.registration,
     ]
 
     /// The registration of `type`, or nil.

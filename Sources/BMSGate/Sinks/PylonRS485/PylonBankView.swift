@@ -1,0 +1,120 @@
+import PylonCodec
+
+/// The bank as Pylontech modules, built from a snapshot: what every answer of the
+/// pylon-rs485 sink is taken from.
+struct PylonBankView: Sendable {
+    struct Module: Sendable {
+        var address: UInt8
+        var values: PylonModuleValues
+        var alarms: PylonAlarms
+        var management: PylonManagement
+        var serial: String
+        var firmware: String
+    }
+
+    var modules: [Module]
+    var parameters: PylonSystemParameters
+
+    init(modules: [Module], parameters: PylonSystemParameters) {
+        self.modules = modules
+        self.parameters = parameters
+    }
+
+    /// The first module address (the master of a Pylontech stack).
+    static let firstAddress: UInt8 = 2
+
+    /// A view with no data: one module per pack (or one for the bank), all limits 0 A.
+    static func empty(settings: PylonRS485Settings, bank: BankConfig) -> PylonBankView {
+        let count = settings.modules == .bank ? 1 : bank.packs.count
+        let cvl = bank.limits.chargeVoltage ?? settings.chargeVoltage ?? 0
+        let modules = (0..<count).map { i in
+            Module(address: firstAddress + UInt8(i),
+                   values: PylonModuleValues(cells: [], temperatures: [], current: 0, voltage: 0, remainingCapacity: 0, totalCapacity: 0, cycles: 0),
+                   alarms: PylonAlarms(cells: 0, temperatures: 0),
+                   management: PylonManagement(chargeVoltage: cvl, dischargeVoltage: settings.dischargeVoltage ?? 0, chargeCurrent: 0,
+                                               dischargeCurrent: 0, chargeEnabled: false, dischargeEnabled: false),
+                   serial: "", firmware: "")
+        }
+        return PylonBankView(modules: modules, parameters: parameters(cvl: cvl, dvl: settings.dischargeVoltage ?? 0, cells: 16, bank: bank))
+    }
+
+    /// The bank from `status` and its `packs`. Limits are the bank's after the failsafe; with
+    /// one module per pack each module carries an equal share of them, so an inverter that
+    /// adds the modules up never gets more than the bank allows.
+    init(bank status: BankStatus, packs: [PackStatus], settings: PylonRS485Settings, config: BankConfig) {
+        let cvl = status.limits.chargeVoltage ?? config.limits.chargeVoltage ?? settings.chargeVoltage ?? 0
+        let cellCount = packs.compactMap { $0.reading?.cells.count }.max() ?? 16
+        let dvl = settings.dischargeVoltage ?? Double(cellCount) * 2.9
+        let online = packs.filter { status.onlinePacks.contains($0.id) }
+        let share = settings.modules == .bank ? 1 : max(1, online.count)
+        func management(_ enabledCharge: Bool, _ enabledDischarge: Bool) -> PylonManagement {
+            let ccl = status.limits.chargeCurrent / Double(share), dcl = status.limits.dischargeCurrent / Double(share)
+            return PylonManagement(chargeVoltage: cvl, dischargeVoltage: dvl, chargeCurrent: ccl, dischargeCurrent: dcl,
+                                   chargeEnabled: enabledCharge && ccl > 0, dischargeEnabled: enabledDischarge && dcl > 0)
+        }
+        switch settings.modules {
+        case .bank:
+            let worst = packs.first { $0.id == status.cellMin?.pack }?.reading ?? online.first?.reading
+            let values = PylonModuleValues(
+                cells: worst?.cells ?? [], temperatures: Self.temperatures(worst),
+                current: status.current ?? 0, voltage: status.voltage ?? 0, remainingCapacity: status.remainingCapacity ?? 0,
+                totalCapacity: status.fullCapacity ?? 0, cycles: Int(online.compactMap { $0.reading?.cycles }.max() ?? 0))
+            modules = [Module(address: Self.firstAddress, values: values,
+                              alarms: Self.alarms(Set(status.alarms), cells: worst?.cells ?? [], temperatures: values.temperatures.count,
+                                                  charging: management(true, true)),
+                              management: management(true, true), serial: "", firmware: "")]
+        case .packs:
+            modules = packs.enumerated().map { i, pack in
+                let r = status.onlinePacks.contains(pack.id) ? pack.reading : nil
+                let values = PylonModuleValues(
+                    cells: r?.cells ?? [], temperatures: Self.temperatures(r), current: r?.current ?? 0, voltage: r?.voltage ?? 0,
+                    remainingCapacity: r?.remainingCapacity ?? 0, totalCapacity: r?.fullCapacity ?? 0, cycles: Int(r?.cycles ?? 0))
+                let m = r == nil ? management(false, false) : management(r?.chargeEnabled != false, r?.dischargeEnabled != false)
+                return Module(address: Self.firstAddress + UInt8(i), values: values,
+                              alarms: Self.alarms(Set(r?.alarms ?? []), cells: r?.cells ?? [], temperatures: values.temperatures.count, charging: m),
+                              management: m, serial: r?.identity.serial ?? "", firmware: r?.identity.firmware ?? "")
+            }
+        }
+        parameters = Self.parameters(cvl: cvl, dvl: dvl, cells: cellCount, bank: config)
+    }
+
+    /// The BMS board's temperature first (MOSFET, else the highest cell probe), then the probes.
+    static func temperatures(_ r: Reading?) -> [Double] {
+        guard let r, !r.temperatures.isEmpty || r.mosTemperature != nil else { return [] }
+        return [r.mosTemperature ?? r.temperatures.max() ?? 0] + r.temperatures
+    }
+
+    static func alarms(_ a: Set<CanonicalAlarm>, cells: [Double], temperatures: Int, charging: PylonManagement) -> PylonAlarms {
+        var out = PylonAlarms(cells: cells.count, temperatures: temperatures)
+        if let hi = cells.indices.max(by: { cells[$0] < cells[$1] }), a.contains(.cellOvervoltage) { out.cells[hi] = .aboveUpper }
+        if let lo = cells.indices.min(by: { cells[$0] < cells[$1] }), a.contains(.cellUndervoltage) { out.cells[lo] = .belowLower }
+        if !a.isDisjoint(with: [.chargeOvertemperature, .dischargeOvertemperature, .mosOvertemperature]) {
+            for i in out.temperatures.indices { out.temperatures[i] = .aboveUpper }
+        } else if !a.isDisjoint(with: [.chargeUndertemperature, .dischargeUndertemperature]) {
+            for i in out.temperatures.indices { out.temperatures[i] = .belowLower }
+        }
+        if a.contains(.chargeOvercurrent) { out.chargeCurrent = .aboveUpper }
+        if !a.isDisjoint(with: [.dischargeOvercurrent, .shortCircuit]) { out.dischargeCurrent = .aboveUpper }
+        if a.contains(.packOvervoltage) { out.moduleVoltage = .aboveUpper } else if a.contains(.packUndervoltage) { out.moduleVoltage = .belowLower }
+        var s1: UInt8 = 0
+        if a.contains(.packUndervoltage) { s1 |= 0x80 }
+        if a.contains(.chargeOvertemperature) { s1 |= 0x40 }
+        if a.contains(.dischargeOvertemperature) { s1 |= 0x20 }
+        if a.contains(.dischargeOvercurrent) { s1 |= 0x10 }
+        if a.contains(.chargeOvercurrent) { s1 |= 0x04 }
+        if a.contains(.cellUndervoltage) { s1 |= 0x02 }
+        if a.contains(.packOvervoltage) || a.contains(.cellOvervoltage) { s1 |= 0x01 }
+        out.status = [s1, (charging.chargeEnabled ? 0x04 : 0) | (charging.dischargeEnabled ? 0x02 : 0), 0, 0, 0]
+        return out
+    }
+
+    static func parameters(cvl: Double, dvl: Double, cells: Int, bank: BankConfig) -> PylonSystemParameters {
+        let n = Double(max(1, cells))
+        let t = bank.limits.chargeTemperature, d = bank.limits.dischargeTemperature
+        return PylonSystemParameters(
+            cellHighVoltage: bank.limits.cellVoltageMax ?? cvl / n, cellLowVoltage: dvl / n, cellUnderVoltage: dvl / n - 0.1,
+            chargeHighTemperature: t?.max ?? 45, chargeLowTemperature: t?.min ?? 0, chargeCurrent: bank.limits.chargeCurrent ?? 0,
+            moduleHighVoltage: cvl, moduleLowVoltage: dvl, moduleUnderVoltage: dvl - 0.1 * n,
+            dischargeHighTemperature: d?.max ?? 60, dischargeLowTemperature: d?.min ?? -20, dischargeCurrent: bank.limits.dischargeCurrent ?? 0)
+    }
+}

@@ -1,0 +1,35 @@
+/// Settings of the `pylon-rs485` sink: one bank answering an inverter as a Pylontech battery
+/// over RS485 (the inverter is the master).
+public struct PylonRS485Settings: Sendable, Equatable {
+    /// Where the inverter talks.
+    public enum Link: Sendable, Equatable {
+        /// A serial port or pty at `baud`.
+        case device(String, baud: Int)
+        /// A TCP port (an RS485-to-Ethernet bridge connects here).
+        case listen(host: String, port: Int)
+    }
+
+    /// How the bank's packs appear to the inverter.
+    public enum Modules: String, Sendable {
+        /// Each pack is one module: the first at address 2 (the master), then 3, 4, ...
+        case packs
+        /// The whole bank is one module at address 2.
+        case bank
+    }
+
+    public var bank: String
+    public var link: Link
+    public var modules: Modules = .bank
+    /// The low cut-off sent in 0x92, V; nil: 2.9 V per cell of the bank's packs.
+    public var dischargeVoltage: Double?
+    /// When the bank's limits have none, V.
+    public var chargeVoltage: Double?
+    /// 0x51's device and manufacturer names.
+    public var deviceName = "bmsgate"
+    public var manufacturer = "bmsgate"
+
+    public init(bank: String, link: Link) {
+        self.bank = bank
+        self.link = link
+    }
+}

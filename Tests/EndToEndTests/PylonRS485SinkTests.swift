@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// The pylon-rs485 sink against python-pylontech (the PyPI client RS485 inverters' tools are
+/// built on) over socat-linked ptys: the values it decodes are the bank's, every error code
+/// is answered, and the failsafe reaches 0x92.
+@Suite(.serialized) struct PylonRS485SinkTests {
+    func client(_ path: String, _ extra: [String] = []) throws -> [String: Any] {
+        let r = try TestTools.run(TestTools.python, [TestTools.pythonTools + "/pylon_client.py", path] + extra, timeout: 60)
+        #expect(r.status == 0, "\(r.stderr.suffix(1500))")
+        return (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    @Test func pythonPylontechReadsTheBank() throws {
+        let dir = try TestTools.tempDir("pylon-sink"), http = TestTools.freePort()
+        let socat = try CANSinkTests().linkedTerminals(dir)
+        defer { socat.terminate() }
+        try """
+            site: pylon-test
+            buses: [{id: lab, type: sim}]
+            packs:
+              - {id: p1, driver: basen, bus: lab, address: 1, poll_interval: 300ms}
+              - {id: p2, driver: basen, bus: lab, address: 2, poll_interval: 300ms}
+            banks:
+              - {id: main, packs: [p1, p2], stale_after: 3s, limits: {charge_current: 100, discharge_current: 150, charge_voltage: 55.2}}
+            sinks:
+              - {type: pylon-rs485, bank: main, device: \(dir)/gateway, modules: packs, discharge_voltage: 46.4}
+              - {type: http, listen: "127.0.0.1:\(http)"}
+            """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
+        let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
+        defer { _ = gw.stop() }
+        #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["packs_online"] as? Double == 2 })
+        Thread.sleep(forTimeInterval: 1)
+        let answers = try client(dir + "/inverter")
+        let site = try #require(try HTTPAPITests.curl(http, "GET", "/api/site").json)
+        let packs = try #require(site["packs"] as? [[String: Any]])
+        let bank = try #require((site["banks"] as? [[String: Any]])?.first)
+        func reading(_ id: String) -> [String: Any] { packs.first { $0["pack"] as? String == id } ?? [:] }
+
+        #expect((answers["version"] as? [String: Any])?["cid2"] as? String == "00")
+        #expect((answers["manufacturer"] as? [String: Any])?["DeviceName"] as? String == "bmsgate   ")
+        let values = try #require(answers["values"] as? [String: Any])
+        #expect(values["NumberOfModules"] as? Int == 2)
+        let modules = try #require(values["Module"] as? [[String: Any]])
+        for (i, id) in ["p1", "p2"].enumerated() {
+            let r = reading(id), m = modules[i]
+            let cells = (r["cells"] as? [Double]) ?? []
+            #expect((m["CellVoltages"] as? [Double])?.count == cells.count)
+            for (a, b) in zip((m["CellVoltages"] as? [Double]) ?? [], cells) { #expect(abs(a - b) < 0.0015, "\(id) cell \(a) vs \(b)") }
+            #expect(abs((m["Voltage"] as? Double ?? 0) - (r["voltage"] as? Double ?? -1)) < 0.06, "\(id) voltage")
+            #expect(abs((m["Current"] as? Double ?? 0) - (r["current"] as? Double ?? -1)) < 0.6, "\(id) current")
+            #expect(abs((m["TotalCapacity"] as? Double ?? 0) - (r["full_capacity"] as? Double ?? -1)) < 0.01, "\(id) capacity")
+        }
+        let single = try #require(answers["single"] as? [String: Any])
+        #expect(single["NumberOfModule"] as? Int == 2)
+        #expect((single["CellVoltages"] as? [Double])?.count == (reading("p1")["cells"] as? [Double])?.count)
+        let management = try #require(answers["management"] as? [String: Any])
+        let limits = try #require(bank["limits"] as? [String: Any])
+        #expect(management["ChargeVoltageLimit"] as? Double == 55.2)
+        #expect(management["DischargeVoltageLimit"] as? Double == 46.4)
+        // Two modules: each carries half the bank's limits.
+        #expect(abs((management["ChargeCurrentLimit"] as? Double ?? 0) - (limits["charge_current"] as? Double ?? 0) / 2) < 0.11)
+        #expect(abs((management["DischargeCurrentLimit"] as? Double ?? 0) - (limits["discharge_current"] as? Double ?? 0) / 2) < 0.11)
+        #expect((management["status"] as? [String: Any])?["ChargeEnable"] as? Bool == true)
+        #expect((answers["serial"] as? [String: Any])?["CommandValue"] as? Int == 2)
+        #expect((answers["parameters"] as? [String: Any])?["ModuleHighVoltageLimit"] as? Double == 55.2)
+
+        // Every error code the protocol names for a request is answered.
+        let errors = try client(dir + "/inverter", ["--errors"])
+        func code(_ key: String) -> String? {
+            guard let a = errors[key] as? String, a.hasPrefix("~"), a.count >= 9 else { return nil }
+            return String(Array(a)[7..<9])
+        }
+        #expect(code("good") == "00")
+        #expect(code("checksum") == "02")
+        #expect(code("length_checksum") == "03")
+        #expect(code("unknown_command") == "04")
+        #expect(code("address") == "90")
+        #expect(code("format") == "05")
+    }
+}
