@@ -115,7 +115,7 @@ let package = Package(
         // driver built in Swift as a C table, a frame-decoder check and seeded fuzz input.
         .target(name: "BMSGateTestSupport", dependencies: ["BMSGate", "CBMSDriver"], path: "Tests/TestSupport"),
         .testTarget(name: "BMSCoreTests", dependencies: ["BMSCore"]),
-        .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "BMSCore", "CBMSDriver", "BMSGateTestSupport"]),
+        .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "BMSCore", "PylonCodec", "CBMSDriver", "BMSGateTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BMSGate", "BMSGateTestSupport"]),
     ]
 )

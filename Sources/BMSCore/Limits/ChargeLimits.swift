@@ -67,6 +67,14 @@ public struct ChargeLimits: Sendable, Equatable {
     /// Every rule that lowered a limit, in rule order.
     public var reasons: [LimitReason]
 
+    /// Limits as given.
+    public init(chargeVoltage: Double?, chargeCurrent: Double, dischargeCurrent: Double, reasons: [LimitReason]) {
+        self.chargeVoltage = chargeVoltage
+        self.chargeCurrent = chargeCurrent
+        self.dischargeCurrent = dischargeCurrent
+        self.reasons = reasons
+    }
+
     /// Bit mask of the rules that lowered the charge (low 16 bits) and discharge
     /// (high 16 bits) current: bit = `LimitRule.rawValue`.
     public var reasonMask: UInt32 {

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+@testable import BMSGate
+@testable import PylonCodec
+
+/// What the pylon-rs485 sink answers, without a port: modules, shares of the limits, the
+/// failsafe in 0x92, and its configuration.
+struct PylonRS485SinkUnitTests {
+    static let config = """
+        buses: [{id: lab, type: sim}]
+        packs:
+          - {id: a, driver: basen, bus: lab, address: 1}
+          - {id: b, driver: basen, bus: lab, address: 2}
+        banks: [{id: main, packs: [a, b], limits: {charge_voltage: 55.2, charge_current: 100, discharge_current: 150}}]
+
+        """
+
+    func pack(_ id: String, online: Bool, cells: [Double] = [3.30, 3.31, 3.32], chargeEnabled: Bool? = true) -> PackStatus {
+        var r = Reading(pack: id, driver: "basen", time: Date())
+        r.voltage = cells.reduce(0, +)
+        r.current = 12.5
+        r.cells = cells
+        r.temperatures = [21, 23]
+        r.fullCapacity = 100
+        r.remainingCapacity = 60
+        r.cycles = 12
+        r.chargeEnabled = chargeEnabled
+        r.dischargeEnabled = true
+        return PackStatus(id: id, driver: "basen", bus: "lab", address: "1", online: online, reading: r, lastError: nil, lastPollTime: Date(),
+                          counters: PackCounters(), sequence: 1)
+    }
+
+    func view(_ packs: [PackStatus], modules: PylonRS485Settings.Modules, limits: (Double, Double)) throws -> PylonBankView {
+        let site = try ConfigLoader.parse(yaml: Self.config, file: "site.yaml")
+        let bank = site.banks[0]
+        var status = BankStatus.aggregate(bank, statuses: packs)
+        status.limits = ChargeLimits(chargeVoltage: 55.2, chargeCurrent: limits.0, dischargeCurrent: limits.1, reasons: [])
+        var settings = PylonRS485Settings(bank: "main", link: .device("/dev/null", baud: 9600))
+        settings.modules = modules
+        return PylonBankView(bank: status, packs: packs, settings: settings, config: bank)
+    }
+
+    func ask(_ view: PylonBankView, address: UInt8, command: UInt8, info: [UInt8]) throws -> PylonFrame {
+        let settings = PylonRS485Settings(bank: "main", link: .device("/dev/null", baud: 9600))
+        return try PylonFrame.decode(PylonResponder.answer(PylonFrame(address: address, cid2: command, info: info).encoded, view: view, settings: settings))
+    }
+
+    @Test func packsAreModulesWithAShareOfTheLimits() throws {
+        let v = try view([pack("a", online: true), pack("b", online: true)], modules: .packs, limits: (100, 150))
+        #expect(v.modules.map(\.address) == [2, 3])
+        let m = try PylonManagement.decode(try ask(v, address: 3, command: 0x92, info: [3]).info)
+        #expect(m.chargeCurrent == 50 && m.dischargeCurrent == 75 && m.chargeVoltage == 55.2 && m.dischargeVoltage == 8.7)
+        #expect(m.chargeEnabled && m.dischargeEnabled)
+        let all = try PylonInfo.readAnalog(try ask(v, address: 2, command: 0x42, info: [0xFF]).info, allModules: true)
+        #expect(all.commandValue == 2 && all.modules.count == 2)
+        #expect(all.modules[0].cells == [3.30, 3.31, 3.32] && all.modules[0].temperatures == [23, 21, 23])
+        #expect(all.modules[0].current == 12.5 && all.modules[0].remainingCapacity == 60 && all.modules[0].cycles == 12)
+        #expect(try ask(v, address: 5, command: 0x92, info: [5]).cid2 == PylonReturnCode.address.rawValue)
+    }
+
+    @Test func theFailsafeReaches0x92() throws {
+        // The bank's limits are 0 A (a pack went stale): both modules say stop.
+        let v = try view([pack("a", online: true), pack("b", online: false)], modules: .packs, limits: (0, 0))
+        for address in [UInt8(2), 3] {
+            let m = try PylonManagement.decode(try ask(v, address: address, command: 0x92, info: [address]).info)
+            #expect(m.chargeCurrent == 0 && m.dischargeCurrent == 0 && !m.chargeEnabled && !m.dischargeEnabled, "address \(address)")
+        }
+        // A pack whose BMS stopped charging clears its module's charge bit.
+        let blocked = try view([pack("a", online: true, chargeEnabled: false), pack("b", online: true)], modules: .packs, limits: (100, 150))
+        #expect(!(try PylonManagement.decode(try ask(blocked, address: 2, command: 0x92, info: [2]).info)).chargeEnabled)
+        // With no snapshot at all the answer is the empty view: 0 A, nothing enabled.
+        let site = try ConfigLoader.parse(yaml: Self.config, file: "site.yaml")
+        let empty = PylonBankView.empty(settings: PylonRS485Settings(bank: "main", link: .device("/dev/null", baud: 9600)), bank: site.banks[0])
+        let m = try PylonManagement.decode(try ask(empty, address: 2, command: 0x92, info: [2]).info)
+        #expect(m.chargeCurrent == 0 && !m.chargeEnabled && m.chargeVoltage == 55.2)
+    }
+
+    @Test func theBankAsOneModuleCarriesTheWholeLimitsAndTheWorstPack() throws {
+        let v = try view([pack("a", online: true, cells: [3.30, 3.31]), pack("b", online: true, cells: [3.10, 3.35])], modules: .bank, limits: (100, 150))
+        #expect(v.modules.map(\.address) == [2])
+        let m = try PylonManagement.decode(try ask(v, address: 2, command: 0x92, info: [2]).info)
+        #expect(m.chargeCurrent == 100 && m.dischargeCurrent == 150)
+        let one = try PylonInfo.readAnalog(try ask(v, address: 2, command: 0x42, info: [2]).info, allModules: false)
+        #expect(one.modules[0].cells == [3.10, 3.35], "the pack with the lowest cell")
+        #expect(one.modules[0].totalCapacity == 200 && one.modules[0].remainingCapacity == 120)
+    }
+
+    @Test func everyCommandAndErrorIsAnswered() throws {
+        let v = try view([pack("a", online: true), pack("b", online: true)], modules: .packs, limits: (100, 150))
+        for command in PylonCommand.allCases {
+            #expect(try ask(v, address: 2, command: command.rawValue, info: [2]).cid2 == 0, "0x\(String(command.rawValue, radix: 16))")
+        }
+        #expect(try ask(v, address: 2, command: 0x99, info: []).cid2 == PylonReturnCode.unknownCommand.rawValue)
+        let settings = PylonRS485Settings(bank: "main", link: .device("/dev/null", baud: 9600))
+        let broken = PylonResponder.answer(Array("~20024692E00202FD00\r".utf8), view: v, settings: settings)
+        #expect(try PylonFrame.decode(broken).cid2 == PylonReturnCode.checksum.rawValue)
+        #expect(try PylonFrame.decode(broken).address == 2)
+        let garbage = PylonResponder.answer(Array("~zz\r".utf8), view: v, settings: settings)
+        #expect(try PylonFrame.decode(garbage).cid2 == PylonReturnCode.format.rawValue)
+        let alarms = try ask(v, address: 2, command: 0x44, info: [2]).info
+        #expect(alarms[0] == 0x11 && alarms[1] == 2 && alarms[2] == 3)
+        let serial = try ask(v, address: 3, command: 0x93, info: [3]).info
+        #expect(serial[0] == 3 && String(decoding: serial[1...], as: UTF8.self).hasPrefix("BMSGATE3"))
+    }
+
+    @Test func configuration() throws {
+        let site = try ConfigLoader.parse(yaml: Self.config + """
+            sinks:
+              - {type: pylon-rs485, bank: main, device: /dev/ttyUSB1}
+              - {type: pylon-rs485, bank: main, listen: "127.0.0.1:8234", modules: packs, discharge_voltage: 46}
+            """, file: "site.yaml")
+        let s = try #require(site.sinks[0].settings as? PylonRS485Settings)
+        #expect(s.link == .device("/dev/ttyUSB1", baud: 9600) && s.modules == .bank && s.dischargeVoltage == nil)
+        let t = try #require(site.sinks[1].settings as? PylonRS485Settings)
+        #expect(t.link == .listen(host: "127.0.0.1", port: 8234) && t.modules == .packs && t.dischargeVoltage == 46)
+        let bad = configIssues(Self.config + """
+            sinks:
+              - {type: pylon-rs485, bank: main}
+              - {type: pylon-rs485, bank: main, device: /dev/x, modules: all}
+              - {type: pylon-rs485, bank: nope, device: /dev/x}
+            """)
+        #expect(bad == [
+            "site.yaml:7:5: the pylon-rs485 sink needs device: (the RS485 port the inverter is on, e.g. /dev/ttyUSB1) or listen: (HOST:PORT)",
+            "site.yaml:8:62: 'modules' of the pylon-rs485 sink must be packs (one module per pack) or bank (the bank as one module)",
+            "site.yaml:9:5: the pylon-rs485 sink answers for bank 'nope', which is not defined (banks: main)",
+        ], "\(bad)")
+    }
+}
