@@ -23,7 +23,7 @@ func configIssues(_ yaml: String, file: String = "site.yaml") -> [String] {
         #expect(site.buses.map(\.isBLE) == [false, false, false, true, false])
         #expect(site.buses.map(\.isI2C) == [false, false, false, false, true])
         #expect(site.banks.first?.packs == ["p1", "p2"])
-        #expect(site.sinks.map(\.typeName) == ["stdout", "file", "modbus-tcp", "mqtt", "http", "can"])
+        #expect(site.sinks.map(\.typeName) == ["stdout", "file", "modbus-tcp", "mqtt", "http", "can", "pylon-rs485"])
         guard let sim = site.buses[0].settings as? SimBusSettings else { Issue.record("not a sim bus"); return }
         #expect(sim.lineRate == 9600)
     }
@@ -73,7 +73,7 @@ func configIssues(_ yaml: String, file: String = "site.yaml") -> [String] {
               - {type: nonsense}
             """)
         #expect(found.contains("site.yaml:6:5: the modbus-tcp sink (site.yaml:5:5) and this http sink listen on port 8080"), "\(found)")
-        #expect(found.contains("site.yaml:7:12: unknown sink type 'nonsense' (supported: stdout, file, modbus-tcp, mqtt, http, prometheus, can)"), "\(found)")
+        #expect(found.contains("site.yaml:7:12: unknown sink type 'nonsense' (supported: stdout, file, modbus-tcp, mqtt, http, prometheus, can, pylon-rs485)"), "\(found)")
     }
 
     @Test func staleAfterOutsideSaneBoundsIsAWarning() throws {

@@ -121,7 +121,7 @@ struct PylonRS485SinkUnitTests {
               - {type: pylon-rs485, bank: nope, device: /dev/x}
             """)
         #expect(bad == [
-            "site.yaml:7:5: the pylon-rs485 sink needs device: (the RS485 port the inverter is on, e.g. /dev/ttyUSB1) or listen: (HOST:PORT)",
+            "site.yaml:7:5: the pylon-rs485 sink needs device: (the RS485 port the inverter is on, e.g. /dev/ttyUSB1; sim for a simulated inverter) or listen: (HOST:PORT)",
             "site.yaml:8:62: 'modules' of the pylon-rs485 sink must be packs (one module per pack) or bank (the bank as one module)",
             "site.yaml:9:5: the pylon-rs485 sink answers for bank 'nope', which is not defined (banks: main)",
         ], "\(bad)")

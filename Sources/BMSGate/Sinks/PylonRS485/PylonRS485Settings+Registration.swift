@@ -8,13 +8,14 @@ extension PylonRS485Settings: SinkSettings {
         let bank = section.string("bank", required: true)
         var link: Link?
         switch (section.string("device"), section.value("listen")) {
+        case ("sim", nil): link = .simulated
         case (let dev?, nil): link = .device(dev, baud: section.int("baud", in: 1200...921_600) ?? 9600)
         case (nil, .some):
             if let (host, port) = section.listen(sink: "pylon-rs485", defaultHost: "0.0.0.0", defaultPort: 8234, examples: "0.0.0.0:8234") {
                 link = .listen(host: host, port: port)
             }
         case (.some, .some): d.report(section.value("listen"), "give the pylon-rs485 sink either device (a serial port) or listen (a TCP port for an RS485 bridge), not both")
-        case (nil, nil): d.report(section.node, "the pylon-rs485 sink needs device: (the RS485 port the inverter is on, e.g. /dev/ttyUSB1) or listen: (HOST:PORT)")
+        case (nil, nil): d.report(section.node, "the pylon-rs485 sink needs device: (the RS485 port the inverter is on, e.g. /dev/ttyUSB1; sim for a simulated inverter) or listen: (HOST:PORT)")
         }
         guard let bank, let link else { return nil }
         var s = PylonRS485Settings(bank: bank, link: link)

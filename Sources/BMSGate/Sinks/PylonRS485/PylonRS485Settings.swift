@@ -7,6 +7,8 @@ public struct PylonRS485Settings: Sendable, Equatable {
         case device(String, baud: Int)
         /// A TCP port (an RS485-to-Ethernet bridge connects here).
         case listen(host: String, port: Int)
+        /// A simulated inverter polling on a pseudo-terminal, in this process (the demo site).
+        case simulated
     }
 
     /// How the bank's packs appear to the inverter.

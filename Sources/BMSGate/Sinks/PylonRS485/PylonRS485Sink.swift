@@ -21,6 +21,8 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
     private var errors = 0
     private var lastRequestMs: UInt64?
     private var listenFD: Int32 = -1
+    /// The polling inverter of `device: sim`.
+    let simulator: PylonInverterSimulator?
 
     public init(settings: PylonRS485Settings, bank: BankConfig, logger: Logger) throws {
         self.settings = settings
@@ -28,10 +30,18 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
         self.logger = logger
         view = .empty(settings: settings, bank: bank)
         switch settings.link {
-        case .device(let path, let baud): name = "pylon-rs485 \(path) \(baud) (bank \(bank.id))"
+        case .device(let path, let baud):
+            name = "pylon-rs485 \(path) \(baud) (bank \(bank.id))"
+            simulator = nil
         case .listen(let host, let port):
             listenFD = try ModbusTCPServer.listen(host: host, port: port)
             name = "pylon-rs485 tcp \(host):\(port) (bank \(bank.id))"
+            simulator = nil
+        case .simulated:
+            let sim = try PylonInverterSimulator()
+            simulator = sim
+            name = "pylon-rs485 simulated inverter on \(sim.path) (bank \(bank.id))"
+            sim.start()
         }
         let t = WorkerThread(name: "pylon-rs485") { [self] in serve() }
         thread = t
@@ -61,6 +71,7 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
         condition.withLock { running = false }
         _ = thread?.join(timeout: .seconds(5))
         thread = nil
+        simulator?.stop()
         if listenFD >= 0 { Glibc.close(listenFD) }
         listenFD = -1
     }
@@ -74,6 +85,8 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
             switch settings.link {
             case .device(let path, let baud):
                 transport = SerialPort(settings: SerialSettings(device: path, baud: baud), defaultBaud: baud)
+            case .simulated:
+                transport = simulator.map { SerialPort(settings: SerialSettings(device: $0.path, baud: 9600), defaultBaud: 9600) }
             case .listen:
                 transport = acceptClient()
             }
