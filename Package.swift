@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "bmsdriver-rec-bms", type: .dynamic, targets: ["RECBMSEntry"]),
         .library(name: "bmsdriver-jk-bms", type: .dynamic, targets: ["JKBMSEntry"]),
         .library(name: "bmsdriver-lc30", type: .dynamic, targets: ["LC30Entry"]),
+        .library(name: "bmsdriver-pylontech", type: .dynamic, targets: ["PylontechEntry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
@@ -108,6 +109,11 @@ let package = Package(
         .target(name: "LC30", dependencies: ["BMSDriverKit"], path: "Plugins/LC30/Driver"),
         .target(name: "LC30Entry", dependencies: ["LC30", "BMSDriverKit"], path: "Plugins/LC30/Entry",
                 linkerSettings: pluginLinkerSettings),
+        // Pylontech-protocol packs (RS485), on the codec the pylon-rs485 sink shares.
+        .target(name: "Pylontech", dependencies: ["BMSDriverKit", "PylonCodec"], path: "Plugins/Pylontech/Driver"),
+        .target(name: "PylontechEntry", dependencies: ["Pylontech", "BMSDriverKit"], path: "Plugins/Pylontech/Entry",
+                linkerSettings: pluginLinkerSettings),
+        .testTarget(name: "PylontechTests", dependencies: ["Pylontech", "PylonCodec", "BMSDriverKit", "BMSGateTestSupport"]),
         .testTarget(name: "LC30Tests", dependencies: ["LC30", "BMSDriverKit", "BMSGateTestSupport"]),
         .testTarget(name: "BMSDriverKitTests", dependencies: ["BMSDriverKit", "CBMSDriver"]),
         .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit", "BMSGateTestSupport"]),
