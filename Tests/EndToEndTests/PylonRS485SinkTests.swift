@@ -78,4 +78,44 @@ import Testing
         #expect(code("address") == "90")
         #expect(code("format") == "05")
     }
+
+    /// An RS485-to-Ethernet bridge connects to `listen:`; the inverter's requests come
+    /// through it and are answered; a second bridge connection after the first closed works.
+    @Test func aBridgeOnTCPIsAnswered() throws {
+        let dir = try TestTools.tempDir("pylon-tcp"), port = TestTools.freePort(), http = TestTools.freePort()
+        try """
+            site: pylon-tcp
+            buses: [{id: lab, type: sim}]
+            packs: [{id: p1, driver: basen, bus: lab, address: 1, poll_interval: 300ms}]
+            banks: [{id: main, packs: [p1], limits: {charge_current: 80, discharge_current: 120, charge_voltage: 55.2}}]
+            sinks:
+              - {type: pylon-rs485, bank: main, listen: "127.0.0.1:\(port)"}
+              - {type: http, listen: "127.0.0.1:\(http)"}
+            """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
+        let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
+        defer { _ = gw.stop() }
+        #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["packs_online"] as? Double == 1 })
+        Thread.sleep(forTimeInterval: 0.8)
+        let script = """
+            import socket, sys
+            for attempt in range(2):
+                s = socket.create_connection(("127.0.0.1", \(port)), timeout=5)
+                s.sendall(b"~20024692E00202FD2E\\r")
+                data = b""
+                while not data.endswith(b"\\r"):
+                    chunk = s.recv(256)
+                    if not chunk: break
+                    data += chunk
+                s.close()
+                print(data.decode())
+            """
+        let r = try TestTools.run(TestTools.python, ["-c", script], timeout: 30)
+        let answers = r.stdout.split(whereSeparator: \.isNewline).map(String.init)  // "\r\n" is one Character
+        #expect(answers.count == 2, "\(r.stdout) \(r.stderr)")
+        for a in answers {
+            #expect(a.hasPrefix("~20024600"), "\(a)")
+            // 0x92: address 02, CVL 55.2 V = D7A0, DVL, CCL 80.0 A = 0320, DCL 120.0 A = 04B0, status C0
+            #expect(a.contains("02D7A0") && a.contains("032004B0C0"), "\(a)")
+        }
+    }
 }
