@@ -84,6 +84,90 @@ public enum PylonInfo {
     }
 }
 
+extension PylonInfo {
+    /// 0x61 (V3.5): average voltage (mV), total current (S16, 10 mA), SoC (%), average and
+    /// maximum cycles, average and minimum SoH (%), highest cell voltage (mV) and its module,
+    /// lowest and its module, then cell, MOSFET and BMS temperatures (0.1 K) each as average,
+    /// highest, its module, lowest, its module. Layout as two public implementations agree
+    /// on it (python-pylontech forks with system_analog_data; a Sunsynk-document-based
+    /// battery emulator); no INFO flag byte.
+    public static func systemAnalog(_ s: PylonSystemAnalog) -> [UInt8] {
+        var w = PylonWriter()
+        w.u16(Int((s.voltage * 1000).rounded()))
+        w.s16(Int((s.current * 100).rounded()))
+        w.u8(Int(s.soc.rounded()))
+        w.u16(s.cyclesAverage)
+        w.u16(s.cyclesMax)
+        w.u8(Int(s.sohAverage.rounded()))
+        w.u8(Int(s.sohMin.rounded()))
+        w.u16(Int((s.cellMax * 1000).rounded()))
+        w.u16(s.cellMaxModule)
+        w.u16(Int((s.cellMin * 1000).rounded()))
+        w.u16(s.cellMinModule)
+        for group in [s.cellTemperatures, s.mosfetTemperatures, s.bmsTemperatures] {
+            w.s16(PylonTemperature.encode(group.average))
+            w.s16(PylonTemperature.encode(group.max))
+            w.u16(group.maxModule)
+            w.s16(PylonTemperature.encode(group.min))
+            w.u16(group.minModule)
+        }
+        return w.bytes
+    }
+
+    /// 0x63 (V3.5): charge and discharge voltage limits (mV), charge and discharge current
+    /// limits (S16, 10 mA), status (bit 7 charge enable, 6 discharge enable, 5 charge
+    /// immediately, 4 full charge request). No INFO flag byte, no address.
+    public static func systemManagement(_ m: PylonManagement) -> [UInt8] {
+        var w = PylonWriter()
+        w.u16(Int((m.chargeVoltage * 1000).rounded()))
+        w.u16(Int((m.dischargeVoltage * 1000).rounded()))
+        w.s16(Int((m.chargeCurrent * 100).rounded()))
+        w.s16(Int((m.dischargeCurrent * 100).rounded()))
+        w.u8((m.chargeEnabled ? 0x80 : 0) | (m.dischargeEnabled ? 0x40 : 0) | (m.chargeImmediately1 || m.chargeImmediately2 ? 0x20 : 0)
+             | (m.fullChargeRequest ? 0x10 : 0))
+        return w.bytes
+    }
+}
+
+/// 0x61's values.
+public struct PylonSystemAnalog: Sendable, Equatable {
+    /// Average, highest (and its module), lowest (and its module) of one temperature kind, °C.
+    public struct Temperatures: Sendable, Equatable {
+        public var average: Double, max: Double, maxModule: Int, min: Double, minModule: Int
+        public init(average: Double, max: Double, maxModule: Int, min: Double, minModule: Int) {
+            self.average = average
+            self.max = max
+            self.maxModule = maxModule
+            self.min = min
+            self.minModule = minModule
+        }
+    }
+    public var voltage: Double, current: Double, soc: Double
+    public var cyclesAverage: Int, cyclesMax: Int
+    public var sohAverage: Double, sohMin: Double
+    public var cellMax: Double, cellMaxModule: Int, cellMin: Double, cellMinModule: Int
+    public var cellTemperatures: Temperatures, mosfetTemperatures: Temperatures, bmsTemperatures: Temperatures
+
+    public init(voltage: Double, current: Double, soc: Double, cyclesAverage: Int, cyclesMax: Int, sohAverage: Double, sohMin: Double,
+                cellMax: Double, cellMaxModule: Int, cellMin: Double, cellMinModule: Int, cellTemperatures: Temperatures,
+                mosfetTemperatures: Temperatures, bmsTemperatures: Temperatures) {
+        self.voltage = voltage
+        self.current = current
+        self.soc = soc
+        self.cyclesAverage = cyclesAverage
+        self.cyclesMax = cyclesMax
+        self.sohAverage = sohAverage
+        self.sohMin = sohMin
+        self.cellMax = cellMax
+        self.cellMaxModule = cellMaxModule
+        self.cellMin = cellMin
+        self.cellMinModule = cellMinModule
+        self.cellTemperatures = cellTemperatures
+        self.mosfetTemperatures = mosfetTemperatures
+        self.bmsTemperatures = bmsTemperatures
+    }
+}
+
 /// 0x47's values.
 public struct PylonSystemParameters: Sendable, Equatable {
     public var cellHighVoltage: Double, cellLowVoltage: Double, cellUnderVoltage: Double
@@ -119,8 +203,10 @@ public struct PylonAlarms: Sendable, Equatable {
     public var dischargeCurrent = State.normal
     /// Status 1: bit 7 module under-voltage, 6 charge over-temperature, 5 discharge
     /// over-temperature, 4 discharge over-current, 2 charge over-current, 1 cell
-    /// under-voltage, 0 module over-voltage. Status 2: bit 2 charge MOSFET on, bit 1
-    /// discharge MOSFET on. Status 3: bit 3 fully charged. Status 4-5: cell faults (0).
+    /// under-voltage, 0 module over-voltage. Status 2: bit 3 using the pack's power, bit 2
+    /// discharge MOSFET on, bit 1 charge MOSFET on, bit 0 pre-charge MOSFET. Status 3: bit 7
+    /// effective charge current, 6 effective discharge current, 5 heater, 3 fully charged,
+    /// 0 buzzer. Status 4-5: cell faults (cells 1-8, 9-16).
     public var status: [UInt8] = [0, 0, 0, 0, 0]
 
     public init(cells: Int, temperatures: Int) {

@@ -132,6 +132,10 @@ public enum PylonCommand: UInt8, Sendable, CaseIterable {
     case management = 0x92
     case serialNumber = 0x93
     case firmware = 0x96
+    /// V3.5 system commands (SRNE): the whole system's analog values and its charge and
+    /// discharge management.
+    case systemAnalog = 0x61
+    case systemManagement = 0x63
 }
 
 /// Hex ASCII helpers.

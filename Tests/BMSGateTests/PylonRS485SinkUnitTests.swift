@@ -59,6 +59,24 @@ struct PylonRS485SinkUnitTests {
         #expect(try ask(v, address: 5, command: 0x92, info: [5]).cid2 == PylonReturnCode.address.rawValue)
     }
 
+    @Test func theV35SystemCommandsCarryTheWholeBank() throws {
+        let v = try view([pack("a", online: true, cells: [3.30, 3.31, 3.32]), pack("b", online: true, cells: [3.29, 3.33, 3.31])],
+                         modules: .packs, limits: (100, 150))
+        // 0x63: 55.2 V, 8.7 V (3 cells x 2.9), 100.00 A, 150.00 A in 10 mA, both enabled.
+        #expect(try ask(v, address: 2, command: 0x63, info: []).info == [0xD7, 0xA0, 0x21, 0xFC, 0x27, 0x10, 0x3A, 0x98, 0xC0])
+        var r = PylonReader(try ask(v, address: 2, command: 0x61, info: []).info)
+        #expect(try r.u16() == 9930, "the bank voltage (packs in parallel), mV")
+        #expect(try r.s16() == 2500, "the bank current, 2 x 12.5 A, in 10 mA")
+        _ = try r.u8()
+        #expect(try r.u16() == 12 && r.u16() == 12, "cycles average and maximum")
+        _ = try r.u8()
+        _ = try r.u8()
+        #expect(try r.u16() == 3330 && r.u16() == 3, "highest cell 3.33 V in module 3")
+        #expect(try r.u16() == 3290 && r.u16() == 3, "lowest cell 3.29 V in module 3")
+        let stopped = try view([pack("a", online: true), pack("b", online: false)], modules: .packs, limits: (0, 0))
+        #expect(try ask(stopped, address: 2, command: 0x63, info: []).info.suffix(5) == [0x00, 0x00, 0x00, 0x00, 0x00], "0 A, nothing enabled")
+    }
+
     @Test func theFailsafeReaches0x92() throws {
         // The bank's limits are 0 A (a pack went stale): both modules say stop.
         let v = try view([pack("a", online: true), pack("b", online: false)], modules: .packs, limits: (0, 0))

@@ -14,10 +14,37 @@ struct PylonBankView: Sendable {
 
     var modules: [Module]
     var parameters: PylonSystemParameters
+    /// The whole bank for the V3.5 system commands (0x61, 0x63): the bank's full limits.
+    var system: PylonSystemAnalog
+    var systemManagement: PylonManagement
 
-    init(modules: [Module], parameters: PylonSystemParameters) {
+    init(modules: [Module], parameters: PylonSystemParameters, system: PylonSystemAnalog, systemManagement: PylonManagement) {
         self.modules = modules
         self.parameters = parameters
+        self.system = system
+        self.systemManagement = systemManagement
+    }
+
+    static let noTemperatures = PylonSystemAnalog.Temperatures(average: 0, max: 0, maxModule: 0, min: 0, minModule: 0)
+
+    /// 0x61 from the modules.
+    static func system(_ modules: [Module], bank: BankStatus?) -> PylonSystemAnalog {
+        let live = modules.filter { !$0.values.cells.isEmpty }
+        func extreme(_ values: [(Double, Int)]) -> PylonSystemAnalog.Temperatures {
+            guard let hi = values.max(by: { $0.0 < $1.0 }), let lo = values.min(by: { $0.0 < $1.0 }) else { return noTemperatures }
+            return .init(average: values.map(\.0).reduce(0, +) / Double(values.count), max: hi.0, maxModule: hi.1, min: lo.0, minModule: lo.1)
+        }
+        let cells = live.flatMap { m in m.values.cells.map { ($0, Int(m.address)) } }
+        let cellTemps = live.flatMap { m in m.values.temperatures.dropFirst().map { ($0, Int(m.address)) } }
+        let boards = live.compactMap { m in m.values.temperatures.first.map { ($0, Int(m.address)) } }
+        let cycles = live.map(\.values.cycles)
+        return PylonSystemAnalog(
+            voltage: bank?.voltage ?? 0, current: bank?.current ?? 0, soc: bank?.soc ?? 0,
+            cyclesAverage: cycles.isEmpty ? 0 : cycles.reduce(0, +) / cycles.count, cyclesMax: cycles.max() ?? 0,
+            sohAverage: bank?.soh ?? 100, sohMin: bank?.soh ?? 100,
+            cellMax: cells.max(by: { $0.0 < $1.0 })?.0 ?? 0, cellMaxModule: cells.max(by: { $0.0 < $1.0 })?.1 ?? 0,
+            cellMin: cells.min(by: { $0.0 < $1.0 })?.0 ?? 0, cellMinModule: cells.min(by: { $0.0 < $1.0 })?.1 ?? 0,
+            cellTemperatures: extreme(cellTemps), mosfetTemperatures: extreme(boards), bmsTemperatures: extreme(boards))
     }
 
     /// The first module address (the master of a Pylontech stack).
@@ -35,7 +62,8 @@ struct PylonBankView: Sendable {
                                                dischargeCurrent: 0, chargeEnabled: false, dischargeEnabled: false),
                    serial: "", firmware: "")
         }
-        return PylonBankView(modules: modules, parameters: parameters(cvl: cvl, dvl: settings.dischargeVoltage ?? 0, cells: 16, bank: bank))
+        return PylonBankView(modules: modules, parameters: parameters(cvl: cvl, dvl: settings.dischargeVoltage ?? 0, cells: 16, bank: bank),
+                             system: system(modules, bank: nil), systemManagement: modules[0].management)
     }
 
     /// The bank from `status` and its `packs`. Limits are the bank's after the failsafe; with
@@ -76,6 +104,10 @@ struct PylonBankView: Sendable {
             }
         }
         parameters = Self.parameters(cvl: cvl, dvl: dvl, cells: cellCount, bank: config)
+        system = Self.system(modules, bank: status)
+        systemManagement = PylonManagement(chargeVoltage: cvl, dischargeVoltage: dvl, chargeCurrent: status.limits.chargeCurrent,
+                                           dischargeCurrent: status.limits.dischargeCurrent,
+                                           chargeEnabled: status.limits.chargeCurrent > 0, dischargeEnabled: status.limits.dischargeCurrent > 0)
     }
 
     /// The BMS board's temperature first (MOSFET, else the highest cell probe), then the probes.
@@ -104,7 +136,9 @@ struct PylonBankView: Sendable {
         if a.contains(.chargeOvercurrent) { s1 |= 0x04 }
         if a.contains(.cellUndervoltage) { s1 |= 0x02 }
         if a.contains(.packOvervoltage) || a.contains(.cellOvervoltage) { s1 |= 0x01 }
-        out.status = [s1, (charging.chargeEnabled ? 0x04 : 0) | (charging.dischargeEnabled ? 0x02 : 0), 0, 0, 0]
+        // Status 2: bit 2 discharge MOSFET, bit 1 charge MOSFET (both implementations of the
+        // V3.5 alarm layout agree; bit 0 is the pre-charge MOSFET).
+        out.status = [s1, (charging.dischargeEnabled ? 0x04 : 0) | (charging.chargeEnabled ? 0x02 : 0), 0, 0, 0]
         return out
     }
 

@@ -55,6 +55,10 @@ enum PylonResponder {
             guard let module else { return fail(.address) }
             let serial = module.serial.isEmpty ? "BMSGATE\(module.address)" : module.serial
             return reply(PylonInfo.serialNumber(commandValue: module.address, serial: serial))
+        case .systemAnalog:
+            return reply(PylonInfo.systemAnalog(view.system))
+        case .systemManagement:
+            return reply(PylonInfo.systemManagement(view.systemManagement))
         case .firmware:
             guard let module else { return fail(.address) }
             return reply(PylonInfo.firmware(commandValue: module.address, manufacture: (1, 0), mainLine: (1, 0, 0)))
