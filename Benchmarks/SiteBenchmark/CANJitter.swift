@@ -1,6 +1,15 @@
 import BMSGate
 import Foundation
 
+/// The 32-pack site with file, modbus-tcp, http and mqtt sinks (and `extra` sink lines).
+func bigSite(name: String, buses: String, packs: String, banks: String, dir: String, extra: [String] = []) -> String {
+    let sinks = ["{type: file, path: \(dir)/readings.jsonl}",
+                 "{type: modbus-tcp, listen: \"127.0.0.1:\(freePort())\", map: sunspec}",
+                 "{type: http, listen: \"127.0.0.1:\(freePort())\"}",
+                 "{type: mqtt, port: \(freePort()), interval: 1s}"] + extra
+    return "site: \(name)\nbuses:\n\(buses)\npacks:\n\(packs)\nbanks:\n\(banks)\nsinks:\n" + sinks.map { "  - " + $0 }.joined(separator: "\n") + "\n"
+}
+
 /// 4. CAN period jitter: a site of 32 packs with every other sink on and a can sink (pylon,
 /// 1 s) on one end of a socat pty pair; this thread reads the other end and timestamps each
 /// 0x351. Prints the p50/p99/max deviation of the gaps from the period.
@@ -23,21 +32,8 @@ func canJitter(seconds: Double, buses: String, packs: String, banks: String) thr
         return
     }
     defer { close(fd) }
-    let g = try gateway("""
-        site: big-can
-        buses:
-        \(buses)
-        packs:
-        \(packs)
-        banks:
-        \(banks)
-        sinks:
-          - {type: file, path: \(dir)/readings.jsonl}
-          - {type: modbus-tcp, listen: "127.0.0.1:\(freePort())", map: sunspec}
-          - {type: http, listen: "127.0.0.1:\(freePort())"}
-          - {type: mqtt, port: \(freePort()), interval: 1s}
-          - {type: can, bank: bank1, profile: pylon, device: \(dir)/gateway, discharge_voltage: 48, charge_voltage: 55.2}
-        """)
+    let g = try gateway(bigSite(name: "big-can", buses: buses, packs: packs, banks: banks, dir: dir,
+                                extra: ["{type: can, bank: bank1, profile: pylon, device: \(dir)/gateway, discharge_voltage: 48, charge_voltage: 55.2}"]))
     g.start()
     var arrivals: [UInt64] = []
     var splitter = SLCAN.LineSplitter()

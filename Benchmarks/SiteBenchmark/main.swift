@@ -118,20 +118,7 @@ func rusage() -> (cpu: Double, rssMB: Double) {
     let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { Double($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
     return (cpu, rss / 1024)
 }
-let g3 = try gateway("""
-    site: big
-    buses:
-    \(buses)
-    packs:
-    \(packs)
-    banks:
-    \(banks)
-    sinks:
-      - {type: file, path: \(dir)/readings.jsonl}
-      - {type: modbus-tcp, listen: "127.0.0.1:\(freePort())", map: sunspec}
-      - {type: http, listen: "127.0.0.1:\(freePort())"}
-      - {type: mqtt, port: \(freePort()), interval: 1s}
-    """)
+let g3 = try gateway(bigSite(name: "big", buses: buses, packs: packs, banks: banks, dir: dir))
 g3.start()
 Thread.sleep(forTimeInterval: 2)
 let r0 = rusage(), t0 = Date()

@@ -79,6 +79,23 @@ struct CANPayload {
 
     private func format(_ v: Double) -> String { String(format: "%.1f", v) }
 
+    /// 0x356, the same in every profile: voltage S16 0.01 V, current S16 0.1 A (+ charging),
+    /// temperature S16 0.1 °C.
+    static func measurements(_ state: CANBatteryState) -> CANPayload {
+        var p = CANPayload(0x356)
+        p.s16(state.voltage, scale: 0.01, "voltage", unit: " V")
+        p.s16(state.current, scale: 0.1, "current", unit: " A")
+        p.s16(state.temperature, scale: 0.1, "temperature", unit: " °C")
+        return p
+    }
+
+    /// 0x35E: the manufacturer name, 8 ASCII characters.
+    static func manufacturer(_ name: String) -> CANPayload {
+        var p = CANPayload(0x35E)
+        p.ascii(name, length: 8)
+        return p
+    }
+
     /// The frame (padded with zeros to `padTo` bytes when given).
     func frame(padTo: Int? = nil) -> CANFrame {
         var data = bytes

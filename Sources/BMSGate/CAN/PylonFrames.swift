@@ -13,10 +13,7 @@ enum PylonFrames {
         soc.u16(state.soc, scale: 1, range: 0...100, "SoC", unit: " %")
         soc.u16(state.soh, scale: 1, range: 0...100, missing: 100, "SoH", unit: " %")
 
-        var measured = CANPayload(0x356)
-        measured.s16(state.voltage, scale: 0.01, "voltage", unit: " V")
-        measured.s16(state.current, scale: 0.1, "current", unit: " A")
-        measured.s16(state.temperature, scale: 0.1, "temperature", unit: " °C")
+        let measured = CANPayload.measurements(state)
 
         var flags = CANPayload(0x359)
         let (protection, alarm) = protectionBytes(state)
@@ -30,8 +27,7 @@ enum PylonFrames {
         request.u8((enables.chargeEnabled ? 0x80 : 0) | (enables.dischargeEnabled ? 0x40 : 0))
         request.u8(0)
 
-        var name = CANPayload(0x35E)
-        name.ascii(manufacturer, length: 8)
+        let name = CANPayload.manufacturer(manufacturer)
         return [limits, soc, measured, flags, request, name]
     }
 

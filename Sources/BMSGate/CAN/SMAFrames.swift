@@ -19,16 +19,12 @@ enum SMAFrames {
         soc.u16(state.soh, scale: 1, range: 0...100, missing: 100, "SoH", unit: " %")
         soc.u16(state.soc, scale: 0.01, range: 0...100, missing: 0xFFFF, "SoC (high resolution)", unit: " %")
 
-        var measured = CANPayload(0x356)
-        measured.s16(state.voltage, scale: 0.01, "voltage", unit: " V")
-        measured.s16(state.current, scale: 0.1, "current", unit: " A")
-        measured.s16(state.temperature, scale: 0.1, "temperature", unit: " °C")
+        let measured = CANPayload.measurements(state)
 
         var events = CANPayload(0x35A)
         for byte in alarmBytes(state) { events.u8(byte) }
 
-        var name = CANPayload(0x35E)
-        name.ascii(manufacturer, length: 8)
+        let name = CANPayload.manufacturer(manufacturer)
 
         var info = CANPayload(0x35F)
         info.raw16(0)  // battery type: Li-ion

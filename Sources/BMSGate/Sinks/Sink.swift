@@ -41,6 +41,18 @@ public struct SinkCounter: Sendable, Equatable {
     }
 }
 
+extension SinkCounter {
+    /// The counters every listening sink reports about its client connections.
+    static func connections(open: Int, accepted: Int, evicted: Int, refused: Int) -> [SinkCounter] {
+        [
+            SinkCounter("connections_open", "Client connections open now", Double(open), kind: .gauge),
+            SinkCounter("connections_accepted_total", "Client connections accepted", Double(accepted)),
+            SinkCounter("connections_evicted_total", "Idle connections closed to make room for new ones", Double(evicted)),
+            SinkCounter("connections_refused_total", "Connections refused (allow list, or full with no idle one to close)", Double(refused)),
+        ]
+    }
+}
+
 /// What a running sink reports: its name, the snapshots its queue dropped, its counters.
 public struct SinkHealth: Sendable {
     /// The sink's name.

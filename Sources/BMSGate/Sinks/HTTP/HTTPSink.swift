@@ -27,11 +27,7 @@ public final class HTTPSink: Sink {
 
     public var counters: [SinkCounter] {
         let s = server.connectionStats
-        return [
-            SinkCounter("connections_open", "Client connections open now", Double(s.open), kind: .gauge),
-            SinkCounter("connections_accepted_total", "Client connections accepted", Double(s.accepted)),
-            SinkCounter("connections_evicted_total", "Idle connections closed to make room for new ones", Double(s.evicted)),
-            SinkCounter("connections_refused_total", "Connections refused (allow list, or full with no idle one to close)", Double(s.refused)),
+        return SinkCounter.connections(open: s.open, accepted: s.accepted, evicted: s.evicted, refused: s.refused) + [
             SinkCounter("header_timeouts_total", "Connections closed because request headers did not arrive in time (408)", Double(s.headerTimeouts)),
             SinkCounter("request_timeouts_total", "Connections closed because a request did not complete in time", Double(s.requestTimeouts)),
         ]

@@ -31,11 +31,7 @@ public final class ModbusTCPSink: Sink {
 
     public var counters: [SinkCounter] {
         let s = server.stats
-        return [
-            SinkCounter("connections_open", "Client connections open now", Double(s.open), kind: .gauge),
-            SinkCounter("connections_accepted_total", "Client connections accepted", Double(s.accepted)),
-            SinkCounter("connections_evicted_total", "Idle connections closed to make room for new ones", Double(s.evicted)),
-            SinkCounter("connections_refused_total", "Connections refused (allow list, or full with no idle one to close)", Double(s.refused)),
+        return SinkCounter.connections(open: s.open, accepted: s.accepted, evicted: s.evicted, refused: s.refused) + [
             SinkCounter("modbus_answers_total", "Requests answered with data", Double(s.answered)),
             SinkCounter("modbus_exceptions_total", "Requests answered with a Modbus exception", Double(s.exceptions)),
             SinkCounter("modbus_malformed_total", "Connections closed for a malformed frame", Double(s.malformed)),
