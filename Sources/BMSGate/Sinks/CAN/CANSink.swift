@@ -26,6 +26,9 @@ public final class CANSink: Sink, @unchecked Sendable {
     private var sets = 0
     private var sendErrors = 0
     private var linkDown = false
+    /// Whether the link is open, as the sink thread last saw it (other threads read this,
+    /// never the link itself).
+    private var linkUp = false
     private var lastClamped: [String] = []
     private var warnedSilent = false
     private let startedMs = MonotonicClock.nowMs()
@@ -103,6 +106,7 @@ public final class CANSink: Sink, @unchecked Sendable {
                 open()
                 retryAtMs = now + 2000
             }
+            condition.withLock { linkUp = link.isOpen }
             if link.isOpen { sendSet(currentState(nowMs: now)) }
             next += periodMs
             if next + periodMs < MonotonicClock.nowMs() { next = MonotonicClock.nowMs() }  // fell far behind: start over
@@ -204,7 +208,7 @@ public final class CANSink: Sink, @unchecked Sendable {
 
     /// One line for the terminal table.
     func summary(_ r: InverterReport) -> String {
-        guard link.isOpen else { return "LINK DOWN: no frames reach the inverter (see the log)" }
+        guard condition.withLock({ linkUp }) else { return "LINK DOWN: no frames reach the inverter (see the log)" }
         guard let ms = r.lastSeenMs else { return "sending; inverter NOT HEARD yet" }
         let age = Double(MonotonicClock.nowMs() &- ms) / 1000
         let fields = r.fields.keys.sorted().map { "\($0) \(JSONValue.numberText(r.fields[$0]!))" }.joined(separator: ", ")
@@ -221,7 +225,7 @@ public final class CANSink: Sink, @unchecked Sendable {
         var out = [
             SinkCounter("can_frame_sets_total", "Frame sets sent to the inverter", Double(sets)),
             SinkCounter("can_send_errors_total", "Frames that could not be sent", Double(errors)),
-            SinkCounter("can_link_up", "1 while the CAN link is open", link.isOpen ? 1 : 0, kind: .gauge),
+            SinkCounter("can_link_up", "1 while the CAN link is open", condition.withLock { linkUp } ? 1 : 0, kind: .gauge),
             SinkCounter("inverter_seen", "1 when the inverter was heard within inverter_timeout", r.lastSeenMs.map { now &- $0 <= UInt64(settings.inverterTimeout.milliseconds) ? 1 : 0 } ?? 0, kind: .gauge),
             SinkCounter("inverter_frames_total", "Frames received from the inverter", Double(r.frames)),
         ]
@@ -236,7 +240,7 @@ public final class CANSink: Sink, @unchecked Sendable {
         var o = JSONObject()
         o["bank"] = .string(bankConfig.id)
         o["link"] = .string(link.endpoint)
-        o["link_up"] = .bool(link.isOpen)
+        o["link_up"] = .bool(condition.withLock { linkUp })
         o["inverter"] = r.json(profile: settings.profile, nowMs: MonotonicClock.nowMs())
         o["summary"] = .string(summary(r))
         return .object(o)
