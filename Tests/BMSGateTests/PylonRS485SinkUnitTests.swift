@@ -114,6 +114,11 @@ struct PylonRS485SinkUnitTests {
         let broken = PylonResponder.answer(Array("~20024692E00202FD00\r".utf8), view: v, settings: settings)
         #expect(try PylonFrame.decode(broken).cid2 == PylonReturnCode.checksum.rawValue)
         #expect(try PylonFrame.decode(broken).address == 2)
+        let oldVersion = PylonFrame(version: 0x05, address: 2, cid2: 0x92, info: [2]).encoded
+        #expect(try PylonFrame.decode(PylonResponder.answer(oldVersion, view: v, settings: settings)).cid2 == PylonReturnCode.version.rawValue)
+        #expect(try ask(v, address: 2, command: 0x92, info: [2, 0, 0]).cid2 == PylonReturnCode.invalidData.rawValue)
+        let v35 = PylonFrame(version: 0x35, address: 2, cid2: 0x63).encoded
+        #expect(try PylonFrame.decode(PylonResponder.answer(v35, view: v, settings: settings)).cid2 == 0)
         let garbage = PylonResponder.answer(Array("~zz\r".utf8), view: v, settings: settings)
         #expect(try PylonFrame.decode(garbage).cid2 == PylonReturnCode.format.rawValue)
         let alarms = try ask(v, address: 2, command: 0x44, info: [2]).info

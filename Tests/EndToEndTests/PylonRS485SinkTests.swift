@@ -77,6 +77,39 @@ import Testing
         #expect(code("unknown_command") == "04")
         #expect(code("address") == "90")
         #expect(code("format") == "05")
+        #expect(code("version") == "01")
+        #expect(code("invalid_data") == "06")
+    }
+
+    /// The RS485 adapter is unplugged (the pty pair goes away) and plugged back: the sink
+    /// says so once, keeps retrying, and answers again; the rest of the site runs on.
+    @Test func anUnpluggedLineIsSurvived() throws {
+        let dir = try TestTools.tempDir("pylon-unplug"), http = TestTools.freePort()
+        var socat = try CANSinkTests().linkedTerminals(dir)
+        try """
+            site: pylon-unplug
+            buses: [{id: lab, type: sim}]
+            packs: [{id: p1, driver: basen, bus: lab, address: 1, poll_interval: 300ms}]
+            banks: [{id: main, packs: [p1], limits: {charge_current: 80, discharge_current: 120, charge_voltage: 55.2}}]
+            sinks:
+              - {type: pylon-rs485, bank: main, device: \(dir)/gateway}
+              - {type: http, listen: "127.0.0.1:\(http)"}
+            """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
+        let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
+        #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["packs_online"] as? Double == 1 })
+        #expect(((try client(dir + "/inverter", ["--errors"]))["good"] as? String)?.hasPrefix("~20024600") == true)
+        socat.terminate()
+        socat.waitUntilExit()
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(try HTTPAPITests.curl(http, "GET", "/healthz").json?["packs_online"] as? Double == 1)
+        socat = try CANSinkTests().linkedTerminals(dir)
+        defer { socat.terminate() }
+        #expect(TestTools.waitUntil(10) {
+            ((try? self.client(dir + "/inverter", ["--errors"]))?["good"] as? String)?.hasPrefix("~20024600") == true
+        })
+        let out = gw.stop()
+        let log = out.stderr + out.stdout
+        #expect(log.contains("open again"), "\(log.suffix(600))")
     }
 
     /// An RS485-to-Ethernet bridge connects to `listen:`; the inverter's requests come

@@ -48,6 +48,8 @@ if "--errors" in sys.argv:
         "unknown_command": ask(frame("200246EE0000")),
         "address": ask(frame("200946920000")),
         "format": ask(b"~20XX4692\r"),
+        "version": ask(frame("050246920000")),  # VER 05: not a protocol version
+        "invalid_data": ask(frame("20024692A006020202")),  # INFO of 3 bytes to 0x92
     }
     print(json.dumps({k: v for k, v in results.items()}))
     sys.exit(0)

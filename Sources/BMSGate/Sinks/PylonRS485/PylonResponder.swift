@@ -1,9 +1,9 @@
 import PylonCodec
 
 /// The battery's side of the Pylontech RS485 protocol, as a pure function: one request
-/// frame in, one answer frame out. A bad frame gets the protocol's error answer (checksum
-/// 02, length checksum 03, unknown command 04, format 05, invalid data 06, address 90),
-/// never silence.
+/// frame in, one answer frame out. A bad frame gets the protocol's error answer (version
+/// 01, checksum 02, length checksum 03, unknown command 04, format 05, invalid data 06,
+/// address 90), never silence.
 enum PylonResponder {
     /// The address meaning "every module" in INFO of 0x42 and 0x44.
     static let allModules: UInt8 = 0xFF
@@ -21,8 +21,12 @@ enum PylonResponder {
         func fail(_ code: PylonReturnCode) -> [UInt8] {
             PylonFrame(version: frame.version, address: frame.address, cid2: code.rawValue).encoded
         }
+        // Protocol versions are 1.0 to 3.9 in BCD (inverters send 20 or 35).
+        guard (0x10...0x39).contains(frame.version), frame.version & 0x0F <= 9 else { return fail(.version) }
         guard frame.cid1 == PylonFrame.battery else { return fail(.unknownCommand) }
         guard let command = PylonCommand(rawValue: frame.cid2) else { return fail(.unknownCommand) }
+        // A request carries at most its command value (one byte).
+        guard frame.info.count <= 1 else { return fail(.invalidData) }
         // Most commands carry the module address again in INFO ("command value"); when it is
         // there it must name a module (or all of them, where allowed).
         let asked = frame.info.first
