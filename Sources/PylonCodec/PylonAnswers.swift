@@ -129,6 +129,18 @@ extension PylonInfo {
     }
 }
 
+/// 0x62's four bytes: warning 1 (bit 7 pack voltage high, 6 pack voltage low, 5 cell voltage
+/// high, 4 cell voltage low, 3 cell temperature high, 2 cell temperature low, 0 cell voltage
+/// difference high), warning 2 (bit 7 temperature difference high, 6 charge current high,
+/// 5 discharge current high, 4 internal communication failure), protection 1 (as warning 1,
+/// bits 7-2), protection 2 (bit 6 charge over-current, 5 discharge over-current, 3 other
+/// failure). From one public implementation (ai-republic/bms-to-inverter) only.
+public struct PylonSystemAlarms: Sendable, Equatable {
+    public var warning1: UInt8 = 0, warning2: UInt8 = 0, protection1: UInt8 = 0, protection2: UInt8 = 0
+    public init() {}
+    public var info: [UInt8] { [warning1, warning2, protection1, protection2] }
+}
+
 /// 0x61's values.
 public struct PylonSystemAnalog: Sendable, Equatable {
     /// Average, highest (and its module), lowest (and its module) of one temperature kind, °C.

@@ -135,6 +135,7 @@ public enum PylonCommand: UInt8, Sendable, CaseIterable {
     /// V3.5 system commands (SRNE): the whole system's analog values and its charge and
     /// discharge management.
     case systemAnalog = 0x61
+    case systemAlarms = 0x62
     case systemManagement = 0x63
 }
 

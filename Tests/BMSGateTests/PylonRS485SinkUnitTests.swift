@@ -73,8 +73,16 @@ struct PylonRS485SinkUnitTests {
         _ = try r.u8()
         #expect(try r.u16() == 3330 && r.u16() == 3, "highest cell 3.33 V in module 3")
         #expect(try r.u16() == 3290 && r.u16() == 3, "lowest cell 3.29 V in module 3")
+        #expect(try ask(v, address: 2, command: 0x62, info: []).info == [0, 0, 0, 0])
         let stopped = try view([pack("a", online: true), pack("b", online: false)], modules: .packs, limits: (0, 0))
         #expect(try ask(stopped, address: 2, command: 0x63, info: []).info.suffix(5) == [0x00, 0x00, 0x00, 0x00, 0x00], "0 A, nothing enabled")
+    }
+
+    @Test func systemAlarmBits() {
+        let s = PylonBankView.systemAlarms([.cellOvervoltage, .chargeOvercurrent, .cellImbalance, .internalFault], stale: false)
+        #expect(s.info == [0x01, 0x00, 0x20, 0x48])
+        #expect(PylonBankView.systemAlarms([], stale: true).info == [0, 0, 0, 0x08])
+        #expect(PylonBankView.systemAlarms([.packUndervoltage, .dischargeUndertemperature, .shortCircuit, .communication], stale: false).info == [0, 0x10, 0x44, 0x20])
     }
 
     @Test func theFailsafeReaches0x92() throws {

@@ -87,7 +87,7 @@ public final class PylontechEmulator: BMSEmulator {
         case .management: return reply(pack.management.info(commandValue: frame.address))
         case .serialNumber: return reply(PylonInfo.serialNumber(commandValue: frame.address, serial: "US2K" + (frame.address < 10 ? "0" : "") + "\(frame.address)2050100001"))
         case .firmware: return reply(PylonInfo.firmware(commandValue: frame.address, manufacture: (1, 1), mainLine: (2, 8, 0)))
-        case .systemAnalog, .systemManagement: return fail(.unknownCommand)  // a US2000 speaks V3.3
+        case .systemAnalog, .systemAlarms, .systemManagement: return fail(.unknownCommand)  // a US2000 speaks V3.3
         }
     }
 

@@ -17,6 +17,7 @@ struct PylonBankView: Sendable {
     /// The whole bank for the V3.5 system commands (0x61, 0x63): the bank's full limits.
     var system: PylonSystemAnalog
     var systemManagement: PylonManagement
+    var systemAlarms = PylonSystemAlarms()
 
     init(modules: [Module], parameters: PylonSystemParameters, system: PylonSystemAnalog, systemManagement: PylonManagement) {
         self.modules = modules
@@ -105,9 +106,28 @@ struct PylonBankView: Sendable {
         }
         parameters = Self.parameters(cvl: cvl, dvl: dvl, cells: cellCount, bank: config)
         system = Self.system(modules, bank: status)
+        systemAlarms = Self.systemAlarms(Set(status.alarms), stale: status.onlinePacks.isEmpty)
         systemManagement = PylonManagement(chargeVoltage: cvl, dischargeVoltage: dvl, chargeCurrent: status.limits.chargeCurrent,
                                            dischargeCurrent: status.limits.dischargeCurrent,
                                            chargeEnabled: status.limits.chargeCurrent > 0, dischargeEnabled: status.limits.dischargeCurrent > 0)
+    }
+
+    /// 0x62 from the bank's alarms: bmsgate's alarms are protections; cell imbalance and a
+    /// lost pack (communication) are warnings.
+    static func systemAlarms(_ a: Set<CanonicalAlarm>, stale: Bool) -> PylonSystemAlarms {
+        var s = PylonSystemAlarms()
+        if a.contains(.cellImbalance) { s.warning1 |= 0x01 }
+        if a.contains(.communication) { s.warning2 |= 0x10 }
+        if a.contains(.packOvervoltage) { s.protection1 |= 0x80 }
+        if a.contains(.packUndervoltage) { s.protection1 |= 0x40 }
+        if a.contains(.cellOvervoltage) { s.protection1 |= 0x20 }
+        if a.contains(.cellUndervoltage) { s.protection1 |= 0x10 }
+        if !a.isDisjoint(with: [.chargeOvertemperature, .dischargeOvertemperature, .mosOvertemperature]) { s.protection1 |= 0x08 }
+        if !a.isDisjoint(with: [.chargeUndertemperature, .dischargeUndertemperature]) { s.protection1 |= 0x04 }
+        if a.contains(.chargeOvercurrent) { s.protection2 |= 0x40 }
+        if !a.isDisjoint(with: [.dischargeOvercurrent, .shortCircuit]) { s.protection2 |= 0x20 }
+        if stale || !a.isDisjoint(with: [.internalFault, .sensorFault, .duplicatePack]) { s.protection2 |= 0x08 }
+        return s
     }
 
     /// The BMS board's temperature first (MOSFET, else the highest cell probe), then the probes.

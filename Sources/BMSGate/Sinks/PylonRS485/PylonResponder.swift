@@ -61,6 +61,8 @@ enum PylonResponder {
             return reply(PylonInfo.serialNumber(commandValue: module.address, serial: serial))
         case .systemAnalog:
             return reply(PylonInfo.systemAnalog(view.system))
+        case .systemAlarms:
+            return reply(view.systemAlarms.info)
         case .systemManagement:
             return reply(PylonInfo.systemManagement(view.systemManagement))
         case .firmware:
