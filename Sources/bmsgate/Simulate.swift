@@ -97,7 +97,7 @@ extension Simulate {
         let simulator: InverterSimulator
         do {
             simulator = try InverterSimulator(profile: profile) { frame in
-                printLine(CANFrameText.describe(frame, profile: profile))
+                printLine(CANFrameText.describe(frame))
             }
         } catch {
             printError("error: \(error.message)")

@@ -13,9 +13,6 @@ public enum CANProfile: String, Sendable, CaseIterable {
     /// The shortest gap between two frames (SMA: no two frames closer than 200 ms).
     public var minimumGapMs: Int { self == .sma ? 200 : 0 }
 
-    /// The inverter's frames that count as "seen" (its keepalive or measurements).
-    public var expectsKeepalive: Bool { true }
-
     /// The manufacturer name sent in 0x35E unless the sink sets one ("PYLON" is what Deye
     /// and others match on).
     public var defaultManufacturer: String { self == .pylon ? "PYLON" : "BMSGATE" }
@@ -56,9 +53,9 @@ extension CANProfile {
         let maker = manufacturer ?? defaultManufacturer
         switch self {
         case .pylon: payloads = PylonFrames.payloads(s, enables: state, manufacturer: maker)
-        case .sma: payloads = SMAFrames.payloads(s, enables: state, manufacturer: maker, bmsVersion: bmsVersion, ranges: true)
+        case .sma: payloads = SMAFrames.payloads(s, manufacturer: maker, bmsVersion: bmsVersion, ranges: true)
         case .victron:
-            payloads = SMAFrames.payloads(s, enables: state, manufacturer: maker, bmsVersion: bmsVersion, ranges: false)
+            payloads = SMAFrames.payloads(s, manufacturer: maker, bmsVersion: bmsVersion, ranges: false)
                 + VictronFrames.payloads(s, name: name)
         }
         let pad = quirks.contains(.eightByteFrames) ? 8 : nil

@@ -41,8 +41,8 @@ public enum InverterFrames {
 
 /// Battery frames in words, for `bmsgate simulate --inverter` and the docs' examples.
 public enum CANFrameText {
-    /// One line describing `frame` as `profile` defines it.
-    public static func describe(_ frame: CANFrame, profile: CANProfile) -> String {
+    /// One line describing `frame` (the ids mean the same in every profile).
+    public static func describe(_ frame: CANFrame) -> String {
         let d = frame.data
         func u16(_ i: Int) -> Double { d.count >= i + 2 ? Double(UInt16(d[i]) | UInt16(d[i + 1]) << 8) : .nan }
         func s16(_ i: Int) -> Double { d.count >= i + 2 ? Double(Int16(bitPattern: UInt16(d[i]) | UInt16(d[i + 1]) << 8)) : .nan }
@@ -78,7 +78,6 @@ public enum CANFrameText {
         default:
             text = d.map { String(format: "%02X", $0) }.joined(separator: " ")
         }
-        _ = profile
         return "\(frame)  \(text)"
     }
 }

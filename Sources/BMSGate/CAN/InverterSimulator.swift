@@ -3,15 +3,13 @@ import Foundation
 /// An inverter on the other end of an SLCAN pseudo-terminal: sends what the profile's
 /// inverters send once a second (Pylon 0x305 keepalive; SMA 0x305/0x306/0x307 with its
 /// measurements; Victron 0x305/0x306 zeros and 0x307 "VIC") and reads the battery's frames,
-/// keeping the latest of each id. `bmsgate simulate --inverter` prints them; `device: sim`
-/// on a can sink runs one in the gateway for the demo site.
+/// handing each to `onFrame`. `bmsgate simulate --inverter` prints them; `device: sim` on a
+/// can sink runs one in the gateway for the demo site.
 public final class InverterSimulator: @unchecked Sendable {
     public let profile: CANProfile
     /// The pty; its slave path is what the can sink opens.
     public let terminal: PseudoTerminal
     private let lock = NSLock()
-    private var latest: [UInt32: CANFrame] = [:]
-    private var received = 0
     private var running = false
     private var thread: WorkerThread?
     private let onFrame: @Sendable (CANFrame) -> Void
@@ -25,9 +23,6 @@ public final class InverterSimulator: @unchecked Sendable {
 
     /// The path the battery side opens.
     public var path: String { terminal.slavePath }
-
-    /// The newest frame of each id, and how many frames arrived.
-    public var frames: (latest: [UInt32: CANFrame], count: Int) { lock.withLock { (latest, received) } }
 
     /// The frames this inverter sends each second.
     public static func keepalive(_ profile: CANProfile) -> [CANFrame] {
@@ -76,13 +71,7 @@ public final class InverterSimulator: @unchecked Sendable {
             let wait = Int(max(1, min(200, Int64(next) - Int64(MonotonicClock.nowMs()))))
             let n = buffer.withUnsafeMutableBytes { raw in (try? stream.read(into: raw, timeoutMs: wait, what: "inverter simulator")) ?? 0 }
             guard n > 0 else { continue }
-            for case .line(.frame(let frame)) in splitter.feed(buffer[0..<n]) {
-                lock.withLock {
-                    latest[frame.id] = frame
-                    received += 1
-                }
-                onFrame(frame)
-            }
+            for case .line(.frame(let frame)) in splitter.feed(buffer[0..<n]) { onFrame(frame) }
         }
     }
 }

@@ -6,8 +6,7 @@ enum SMAFrames {
     static let currentRange = 0.0...1200.0
     static let dischargeVoltageRange = 41.0...48.0
 
-    static func payloads(_ state: CANBatteryState, enables: CANBatteryState, manufacturer: String, bmsVersion: UInt16,
-                         ranges: Bool) -> [CANPayload] {
+    static func payloads(_ state: CANBatteryState, manufacturer: String, bmsVersion: UInt16, ranges: Bool) -> [CANPayload] {
         var limits = CANPayload(0x351)
         limits.u16(state.chargeVoltage, scale: 0.1, range: ranges ? chargeVoltageRange : nil, "charge voltage", unit: " V")
         limits.s16(state.chargeCurrent, scale: 0.1, range: ranges ? currentRange : 0...3276.7, "charge current", unit: " A")
@@ -31,7 +30,6 @@ enum SMAFrames {
         info.raw16(bmsVersion)
         info.u16(state.capacity, scale: 1, "capacity", unit: " Ah")
         info.raw16(0)
-        _ = enables
         return [limits, soc, measured, events, name, info]
     }
 

@@ -200,7 +200,7 @@ public final class CANSink: Sink, @unchecked Sendable {
         let now = MonotonicClock.nowMs()
         let limit = UInt64(settings.inverterTimeout.milliseconds)
         let last = condition.withLock { report.lastSeenMs } ?? startedMs
-        if now &- last > limit, !warnedSilent, settings.profile.expectsKeepalive {
+        if now &- last > limit, !warnedSilent {
             warnedSilent = true
             logger.warning("\(name): no frame from the inverter for \(limit / 1000) s (is it connected, and set to this battery protocol?)")
         }

@@ -9,14 +9,10 @@ final class PylonInverterSimulator: @unchecked Sendable {
     private let lock = NSLock()
     private var running = false
     private var thread: WorkerThread?
-    private var answers: [UInt8: PylonFrame] = [:]
 
     init() throws(TransportError) { terminal = try PseudoTerminal() }
 
     var path: String { terminal.slavePath }
-
-    /// The latest answer to each command.
-    var latest: [UInt8: PylonFrame] { lock.withLock { answers } }
 
     func start() {
         lock.withLock { running = true }
@@ -40,19 +36,14 @@ final class PylonInverterSimulator: @unchecked Sendable {
             var requests: [(UInt8, [UInt8])] = [(0x42, [0xFF]), (0x92, [0x02])]
             if first { requests.insert((0x4F, []), at: 0) }
             first = false
-            for (command, info) in requests {
+            for (command, info) in requests {  // the answers are read and dropped: the sink's status shows the exchange
                 let request = PylonFrame(address: 2, cid2: command, info: info).encoded
                 request.withUnsafeBytes { raw in _ = try? stream.writeAll(raw, what: "pylon inverter simulator") }
                 let deadline = MonotonicClock.nowMs() + 500
                 var done = false
                 while !done, MonotonicClock.nowMs() < deadline {
                     let n = buffer.withUnsafeMutableBytes { raw in (try? stream.read(into: raw, timeoutMs: 100, what: "pylon inverter simulator")) ?? 0 }
-                    for frame in splitter.feed(buffer[0..<max(0, n)]) {
-                        if let answer = try? PylonFrame.decode(frame) {
-                            lock.withLock { answers[command] = answer }
-                        }
-                        done = true
-                    }
+                    if !splitter.feed(buffer[0..<max(0, n)]).isEmpty { done = true }
                 }
             }
             let until = MonotonicClock.nowMs() + 2000
