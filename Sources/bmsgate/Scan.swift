@@ -46,11 +46,14 @@ struct Scan: ParsableCommand {
     @Option(help: "Bus id in the site file.")
     var bus: String?
 
-    @Option(help: "First address.")
-    var from: Int = 1
+    @Option(help: "First address (default: the driver's, 1 for most).")
+    var from: Int?
 
-    @Option(help: "Last address.")
-    var to: Int = 16
+    @Option(help: "Last address (default: the driver's, 16 for most).")
+    var to: Int?
+
+    @Option(name: .customLong("option"), help: "A driver scan option KEY=VALUE (repeatable), e.g. stack=off for pylontech.")
+    var options: [String] = []
 
     @Option(help: "RS485: per-address answer timeout in milliseconds (300). BLE: scan time in seconds (30).")
     var timeout: Double?
@@ -111,10 +114,14 @@ struct Scan: ParsableCommand {
             printError("error: give --device, --tcp, or --config with --bus")
             throw ExitCode(2)
         }
-        printError("scanning \(transport.endpoint) addresses \(from)...\(to) with \(driver)...")
+        var pairs = try keyValueOptions(options)
+        if let from { pairs.append(("from", String(from))) }
+        if let to { pairs.append(("to", String(to))) }
+        let range = from == nil && to == nil ? "" : " addresses \(from.map(String.init) ?? "")...\(to.map(String.init) ?? "")"
+        printError("scanning \(transport.endpoint)\(range) with \(driver)...")
         let result = DriverTools.scan(driver: loaded, transport: transport, transportKind: kind,
                                       timeout: .milliseconds(Int64(timeout ?? 300)),
-                                      options: [("from", String(from)), ("to", String(to))], logger: logger)
+                                      options: pairs, logger: logger)
         switch result {
         case .success(let found):
             for f in found { print("\(f.address)\t\(f.description)") }

@@ -10,11 +10,23 @@ import Testing
         let sim = try Child(TestTools.bmsgate, ["simulate", "--driver", "pylontech", "--link", tty, "--address", "2", "--address", "3"])
         defer { _ = sim.stop() }
         #expect(TestTools.waitUntil(10) { FileManager.default.fileExists(atPath: tty) })
-        let scan = try TestTools.run(TestTools.bmsgate, ["scan", "--driver", "pylontech", "--device", tty, "--from", "2", "--to", "4"], timeout: 60)
+        // The default scan asks the master (2) for the whole stack in one query.
+        let stack = try TestTools.run(TestTools.bmsgate, ["scan", "--driver", "pylontech", "--device", tty], timeout: 60)
+        #expect(stack.status == 0, "\(stack.stderr)")
+        let rows = stack.stdout.split(whereSeparator: \.isNewline)
+        #expect(rows.count == 2, "\(stack.stdout)")
+        #expect(rows.first?.hasPrefix("2\t") == true && rows.first?.contains("module 1 of 2") == true
+                && rows.first?.contains("15 cells") == true && rows.first?.contains("US2K022050100001") == true, "\(stack.stdout)")
+        #expect(rows.last?.hasPrefix("3\t") == true && rows.last?.contains("module 2 of 2") == true, "\(stack.stdout)")
+        // Address by address, as for clones that know no whole-stack query.
+        let scan = try TestTools.run(TestTools.bmsgate, ["scan", "--driver", "pylontech", "--device", tty, "--from", "2", "--to", "4",
+                                                         "--option", "stack=off"], timeout: 60)
         #expect(scan.status == 0, "\(scan.stderr)")
         #expect(scan.stdout.contains("2") && scan.stdout.contains("US2K022050100001"), "\(scan.stdout)")
         #expect(scan.stdout.contains("US2K032050100001"), "\(scan.stdout)")
-        #expect(!scan.stdout.contains("US2K04"))
+        #expect(!scan.stdout.contains("US2K04") && !scan.stdout.contains("module"))
+        let bad = try TestTools.run(TestTools.bmsgate, ["scan", "--driver", "pylontech", "--device", tty, "--option", "stack=maybe"], timeout: 60)
+        #expect(bad.status != 0 && bad.stderr.contains("stack 'maybe'"), "\(bad.stderr)")
         try """
             site: pylon
             buses: [{id: rs, type: serial, device: \(tty)}]

@@ -21,6 +21,22 @@ struct PylontechDriverTests {
         #expect(r.extra("address") == .number(2))
     }
 
+    /// The master's answer to 0x42 INFO FF holds every module; `module` picks one.
+    @Test func decodesAWholeStackAnswer() throws {
+        let e = try PylontechEmulator(options: DriverOptions([("addresses", "2,3,4")]))
+        let answer = e.exchange(PylonFrame(address: 2, cid2: 0x42, info: [0xFF]).encoded)
+        let (first, _) = try PylontechDriver.decode(frames: [answer], options: DriverOptions([]))
+        #expect(first.cells == PylontechEmulator.captured.cells && first.voltage == 49.037)
+        #expect(first.extra("stack_modules") == .number(3))
+        let (third, _) = try PylontechDriver.decode(frames: [answer], options: DriverOptions([("module", "3")]))
+        #expect(third.cells == PylontechEmulator.other(4).cells && third.cycles == 44)
+        #expect(third.remainingCapacity == 36)
+        #expect(throws: DriverError.self) { try PylontechDriver.decode(frames: [answer], options: DriverOptions([("module", "4")])) }
+        // A single-module answer is never taken for a stack.
+        let (single, _) = try PylontechDriver.decode(frames: [Self.capture], options: DriverOptions([("module", "1")]))
+        #expect(single.extra("stack_modules") == nil)
+    }
+
     @Test func theEmulatorAnswersLikeAPack() throws {
         let e = try PylontechEmulator(options: DriverOptions([("addresses", "2,3")]))
         func ask(_ address: UInt8, _ command: UInt8, _ info: [UInt8]) throws -> PylonFrame {

@@ -70,6 +70,15 @@ public final class PylontechDriver: BMSDriver {
         return id
     }
 
+    /// A 0x42 INFO block: a whole-stack answer when it holds `commandValue` (> 1) modules,
+    /// otherwise a single-module answer (whose command value is the address).
+    static func analogModules(_ info: [UInt8]) throws(PylonError) -> [PylonModuleValues] {
+        if let all = try? PylonInfo.readAnalog(info, allModules: true), all.modules.count > 1 {
+            return all.modules
+        }
+        return try PylonInfo.readAnalog(info, allModules: false).modules
+    }
+
     static func text(_ bytes: [UInt8]) -> String {
         var s = String(decoding: bytes.filter { $0 >= 0x20 && $0 < 0x7F }, as: UTF8.self)
         while s.last == " " { s.removeLast() }
@@ -91,30 +100,77 @@ public final class PylontechDriver: BMSDriver {
         return frame
     }
 
+    /// Finds the packs of a stack. The master (address `from`, 2 by default) is asked for
+    /// every module at once (0x42 with INFO FF); a stack that answers is reported module by
+    /// module (the master numbers its slaves from its own address up). Otherwise, or with
+    /// `stack=off`, each address from `from` to `to` is asked for its serial number.
     public static func discover(link: Link, options: DriverOptions, found: (String, String) -> Void) throws(DriverError) {
-        try options.rejectUnknown(["from", "to"])
+        try options.rejectUnknown(["from", "to", "stack"])
         let from = options["from"].flatMap(DriverOptions.parseInteger) ?? 2
         let to = options["to"].flatMap(DriverOptions.parseInteger) ?? 16
         guard (1...255).contains(from), (from...255).contains(to) else { throw .invalid("scan range \(from)...\(to) is not within 1...255") }
+        let useStack: Bool
+        switch options["stack"] ?? "on" {
+        case "on", "true": useStack = true
+        case "off", "false": useStack = false
+        case let other: throw .invalid("stack '\(other)': on or off")
+        }
+        if useStack, let modules = stackQuery(link: link, master: UInt8(from)), !modules.isEmpty {
+            link.log(BMS_LOG_INFO, "address \(from) answered the whole-stack query with \(modules.count) module(s)")
+            for (n, m) in modules.enumerated() where from + n <= 255 {
+                let a = from + n
+                let serial = serialNumber(link: link, address: UInt8(a)).map { ", serial " + $0 } ?? ""
+                found(String(a), "Pylontech-protocol pack, module \(n + 1) of \(modules.count) in the stack, \(m.cells.count) cells, "
+                      + "\((m.voltage * 100).rounded() / 100) V" + serial)
+            }
+            return
+        }
         for a in from...to {
-            var decoder = PylontechFrameDecoder()
-            do {
-                let frame = try link.transact(PylonFrame(address: UInt8(a), cid2: PylonCommand.serialNumber.rawValue, info: [UInt8(a)]).encoded,
-                                              decoder: &decoder)
-                guard frame.address == UInt8(a), frame.cid2 == 0 else { continue }
-                found(String(a), "Pylontech-protocol pack, serial " + text(Array(frame.info.dropFirst())))
-            } catch where error.status == BMS_ERR_TIMEOUT.rawValue {
-                continue
-            } catch {
-                link.log(BMS_LOG_WARNING, "address \(a): \(error.message)")
+            if let serial = serialNumber(link: link, address: UInt8(a)) {
+                found(String(a), "Pylontech-protocol pack, serial " + serial)
             }
         }
     }
 
-    /// Captured answers, in order: 0x42 single-module answers, 0x92 (10 INFO bytes), 0x93
-    /// (17 bytes), 0x51 (32 bytes) are told apart by their INFO.
+    /// 0x42 with INFO FF to the master: every module's values, or nil when nobody answers
+    /// that form (a lone pack, or a clone that knows only single-address reads).
+    static func stackQuery(link: Link, master: UInt8) -> [PylonModuleValues]? {
+        var decoder = PylontechFrameDecoder()
+        do {
+            let frame = try link.transact(PylonFrame(address: master, cid2: PylonCommand.analogValues.rawValue, info: [0xFF]).encoded,
+                                          decoder: &decoder)
+            guard frame.address == master, frame.cid2 == 0 else { return nil }
+            return try PylonInfo.readAnalog(frame.info, allModules: true).modules
+        } catch let error as DriverError where error.status == BMS_ERR_TIMEOUT.rawValue {
+            return nil
+        } catch {
+            link.log(BMS_LOG_DEBUG, "whole-stack query at address \(master): \(error)")
+            return nil
+        }
+    }
+
+    /// 0x93 to one address: its serial, or nil when it does not answer.
+    static func serialNumber(link: Link, address: UInt8) -> String? {
+        var decoder = PylontechFrameDecoder()
+        do {
+            let frame = try link.transact(PylonFrame(address: address, cid2: PylonCommand.serialNumber.rawValue, info: [address]).encoded,
+                                          decoder: &decoder)
+            guard frame.address == address, frame.cid2 == 0 else { return nil }
+            return text(Array(frame.info.dropFirst()))
+        } catch where error.status == BMS_ERR_TIMEOUT.rawValue {
+            return nil
+        } catch {
+            link.log(BMS_LOG_WARNING, "address \(address): \(error.message)")
+            return nil
+        }
+    }
+
+    /// Captured answers, in order: 0x42 answers, 0x92 (10 INFO bytes), 0x93 (17 bytes),
+    /// 0x51 (32 bytes) are told apart by their INFO. A whole-stack 0x42 answer (the master's
+    /// reply to INFO FF) is read whole; option `module` (1-based, default 1) picks the module.
     public static func decode(frames: [[UInt8]], options: DriverOptions) throws(DriverError) -> (DriverReading, DriverIdentity) {
-        try options.rejectUnknown([])
+        try options.rejectUnknown(["module"])
+        let module = options["module"].flatMap(DriverOptions.parseInteger) ?? 1
         var r = DriverReading()
         var id = DriverIdentity()
         for (n, bytes) in frames.enumerated() {
@@ -128,9 +184,13 @@ public final class PylontechDriver: BMSDriver {
                     id.model = text(Array(frame.info[0..<10]))
                     id.manufacturer = text(Array(frame.info[12...]))
                 default:
-                    let (_, modules) = try PylonInfo.readAnalog(frame.info, allModules: false)
-                    if let m = modules.first { PylontechReading.apply(m, to: &r) }
+                    let modules = try analogModules(frame.info)
+                    guard (1...max(1, modules.count)).contains(module), module <= modules.count else {
+                        throw DriverError.invalid("module \(module): the answer holds \(modules.count) module(s)")
+                    }
+                    PylontechReading.apply(modules[module - 1], to: &r)
                     r.setExtra("address", Double(frame.address))
+                    if modules.count > 1 { r.setExtra("stack_modules", Double(modules.count)) }
                 }
             } catch let error as DriverError {
                 throw error
