@@ -24,6 +24,8 @@ let package = Package(
         .library(name: "bmsdriver-jk-bms", type: .dynamic, targets: ["JKBMSEntry"]),
         .library(name: "bmsdriver-lc30", type: .dynamic, targets: ["LC30Entry"]),
         .library(name: "bmsdriver-pylontech", type: .dynamic, targets: ["PylontechEntry"]),
+        .library(name: "bmsdriver-jbd", type: .dynamic, targets: ["JBDEntry"]),
+        .library(name: "bmsdriver-daly", type: .dynamic, targets: ["DalyEntry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
@@ -114,6 +116,16 @@ let package = Package(
         .target(name: "PylontechEntry", dependencies: ["Pylontech", "BMSDriverKit"], path: "Plugins/Pylontech/Entry",
                 linkerSettings: pluginLinkerSettings),
         .testTarget(name: "PylontechTests", dependencies: ["Pylontech", "PylonCodec", "BMSDriverKit", "BMSGateTestSupport"]),
+        // JBD (Xiaoxiang, Overkill Solar): the 0xDD protocol over UART/RS485 and BLE.
+        .target(name: "JBD", dependencies: ["BMSDriverKit"], path: "Plugins/JBD/Driver"),
+        .target(name: "JBDEntry", dependencies: ["JBD", "BMSDriverKit"], path: "Plugins/JBD/Entry",
+                linkerSettings: pluginLinkerSettings),
+        .testTarget(name: "JBDTests", dependencies: ["JBD", "BMSDriverKit", "BMSGateTestSupport"]),
+        // Daly: the 0xA5 protocol over UART/RS485 (boards by number) and BLE.
+        .target(name: "Daly", dependencies: ["BMSDriverKit"], path: "Plugins/Daly/Driver"),
+        .target(name: "DalyEntry", dependencies: ["Daly", "BMSDriverKit"], path: "Plugins/Daly/Entry",
+                linkerSettings: pluginLinkerSettings),
+        .testTarget(name: "DalyTests", dependencies: ["Daly", "BMSDriverKit", "BMSGateTestSupport"]),
         .testTarget(name: "LC30Tests", dependencies: ["LC30", "BMSDriverKit", "BMSGateTestSupport"]),
         .testTarget(name: "BMSDriverKitTests", dependencies: ["BMSDriverKit", "CBMSDriver"]),
         .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit", "BMSGateTestSupport"]),
