@@ -18,10 +18,10 @@ func configIssues(_ yaml: String, file: String = "site.yaml") -> [String] {
     @Test func theRepositoryConfigIsValid() throws {
         let root = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
         let site = try ConfigLoader.load(path: "/" + root + "/config.yaml")
-        #expect(site.packs.map(\.id) == ["p1", "p2", "rec1", "jk1", "jk2", "lc30", "us2000"])
-        #expect(site.packs.map(\.address) == ["1", "2", "1", "1", "C8:47:8C:12:34:56", "0x0B", "2"])
-        #expect(site.buses.map(\.isBLE) == [false, false, false, true, false, false])
-        #expect(site.buses.map(\.isI2C) == [false, false, false, false, true, false])
+        #expect(site.packs.map(\.id) == ["p1", "p2", "rec1", "jk1", "jk2", "lc30", "us2000", "daly1", "jbd1", "jbd2"])
+        #expect(site.packs.map(\.address) == ["1", "2", "1", "1", "C8:47:8C:12:34:56", "0x0B", "2", "1", "", "A4:C1:38:AB:CD:EF"])
+        #expect(site.buses.map(\.isBLE) == [false, false, false, true, false, false, false, false])
+        #expect(site.buses.map(\.isI2C) == [false, false, false, false, true, false, false, false])
         #expect(site.banks.first?.packs == ["p1", "p2"])
         #expect(site.sinks.map(\.typeName) == ["stdout", "file", "modbus-tcp", "mqtt", "http", "can", "pylon-rs485"])
         guard let sim = site.buses[0].settings as? SimBusSettings else { Issue.record("not a sim bus"); return }

@@ -71,7 +71,7 @@ import Testing
         let lines = r.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
-        #expect(lines.map { $0["pack"] as? String } == ["p1", "p2", "rec1", "jk1", "jk2", "lc30", "us2000"])
+        #expect(lines.map { $0["pack"] as? String } == ["p1", "p2", "rec1", "jk1", "jk2", "lc30", "us2000", "daly1", "jbd1", "jbd2"])
         #expect(lines[5]["voltage"] as? Double == 15.84)  // the bq78350 emulator on a simulated I2C bus
         #expect((lines[2]["cells"] as? [Double])?.count == 28)  // the REC MultiBMS: 2 units x 14 cells
         #expect((lines[4]["extras"] as? [String: Any])?["protocol_version"] as? String == "JK02_32S")  // over emulated BLE

@@ -15,8 +15,8 @@ public final class DalyEmulator: BMSEmulator {
         let number: UInt8
         var cells: [Double]
         var temperatures: [Double]
-        var current = -12.5
-        var soc = 64.5
+        var current: Double
+        var soc: Double
         var capacity = 100.0
         var cycles = 17
         var charge = true, discharge = true
@@ -26,6 +26,8 @@ public final class DalyEmulator: BMSEmulator {
             self.number = number
             self.cells = (0..<cells).map { 3.310 + Double(($0 * 7 + Int(number)) % 11) / 1000 }
             temperatures = (0..<probes).map { 21 + Double($0) }
+            current = number % 2 == 1 ? -12.5 : 8.0
+            soc = 60.5 + Double(number) * 4
         }
     }
 

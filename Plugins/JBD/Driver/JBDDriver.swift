@@ -22,7 +22,7 @@ public final class JBDDriver: BMSDriver {
                               requestSchema: #"{"type":"object","properties":{"charge":{"type":"boolean"},"discharge":{"type":"boolean"},"confirm":{"type":"boolean"}},"required":["confirm"]}"#),
         ],
         options: [
-            OptionDescriptor("address", .string, help: "empty on a serial line (one BMS per port); the BLE address on a BLE bus"),
+            OptionDescriptor("address", .string, default: "0", help: "not used on a serial line (one BMS per port, 0); the BLE address on a BLE bus"),
         ])
 
     let link: Link
