@@ -22,12 +22,16 @@ public struct DriverDescription: Sendable {
     public var commands: [CommandDescriptor]
     /// The options `init(link:options:)` accepts; `address` describes the pack address.
     public var options: [OptionDescriptor]
+    /// Names the devices advertise over BLE (patterns with `*` and `?`, e.g. "JK-*").
+    public var bleNames: [String]
 
     /// Describes a driver.
     public init(id: String, vendor: String, version: String, summary: String, transports: UInt32,
                 defaultBaud: UInt32 = 9600, bleService: String? = nil, bleNotify: String? = nil,
-                bleWrite: String? = nil, commands: [CommandDescriptor] = [], options: [OptionDescriptor] = []) {
+                bleWrite: String? = nil, bleNames: [String] = [], commands: [CommandDescriptor] = [],
+                options: [OptionDescriptor] = []) {
         self.commands = commands
+        self.bleNames = bleNames
         self.options = options
         self.id = id
         self.vendor = vendor

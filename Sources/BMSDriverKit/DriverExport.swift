@@ -56,6 +56,7 @@ private final class ExportedTable: @unchecked Sendable {
             t.pointee.command_count = d.commands.count
             t.pointee.options = CBridge.keep(array: d.options.map { $0.exported() })
             t.pointee.option_count = d.options.count
+            t.pointee.ble_names = d.bleNames.isEmpty ? nil : CBridge.keep(d.bleNames.joined(separator: ","))
             if emulator != nil {
                 let e = UnsafeMutablePointer<bms_emulator_ops>.allocate(capacity: 1)
                 e.initialize(to: bms_emulator_ops(

@@ -28,6 +28,7 @@ struct Drivers: ParsableCommand {
                 o["abi"] = .string(d.abi)
                 o["transports"] = .array(d.transportNames.map(JSONValue.string))
                 o["emulator"] = .bool(d.hasEmulator)
+                if !d.bleNames.isEmpty { o["ble_names"] = .array(d.bleNames.map(JSONValue.string)) }
                 o["path"] = .string(d.path)
                 o["options"] = .array(((d.addressOption.map { [$0] } ?? []) + (d.options ?? [])).map(\.json))
                 o["commands"] = .array(d.commands.map(\.json))

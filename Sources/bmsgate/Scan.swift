@@ -11,6 +11,7 @@ struct Scan: ParsableCommand {
             Examples:
               bmsgate scan --ble                       (30 s LE scan on hci0)
               bmsgate scan --ble --timeout 10 --filter JK-B2A8S20P --filter C8:47:8C:12:34:56
+              bmsgate scan --ble --compatible          (only devices a loaded driver fits)
               bmsgate scan --driver basen --device /dev/ttyUSB0
               bmsgate scan --driver basen --tcp 192.168.1.50:8899 --from 1 --to 8
               bmsgate scan --driver basen --config config.yaml --bus rack
@@ -21,6 +22,9 @@ struct Scan: ParsableCommand {
 
     @Flag(help: "Scan for Bluetooth LE devices instead.")
     var ble = false
+
+    @Flag(help: "BLE: show only the devices a loaded driver recognises (by advertised name or service; with --driver, that driver's).")
+    var compatible = false
 
     @Flag(help: "List the I2C buses (/dev/i2c-N, or --device) and the addresses that answer on each.")
     var i2c = false
@@ -135,20 +139,37 @@ struct Scan: ParsableCommand {
 
     func scanBLE() throws {
         let seconds = timeout ?? 30
+        let catalog = plugins.catalog(extra: [])
+        if let driver, catalog.driver(driver) == nil {
+            printError("error: no driver '\(driver)' loaded (loaded: \(catalog.drivers.map(\.id).joined(separator: ", ")))")
+            throw ExitCode(2)
+        }
+        let candidates = catalog.drivers.filter { driver == nil || $0.id == driver }
+        let onlyFitting = compatible || driver != nil
+        func fits(_ ad: BLEAdvertisement) -> [String] { BLEDriverMatch.drivers(for: ad, in: candidates) }
+        func shown(_ ad: BLEAdvertisement) -> Bool {
+            (filter.isEmpty || filter.contains(where: ad.matches)) && (!onlyFitting || !fits(ad).isEmpty)
+        }
         printError("scanning for BLE devices on \(adapter) for \(Int(seconds)) s\(filter.isEmpty ? "" : " (looking for \(filter.joined(separator: ", ")))")...")
         do {
             let found = try BLEScanner.scan(adapter: adapter, timeout: .milliseconds(Int64(seconds * 1000)), wanted: filter) { ad in
-                guard filter.isEmpty || filter.contains(where: ad.matches) else { return }
-                let services = ad.services.map(\.description).joined(separator: ",")
-                print("\(ad.address)\t\(ad.name ?? "-")\t\(ad.rssi) dBm\(services.isEmpty ? "" : "\tservices \(services)")")
+                guard shown(ad) else { return }
+                print(Self.line(ad, drivers: fits(ad)))
             }
-            let shown = found.filter { ad in filter.isEmpty || filter.contains(where: ad.matches) }
-            printError("\(shown.count) device(s) found")
-            if shown.isEmpty { throw ExitCode(1) }
+            let listed = found.filter(shown)
+            printError("\(listed.count) device(s) found\(onlyFitting ? " that a driver fits" : "")")
+            if listed.isEmpty { throw ExitCode(1) }
         } catch let error as TransportError {
             printError("error: \(error.message)")
             throw ExitCode(1)
         }
+    }
+
+    /// `ADDRESS  NAME  RSSI dBm  [services ...]  [driver ID,...]`, tab-separated.
+    static func line(_ ad: BLEAdvertisement, drivers: [String]) -> String {
+        let services = ad.services.map(\.description).joined(separator: ",")
+        return "\(ad.address)\t\(ad.name ?? "-")\t\(ad.rssi) dBm\(services.isEmpty ? "" : "\tservices \(services)")"
+            + (drivers.isEmpty ? "" : "\tdriver \(drivers.joined(separator: ","))")
     }
 
     func scanI2C(_ paths: [String]) throws {

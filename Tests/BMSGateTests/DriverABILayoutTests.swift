@@ -4,7 +4,7 @@ import Testing
 /// The Swift side of the ABI layout asserts (Sources/CBMSDriver/bms_driver_layout.c holds the C side).
 @Suite struct DriverABILayoutTests {
     @Test func structSizesAndOffsets() {
-        #expect(BMS_ABI_MAJOR == 1 && BMS_ABI_MINOR == 1)
+        #expect(BMS_ABI_MAJOR == 1 && BMS_ABI_MINOR == 2)
         #expect(MemoryLayout<bms_option>.size == 16)
         #expect(MemoryLayout<bms_link>.size == 104)
         #expect(MemoryLayout<bms_link>.offset(of: \.bus_id) == 88)
@@ -22,7 +22,8 @@ import Testing
         #expect(MemoryLayout<bms_reading>.offset(of: \.host) == 144)
         #expect(MemoryLayout<bms_reading>.offset(of: \.error) == 176)
         #expect(MemoryLayout<bms_emulator_ops>.size == 40)
-        #expect(MemoryLayout<bms_driver>.size == 176)
+        #expect(MemoryLayout<bms_driver>.size == 184)
+        #expect(MemoryLayout<bms_driver>.offset(of: \.ble_names) == 176)
         #expect(MemoryLayout<bms_driver>.offset(of: \.commands) == 144)
         #expect(MemoryLayout<bms_driver>.offset(of: \.option_count) == 168)
         #expect(MemoryLayout<bms_option_desc>.size == 56)

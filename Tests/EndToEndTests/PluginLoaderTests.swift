@@ -54,7 +54,7 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let drivers = (json["drivers"] as? [[String: Any]]) ?? []
-        #expect(Set(drivers.compactMap { $0["id"] as? String }) == ["example-c", "basen", "rec-bms", "jk-bms", "lc30", "pylontech"])
+        #expect(Set(drivers.compactMap { $0["id"] as? String }) == ["example-c", "basen", "rec-bms", "jk-bms", "lc30", "pylontech", "daly", "jbd"])
         #expect(drivers.first { $0["id"] as? String == "example-c" }?["path"] as? String == dir + "/libbmsdriver-a-example.so")
         #expect(!FileManager.default.fileExists(atPath: marker))
         #expect((json["ignored"] as? [String]) == [dir + "/libother.so"])

@@ -16,7 +16,7 @@ public final class DalyDriver: BMSDriver {
         id: "daly", vendor: "Daly (Dongguan Daly Electronics)", version: "1.0.0",
         summary: "Daly smart BMS over UART/RS485 and BLE: cells, balancing, temperatures, current, SoC, capacity, cycles, failures, MOSFETs",
         transports: UInt32(BMS_TRANSPORT_SERIAL.rawValue | BMS_TRANSPORT_TCP.rawValue | BMS_TRANSPORT_BLE.rawValue),
-        defaultBaud: 9600, bleService: "fff0", bleNotify: "fff1", bleWrite: "fff2",
+        defaultBaud: 9600, bleService: "fff0", bleNotify: "fff1", bleWrite: "fff2", bleNames: ["DL-*"],
         commands: [
             CommandDescriptor("mos", summary: "Switch the charge and/or discharge MOSFETs (read back through 0x93, logged)",
                               writes: true, http: ("POST", "mos"),

@@ -15,7 +15,7 @@ public final class JBDDriver: BMSDriver {
         id: "jbd", vendor: "JBD (Jiabaida, Xiaoxiang, Overkill Solar)", version: "1.0.0",
         summary: "JBD smart BMS over UART/RS485 and BLE: cells, balancing, temperatures, current, capacities, cycles, protections, MOSFETs",
         transports: UInt32(BMS_TRANSPORT_SERIAL.rawValue | BMS_TRANSPORT_TCP.rawValue | BMS_TRANSPORT_BLE.rawValue),
-        defaultBaud: 9600, bleService: "ff00", bleNotify: "ff01", bleWrite: "ff02",
+        defaultBaud: 9600, bleService: "ff00", bleNotify: "ff01", bleWrite: "ff02", bleNames: ["xiaoxiang*", "JBD-*", "SP0?S*", "SP1?S*", "SP2?S*", "DP04S*"],
         commands: [
             CommandDescriptor("mos", summary: "Switch the charge and/or discharge MOSFETs (read back through 0x03, logged)",
                               writes: true, http: ("POST", "mos"),

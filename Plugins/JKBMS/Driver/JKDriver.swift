@@ -15,7 +15,7 @@ public final class JKDriver: BMSDriver {
         id: "jk-bms", vendor: "JiKong (JK BMS)", version: "1.0.0",
         summary: "JK BMS over RS485/UART (NW protocol) and BLE (JK02_24S, JK02_32S, JK04): cells, temperatures, current, alarms, settings",
         transports: UInt32(BMS_TRANSPORT_SERIAL.rawValue | BMS_TRANSPORT_TCP.rawValue | BMS_TRANSPORT_BLE.rawValue),
-        defaultBaud: 115200, bleService: "ffe0", bleNotify: "ffe1", bleWrite: "ffe1",
+        defaultBaud: 115200, bleService: "ffe0", bleNotify: "ffe1", bleWrite: "ffe1", bleNames: ["JK-*", "JK_*", "JK*BMS*"],
         commands: [
             CommandDescriptor("list", summary: "Settings registers (NW protocol) with ranges and units", http: ("GET", "settings")),
             CommandDescriptor("get", summary: "Read one register by name or 0x id", http: ("POST", "settings/get"),

@@ -5,6 +5,14 @@ public struct BLEAdvertisement: Sendable, Equatable {
     public var rssi: Int
     public var services: [BLEUUID]
 
+    /// A device as seen: its address, advertised name, signal and service UUIDs.
+    public init(address: String, name: String?, rssi: Int, services: [BLEUUID]) {
+        self.address = address
+        self.name = name
+        self.rssi = rssi
+        self.services = services
+    }
+
     /// Parses the LE Advertising Report event parameters (after the subevent code):
     /// count, then per report: event type, address type, address (6, LE), data length,
     /// data (AD structures), RSSI.

@@ -78,6 +78,13 @@ public struct LoadedDriver: @unchecked Sendable {
         return (s, w, n)
     }
 
+    /// The names the driver's devices advertise (ABI 1.2 `ble_names`), as patterns.
+    public var bleNames: [String] {
+        guard has(\.ble_names), let text = table.pointee.ble_names else { return [] }
+        return String(cString: text).split(separator: ",").map { String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
+            .filter { !$0.isEmpty }
+    }
+
     /// True when the driver's table holds `field` (append-only growth: BMS_HAS in C).
     func has<T>(_ field: KeyPath<bms_driver, T>) -> Bool {
         guard let offset = MemoryLayout<bms_driver>.offset(of: field) else { return false }

@@ -84,7 +84,7 @@ extern "C" {
 /** Major ABI version spoken by this header. A host loads only drivers of the same major. */
 #define BMS_ABI_MAJOR 1
 /** Minor ABI version: grows when fields are appended to the structs below. */
-#define BMS_ABI_MINOR 1
+#define BMS_ABI_MINOR 2
 
 /** Name of the one symbol every driver .so exports (see bms_driver_entry_fn). */
 #define BMS_DRIVER_ENTRY_SYMBOL "bms_driver_entry"
@@ -560,6 +560,13 @@ typedef struct bms_driver {
     const bms_option_desc *const *options;
     /** (1.1) Number of entries in `options`. */
     size_t option_count;
+    /**
+     * (1.2) The names the driver's devices advertise over BLE, comma-separated
+     * patterns where `*` matches any run of characters and `?` one character
+     * (e.g. "JK-*,JK_*"); `bmsgate scan --ble` marks matching devices with the
+     * driver. NULL when unknown (devices are then matched by service UUID alone).
+     */
+    const char *ble_names;
 } bms_driver;
 
 /**
