@@ -197,3 +197,10 @@ final class Child {
         return TestTools.Output(status: process.terminationStatus, stdout: out.wait(), stderr: err.wait())
     }
 }
+
+extension TestTools {
+    /// The JSON objects of JSON Lines text (lines that are not objects are skipped).
+    static func jsonObjects(_ text: String) -> [[String: Any]] {
+        text.split(whereSeparator: \.isNewline).compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+}

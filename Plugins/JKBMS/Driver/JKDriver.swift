@@ -28,6 +28,8 @@ public final class JKDriver: BMSDriver {
                              help: "RS485 terminal id (0-4294967295); on a BLE bus the device's BLE address"),
             OptionDescriptor("protocol_version", .string,
                              help: "NW: 0 or 1 (legacy/c0) to force the current rule; BLE: JK02_24S, JK02_32S or JK04 to force the layout"),
+            OptionDescriptor("pair_code", .string,
+                             help: "NW: the BMS's pair code, sent (command 0x05) before every parameter write; never logged or shown"),
         ])
 
     let link: Link
@@ -39,12 +41,22 @@ public final class JKDriver: BMSDriver {
     let protocolVersion: Int?
     /// The last read-all answer (identity and settings come from it).
     public private(set) var last: JKNWData?
-    var activated = false
+    /// When the activation command was last sent while the BMS was silent (nil while it
+    /// answers): a BMS that stops answering is woken again, at most every 30 s.
+    var lastActivationMs: UInt64?
+    /// The pair code for writes (never logged).
+    let pairCode: String?
+    /// The record number's random high byte, and the sequence in its low three bytes.
+    let recordRandom = UInt32(UInt8.random(in: 1...255)) << 24
+    var recordSequence: UInt32 = 0
+    /// The last active upload (transport type 2) this BMS sent unasked.
+    public private(set) var lastUpload: JKNWData?
 
     public init(link: Link, options: DriverOptions) throws(DriverError) {
-        try options.rejectUnknown(["protocol_version"])
+        try options.rejectUnknown(["protocol_version", "pair_code"])
         self.link = link
         allowWrites = options.allowWrites
+        pairCode = options["pair_code"]
         if link.transport == BMS_TRANSPORT_BLE.rawValue {
             ble = try JKBLESession(link: link, options: options)
             terminal = 0
@@ -72,30 +84,62 @@ public final class JKDriver: BMSDriver {
         }
     }
 
-    /// Sends a request and returns the matching answer (same command, response type, our
-    /// terminal); frames of other terminals on a shared line are skipped.
+    /// Sends a request and returns its answer: a response with the same command, our
+    /// terminal and our record number (a BMS that does not echo record numbers answers 0).
+    /// Answers to earlier requests (another record number) and frames of other terminals on
+    /// a shared line are skipped; an active upload (type 2) of ours is kept in `lastUpload`
+    /// and, when it carries read-all data, answers a read-all. Every transaction keeps the
+    /// document's 100 ms from the last one on the line.
     func exchange(_ command: JKNWFrame.Command, _ information: [UInt8]) throws(DriverError) -> JKNWFrame {
+        recordSequence = (recordSequence + 1) & 0xFF_FFFF
+        let record = recordRandom | recordSequence
+        var request = JKNWFrame.request(terminal: terminal, command, information: information)
+        request.record = record
+        JKLineSpacing.waitForGap(link)
+        defer { JKLineSpacing.ended(link) }
         var decoder = JKNWFrameDecoder()
         var buffer: [UInt8] = []
-        var frame = try link.transact(JKNWFrame.request(terminal: terminal, command, information: information).encoded,
-                                      decoder: &decoder, buffer: &buffer)
+        var frame = try link.transact(request.encoded, decoder: &decoder, buffer: &buffer)
         while true {
-            if frame.type == JKNWFrame.typeResponse && frame.command == command.rawValue && (frame.terminal == terminal || terminal == 0) {
-                return frame
+            let ours = frame.terminal == terminal || terminal == 0
+            if ours && frame.type == JKNWFrame.typeUpload, let data = try? JKNWData.parse(frame.information) {
+                link.log(BMS_LOG_DEBUG, "JK terminal \(frame.terminal): active upload of \(data.entries.count) identifier(s)")
+                lastUpload = data
+                if command == .readAll && !data.cells.isEmpty { return frame }
+            } else if ours && frame.type == JKNWFrame.typeResponse && frame.command == command.rawValue {
+                if frame.record == record || frame.record == 0 { return frame }
+                link.log(BMS_LOG_DEBUG, "skipping an answer to an earlier request (record \(frame.record), ours \(record))")
             }
             frame = try link.receive(decoder: &decoder, buffer: &buffer)
         }
     }
 
-    /// Read-all, waking a dormant BMS with the activation command once.
+    /// Read-all. A BMS that does not answer is sent the activation command and asked
+    /// again: the first time it falls silent, then at most every 30 s while it stays silent.
     func readAll() throws(DriverError) -> JKNWData {
         do {
-            return try JKNWData.parse(try exchange(.readAll, [0x00]).information)
-        } catch where error.status == BMS_ERR_TIMEOUT.rawValue && !activated {
+            let data = try JKNWData.parse(try exchange(.readAll, [0x00]).information)
+            lastActivationMs = nil
+            return data
+        } catch where error.status == BMS_ERR_TIMEOUT.rawValue {
+            let now = link.nowMs()
+            if let last = lastActivationMs, now &- last < 30_000 { throw error }
             link.log(BMS_LOG_INFO, "JK terminal \(terminal): no answer; sending the activation command")
-            activated = true
+            lastActivationMs = now
             _ = try? exchange(.activate, [0x00])
-            return try JKNWData.parse(try exchange(.readAll, [0x00]).information)
+            let data = try JKNWData.parse(try exchange(.readAll, [0x00]).information)
+            lastActivationMs = nil
+            return data
+        }
+    }
+
+    /// Sends the pair code (command 0x05) the document requires before a parameter change.
+    func pair() throws(DriverError) {
+        guard let pairCode else { return }
+        do {
+            _ = try exchange(.pair, Array(pairCode.utf8))
+        } catch where error.status == BMS_ERR_TIMEOUT.rawValue {
+            throw .device("the BMS did not accept the pair code (check the pack's pair_code option)")
         }
     }
 

@@ -1,4 +1,7 @@
 import BMSDriverKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// JK BMSes for tests and sim buses. Over a line (pty) they speak NW: read-all, read-one,
 /// write (settings are stored and read back), activation; several terminal ids on one
@@ -21,6 +24,16 @@ public final class JKEmulator: BMSEmulator {
         var warnings = 0
         var status = 0x0007
         var silent = false
+        /// Dormant: only the activation command is answered (and wakes it).
+        var dormant = false
+        /// Paired by a correct 0x05 since the last write (with the emulator's pair_code).
+        var paired = false
+        /// Send an active upload before the next answer.
+        var uploadNext = false
+        /// Timed broadcast: read-all is answered by an active upload (type 2) only.
+        var broadcast = false
+        /// Send a stale answer (another record number, soc 1) before the next one.
+        var staleNext = false
         var settings: [UInt8: [UInt8]] = [:]
         /// The BLE address when the device is reached over BLE.
         var bleAddress: String?
@@ -45,11 +58,19 @@ public final class JKEmulator: BMSEmulator {
 
     let protocolVersion: Int
     let bleLayout: JKBLELayout
+    /// When set, writes are applied only right after this pair code (command 0x05), as the
+    /// document requires; a wrong code and an unpaired write get no answer.
+    let pairCode: String?
+    /// Requests that arrived closer than 100 ms after the previous one on the line (the
+    /// document's minimum gap); `status` reports the count.
+    var tooClose = 0
+    private var lastPacket: UInt64?
     var devices: [UInt32: Device] = [:]
     var input: [UInt8] = []
 
     public init(options: DriverOptions) throws(DriverError) {
-        try options.rejectUnknown(["addresses", "cells", "protocol_version"])
+        try options.rejectUnknown(["addresses", "cells", "protocol_version", "pair_code"])
+        pairCode = options["pair_code"]
         let cells = options["cells"].flatMap(DriverOptions.parseInteger) ?? 16
         guard (1...32).contains(cells) else { throw .invalid("cells must be 1...32") }
         let version = options["protocol_version"]
@@ -83,18 +104,52 @@ public final class JKEmulator: BMSEmulator {
             do { frame = try decoder.decode(&input) } catch { continue }  // a bad frame is dropped, like a real BMS does
             guard let frame else { break }
             guard frame.type == JKNWFrame.typeRequest else { continue }
+            let now = Self.monotonicMs()
+            if let last = lastPacket, now &- last < 95 { tooClose += 1 }  // 5 ms for scheduling slack
+            lastPacket = now
             let target = devices[frame.terminal] ?? (frame.terminal == 0 && devices.count == 1 ? devices.values.first : nil)
             guard let d = target, !d.silent else { continue }
+            if d.dormant {
+                guard frame.command == JKNWFrame.Command.activate.rawValue else { continue }
+                d.dormant = false
+            }
+            func frameOut(_ info: [UInt8], type: UInt8 = JKNWFrame.typeResponse, record: UInt32 = frame.record) -> [UInt8] {
+                JKNWFrame(terminal: d.terminal, command: frame.command, source: JKNWFrame.sourceBMS, type: type,
+                          information: info, record: record).encoded
+            }
+            if d.uploadNext || (d.broadcast && frame.command == JKNWFrame.Command.readAll.rawValue) {
+                d.uploadNext = false
+                out += JKNWFrame(terminal: d.terminal, command: JKNWFrame.Command.readAll.rawValue, source: JKNWFrame.sourceBMS,
+                                 type: JKNWFrame.typeUpload, information: data(d).encoded(), record: 0).encoded
+                if d.broadcast && frame.command == JKNWFrame.Command.readAll.rawValue { continue }
+            }
+            if d.staleNext, frame.command == JKNWFrame.Command.readAll.rawValue {
+                d.staleNext = false
+                let soc = d.soc
+                d.soc = 1
+                out += frameOut(data(d).encoded(), record: frame.record &- 1 | 0x0100_0000)
+                d.soc = soc
+            }
             guard let info = answer(d, frame) else { continue }
-            out += JKNWFrame(terminal: d.terminal, command: frame.command, source: JKNWFrame.sourceBMS, type: JKNWFrame.typeResponse,
-                             information: info, record: frame.record).encoded
+            out += frameOut(info)
         }
         return out
     }
 
+    static func monotonicMs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+    }
+
     func answer(_ d: Device, _ frame: JKNWFrame) -> [UInt8]? {
         switch JKNWFrame.Command(rawValue: frame.command) {
-        case .activate, .pair:
+        case .activate:
+            return []
+        case .pair:
+            guard let pairCode else { return [] }
+            guard String(decoding: frame.information, as: UTF8.self) == pairCode else { d.paired = false; return nil }
+            d.paired = true
             return []
         case .readAll:
             return data(d).encoded()
@@ -107,6 +162,10 @@ public final class JKEmulator: BMSEmulator {
         case .write:
             guard let code = frame.information.first, let reg = JKNWRegister.code(code), reg.access != .read,
                   frame.information.count == 1 + reg.size else { return nil }
+            if pairCode != nil {
+                guard d.paired else { return nil }
+                d.paired = false
+            }
             if reg.access == .readWrite { d.settings[code] = Array(frame.information.dropFirst()) }
             return [code]
         case nil:
@@ -145,12 +204,14 @@ public final class JKEmulator: BMSEmulator {
     public func control(_ command: String) -> String {
         let words = command.split(separator: " ").map(String.init)
         guard let verb = words.first else { return "error: empty command (try 'help')" }
-        if verb == "help" { return "commands: silence ID | answer ID | set ID key=value... | warn ID BITS | clear ID | status" }
+        if verb == "help" {
+            return "commands: silence ID | answer ID | sleep ID | upload ID | broadcast ID on|off | stale ID | set ID key=value... | warn ID BITS | clear ID | status"
+        }
         if verb == "status" {
             return devices.keys.sorted().map { t in
                 let d = devices[t]!
-                return "\(t): \(d.silent ? "silent" : "answering") cells=\(d.cells.count) soc=\(d.soc) current=\(d.current) warnings=0x\(String(d.warnings, radix: 16))"
-            }.joined(separator: "; ")
+                return "\(t): \(d.silent ? "silent" : (d.dormant ? "dormant" : "answering")) cells=\(d.cells.count) soc=\(d.soc) current=\(d.current) warnings=0x\(String(d.warnings, radix: 16))"
+            }.joined(separator: "; ") + "; packets closer than 100 ms: \(tooClose)"
         }
         guard words.count >= 2, let t = DriverOptions.parseInteger(words[1]), let d = devices[UInt32(clamping: t)] else {
             return "error: '\(command)': give a served terminal id (\(devices.keys.sorted().map(String.init).joined(separator: ",")))"
@@ -158,6 +219,12 @@ public final class JKEmulator: BMSEmulator {
         switch verb {
         case "silence": d.silent = true; return "ok: terminal \(t) stopped answering"
         case "answer": d.silent = false; return "ok: terminal \(t) answers"
+        case "sleep": d.dormant = true; return "ok: terminal \(t) is dormant until the activation command"
+        case "upload": d.uploadNext = true; return "ok: terminal \(t) sends an active upload before its next answer"
+        case "broadcast":
+            d.broadcast = words.count < 3 || words[2] == "on"
+            return "ok: terminal \(t) \(d.broadcast ? "answers read-all with active uploads" : "answers read-all normally")"
+        case "stale": d.staleNext = true; return "ok: terminal \(t) sends an answer to an earlier request first"
         case "clear": d.warnings = 0; return "ok: terminal \(t) warnings cleared"
         case "warn":
             guard words.count >= 3, let bits = DriverOptions.parseInteger(words[2]), (0...0xFFFF).contains(bits) else {

@@ -44,20 +44,29 @@ enum JKNWCommand {
             }
             guard request["confirm"] as? Bool == true else { throw .invalid("writing \(reg.name) needs \"confirm\": true") }
             guard let bytes = reg.encode(value) else { throw .invalid("\(reg.name) cannot take that value") }
-            let before = reg.access == .readWrite ? try? read(reg, driver: driver) : nil
-            let answer = try driver.exchange(.write, [reg.code] + bytes)
+            // A secret (the parameter password) is never read out, echoed or logged.
+            let before = reg.access == .readWrite && !reg.secret ? try? read(reg, driver: driver) : nil
+            try driver.pair()
+            let answer: JKNWFrame
+            do {
+                answer = try driver.exchange(.write, [reg.code] + bytes)
+            } catch where error.status == BMS_ERR_TIMEOUT.rawValue {
+                throw .device("the BMS did not acknowledge the write of \(reg.name)\(driver.pairCode == nil ? " (a JK BMS may refuse writes without its pair code: set the pack's pair_code option)" : "")")
+            }
             guard answer.information.first == reg.code else {
                 throw .device("the BMS acknowledged 0x\(Hex.format(Array(answer.information.prefix(1)))), not 0x\(Hex.format([reg.code]))")
             }
-            var after = JKJSON.render(value)
+            var after = reg.secret ? "\"****\"" : JKJSON.render(value)
             if reg.access == .readWrite {
-                after = try read(reg, driver: driver)
-                guard after == JKJSON.render(reg.value(bytes[...])) else {
-                    throw .device("\(reg.name) reads back \(after) after writing \(JKJSON.render(value))")
+                let readBack = try read(reg, driver: driver)
+                guard readBack == JKJSON.render(reg.value(bytes[...])) else {
+                    if reg.secret { throw .device("\(reg.name) does not read back as written") }
+                    throw .device("\(reg.name) reads back \(readBack) after writing \(JKJSON.render(value))")
                 }
+                if !reg.secret { after = readBack }
             }
-            driver.link.log(BMS_LOG_WARNING, "JK terminal \(driver.terminal): \(reg.name) set from \(before ?? "?") to \(after)")
-            return "{\"ok\":true,\"register\":\"\(reg.name)\",\"previous\":\(before ?? "null"),\"value\":\(after)}"
+            driver.link.log(BMS_LOG_WARNING, "JK terminal \(driver.terminal): \(reg.name) set from \(reg.secret ? "****" : before ?? "?") to \(reg.secret ? "****" : after)")
+            return "{\"ok\":true,\"register\":\"\(reg.name)\",\"previous\":\(reg.secret ? "\"****\"" : before ?? "null"),\"value\":\(after)}"
         default:
             throw .invalid("unknown op: use list, get or set")
         }
@@ -65,7 +74,7 @@ enum JKNWCommand {
 
     static func register(_ request: [String: Any]) throws(DriverError) -> JKNWRegister {
         guard let name = request["register"] as? String else { throw .invalid("give \"register\" (a name from list, or 0x..)") }
-        guard let reg = JKNWRegister.named(name), reg.kind != .cells else { throw .invalid("unknown register '\(name)' (see {\"op\":\"list\"})") }
+        guard let reg = JKNWRegister.named(name) else { throw .invalid("unknown register '\(name)' (see {\"op\":\"list\"})") }
         return reg
     }
 
@@ -73,6 +82,10 @@ enum JKNWCommand {
     static func read(_ reg: JKNWRegister, driver: JKDriver) throws(DriverError) -> String {
         let answer = try driver.exchange(.read, [reg.code])
         let data = try JKNWData.parse(answer.information)
+        if reg.kind == .cells {
+            guard !data.cells.isEmpty else { throw .device("the BMS answered 0x79 without cells") }
+            return "[" + data.cells.map { JKJSON.number($0.volts) }.joined(separator: ",") + "]"
+        }
         guard let bytes = data.bytes(reg.code) else { throw .device("the BMS answered without 0x\(Hex.format([reg.code]))") }
         return JKJSON.render(reg.value(bytes[...]))
     }
