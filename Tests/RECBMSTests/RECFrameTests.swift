@@ -64,6 +64,26 @@ import BMSGateTestSupport
         #expect(got.count == 2)
     }
 
+    /// SoC and SoH scale by the unit the instruction set documents ("Percent": a fraction
+    /// 0...1, as its SOCS entry says), never by the value: a pack at 1.2 % sends 0.012; a
+    /// value of 1.2 is no fraction and is not published as 120 %.
+    @Test func socScalesByTheDocumentedUnit() throws {
+        let lcd1 = try #require(Self.set.instruction("LCD1"))
+        #expect(lcd1.fields.map(\.unit).filter { $0 == "Percent" }.count == 2)
+        func reading(soc: Float, soh: Float) throws -> DriverReading {
+            let data = float(3.301) + float(3.412) + float(-12.5) + float(23.5) + float(46.27) + float(soc) + float(soh)
+            let decoded = try RECAnswer.decode(lcd1, frames: [answer(Array("28".utf8)), answer(data)])
+            return RECReading.build(set: Self.set, core: ["LCD1": decoded], cache: [:])
+        }
+        let low = try reading(soc: 0.012, soh: 1)
+        #expect(low.soc == 1.2 && low.soh == 100 && low.status.isEmpty)
+        let odd = try reading(soc: 1.2, soh: 0.98)
+        #expect(odd.soc == nil && odd.soh == 98)
+        #expect(odd.status == ["LCD1 SoC 1.2 is outside the range of its documented unit (a fraction 0-1): not published"])
+        #expect(RECReading.percent(55, unit: "%") == 55 && RECReading.percent(0.55, unit: "Percent") == 55)
+        #expect(RECReading.percent(-0.1, unit: "Percent") == nil && RECReading.percent(101, unit: "%") == nil)
+    }
+
     @Test func lcd1EveryValue() throws {
         let lcd1 = try #require(Self.set.instruction("LCD1"))
         let data = float(3.301) + float(3.412) + float(-12.5) + float(23.5) + float(46.27) + float(0.725) + float(0.98)

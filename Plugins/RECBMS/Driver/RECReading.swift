@@ -1,9 +1,22 @@
 import BMSDriverKit
 
-/// Maps REC answers onto the Reading. LCD1's SoC and SoH are fractions 0...1 on the wire
-/// (as SOCS is); a value above 1.5 is taken as already in percent.
+/// Maps REC answers onto the Reading. The scale of LCD1's SoC and SoH comes from the
+/// unit the instruction set documents for them, never from the value: the set's unit
+/// "Percent" is a fraction 0...1 on the wire (its SOCS entry, "percent", "returns float
+/// value 0 – 1.0", as REC's manual says), so 0.012 is 1.2 %; a fraction outside 0...1 is
+/// not published (with a status saying why). A field documented in "%" is taken as is.
 public enum RECReading {
-    static func percent(_ v: Double) -> Double { v <= 1.5 ? (v * 10000).rounded() / 100 : v }
+    /// The value in percent per the field's documented unit, or nil when it cannot be one.
+    static func percent(_ v: Double, unit: String) -> Double? {
+        switch unit.lowercased() {
+        case "percent", "fraction":
+            guard v >= 0, v <= 1.0005 else { return nil }
+            return (min(v, 1) * 10000).rounded() / 100
+        default:
+            guard v >= 0, v <= 100.05 else { return nil }
+            return min(v, 100)
+        }
+    }
 
     /// The reading from this poll's core answers and the kept rotating ones.
     public static func build(set: RECInstructionSet, core: [String: RECAnswer], cache: [String: RECAnswer]) -> DriverReading {
@@ -12,8 +25,15 @@ public enum RECReading {
         if case .array(let a)? = all["LCD1"], a.fixed.count >= 7 {
             r.current = a.fixed[2]
             r.voltage = a.fixed[4]
-            r.soc = percent(a.fixed[5])
-            r.soh = percent(a.fixed[6])
+            let units = set.instruction("LCD1")?.fields.filter { $0.position != nil && $0.position! > 0 }.map(\.unit) ?? []
+            for (index, name) in [(5, "SoC"), (6, "SoH")] {
+                let unit = index < units.count ? units[index] : "Percent"
+                let value = percent(a.fixed[index], unit: unit)
+                if value == nil {
+                    r.status.append("LCD1 \(name) \(a.fixed[index]) is outside the range of its documented unit (\(unit.lowercased() == "percent" ? "a fraction 0-1" : "0-100 %")): not published")
+                }
+                if index == 5 { r.soc = value } else { r.soh = value }
+            }
             r.setExtra("max_temperature", a.fixed[3])
             r.setExtra("min_cell_voltage", a.fixed[0])
             r.setExtra("max_cell_voltage", a.fixed[1])
