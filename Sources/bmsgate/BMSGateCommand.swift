@@ -23,9 +23,16 @@ struct PluginOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, warning or error.")
     var logLevel: String = ProcessInfo.processInfo.environment["BMSGATE_LOG_LEVEL"] ?? "info"
 
+    @Option(name: .customLong("log-format"), help: "text (stderr, the default) or journald (native journal fields: PRIORITY, BUS, PACK, ...; `<N>`-prefixed stderr without the journal socket).")
+    var logFormat: String = ProcessInfo.processInfo.environment["BMSGATE_LOG_FORMAT"] ?? "text"
+
+    func validate() throws {
+        guard ["text", "journald"].contains(logFormat) else { throw ValidationError("--log-format must be text or journald") }
+    }
+
     func logger(_ label: String = "bmsgate") -> Logger {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingBootstrap.once(level: level)
+        LoggingBootstrap.once(level: level, journald: logFormat == "journald")
         return Logger(label: label)
     }
 
@@ -40,9 +47,13 @@ struct PluginOptions: ParsableArguments {
 /// Sets up swift-log once: stderr, the chosen level.
 enum LoggingBootstrap {
     nonisolated(unsafe) private static var done = false
-    static func once(level: Logger.Level) {
+    static func once(level: Logger.Level, journald: Bool = false) {
         guard !done else { return }
         done = true
+        if journald {
+            LoggingSystem.bootstrap { label in JournaldLogHandler(label: label, level: level) }
+            return
+        }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -57,10 +68,10 @@ func printError(_ text: String) {
 }
 
 /// Loads and checks a site file against the loaded drivers; prints every error and exits 1.
-func loadSite(_ path: String, plugins: PluginOptions, probed: Bool = false) throws -> (SiteConfig, DriverCatalog) {
+func loadSite(_ path: String, plugins: PluginOptions, probed: Bool = false, yaml: String? = nil) throws -> (SiteConfig, DriverCatalog) {
     let config: SiteConfig
     do {
-        config = try ConfigLoader.load(path: path)
+        if let yaml { config = try ConfigLoader.parse(yaml: yaml, file: path) } else { config = try ConfigLoader.load(path: path) }
     } catch {
         printError(error.description)
         throw ExitCode(1)

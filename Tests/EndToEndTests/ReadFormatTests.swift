@@ -77,6 +77,6 @@ import Testing
     @Test func unknownFormatIsRefused() throws {
         let r = try TestTools.run(TestTools.bmsgate, ["read", "--format", "xml"])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("--format must be table, json, yaml, toml or metrics"))
+        #expect(r.stderr.contains("--format must be one of table, json, json-pretty, yaml, toml, toml-pretty, metrics"))
     }
 }

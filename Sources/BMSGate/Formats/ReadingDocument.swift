@@ -6,7 +6,12 @@ import Yams
 public enum ReadingDocument {
     /// YAML: a sequence with one mapping per pack (field order kept; strings quoted).
     public static func yaml(_ packs: [PackStatus]) throws -> String {
-        let node = Node.sequence(Node.Sequence(packs.map { yamlNode($0.json) }))
+        try yaml(packs.map(\.json))
+    }
+
+    /// YAML of prepared pack objects.
+    public static func yaml(_ objects: [JSONValue]) throws -> String {
+        let node = Node.sequence(Node.Sequence(objects.map { yamlNode($0) }))
         return try Yams.serialize(node: node)
     }
 
@@ -21,16 +26,22 @@ public enum ReadingDocument {
         }
     }
 
-    /// TOML: an array of tables `[[pack]]`, objects (identity, extras, stats) as sub-tables.
-    public static func toml(_ packs: [PackStatus]) -> String {
+    /// TOML: an array of tables `[[pack]]`, objects (identity, extras, stats) as sub-tables;
+    /// `pretty` indents sub-tables and the elements of long arrays.
+    public static func toml(_ packs: [PackStatus], pretty: Bool = false) -> String {
+        toml(packs.map(\.json), pretty: pretty)
+    }
+
+    /// TOML of prepared pack objects (see `toml(_:pretty:)`).
+    public static func toml(_ objects: [JSONValue], pretty: Bool) -> String {
         let root = TOMLTable()
         let list = TOMLArray()
-        for p in packs {
-            guard case .object(let o) = p.json else { continue }
+        for p in objects {
+            guard case .object(let o) = p else { continue }
             list.append(tomlTable(o))
         }
         root["pack"] = list
-        return root.convert(to: .toml)
+        return pretty ? root.convert(to: .toml, options: [.indentations, .allowUnicodeStrings]) : root.convert(to: .toml)
     }
 
     static func tomlTable(_ o: JSONObject) -> TOMLTable {
