@@ -43,7 +43,9 @@ import Testing
         #expect(b["advanced_mode"] as? Bool == false && b["soc_source"] as? String == "bms")
         let diag = try #require(try get(port, "/api/bms/diag").json)
         #expect(diag["target_addr"] as? String == "0x0B" && diag["connected"] as? Bool == true)
-        #expect(((diag["buses"] as? [[String: Any]])?.first?["devices"] as? [String]) == ["0x0B"])
+        let target = (diag["buses"] as? [[String: Any]])?.first { $0["probed"] as? Bool == true }
+        #expect((target?["devices"] as? [String]) == ["0x0B"])
+        #expect((diag["buses"] as? [[String: Any]])?.count == 1 + ((try? FileManager.default.contentsOfDirectory(atPath: "/dev"))?.filter { $0.hasPrefix("i2c-") }.count ?? 0))
         let regs = try #require(diag["registers"] as? [String: Any])
         #expect(regs["voltage_mV"] as? Double == 15840 && regs["current_mA"] as? Double == -1250 && regs["temperature_01K"] as? Double == 3005)
         let info = try #require(try get(port, "/api/bms/studio/info").json?["info"] as? [String: Any])
@@ -101,12 +103,17 @@ import Testing
         let w = try #require(try post(port, "/api/bms/register/write", #"{"register":"0x01","mode":"word","value":12,"confirm_write":true}"#).json)
         #expect(w["ok"] as? Bool == true && w["hex"] as? String == "0x000C")
         #expect(try post(port, "/api/bms/register/read", #"{"register":"0x01","mode":"word"}"#, token: false).json?["value"] as? Double == 12)
+        // A register the sealed gauge NACKs: 403 with the reason (the document's error), not 503.
+        let sealedWrite = try post(port, "/api/bms/register/write", #"{"register":"0x17","mode":"word","value":19,"confirm_write":true}"#)
+        #expect(sealedWrite.status == 403 && (sealedWrite.json?["error"] as? String)?.contains("SEALED and refused the write to register 0x17") == true,
+                "\(sealedWrite.status) \(String(describing: sealedWrite.json))")
         // Security: sealed blocks Data Flash; wrong keys refused; right keys unseal.
         #expect(try post(port, "/api/bms/studio/df_read", #"{"class":"gas_gauging"}"#, token: false).status == 403)
         let wrong = try post(port, "/api/bms/studio/security", #"{"action":"unseal","key1":"0x1234","key2":"0x5678"}"#)
         #expect(wrong.status == 403 && (wrong.json?["error"] as? String)?.contains("SEALED") == true)
         let unseal = try post(port, "/api/bms/studio/security", #"{"action":"unseal","key1":"0x0414","key2":"0x3672"}"#)
         #expect(unseal.status == 200 && (unseal.json?["security"] as? [String: String])?["mode"] == "UNSEALED")
+        #expect(try post(port, "/api/bms/register/write", #"{"register":"0x17","mode":"word","value":19,"confirm_write":true}"#).json?["ok"] as? Bool == true)
         let full = try post(port, "/api/bms/studio/security", #"{"action":"full_access","key1":"0xFFFF","key2":"0xFFFF"}"#)
         #expect((full.json?["security"] as? [String: String])?["mode"] == "FULL_ACCESS")
         #expect(try get(port, "/api/bms/studio/security").json?["security"] as? [String: String] == ["mode": "FULL_ACCESS"])

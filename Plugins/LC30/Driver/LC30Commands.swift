@@ -111,10 +111,14 @@ struct LC30Commands {
         var out: [String: Any] = ["target_addr": Self.hex2(Int(bus.address)), "connected": false, "error": NSNull()]
         // Who answers on this bus (a one-byte read per address, on the bus thread), and the
         // bus as the API document shows it: /dev/i2c-N has the id N, others their bus id.
+        // The machine's other I2C buses are listed (the driver never opens them: the host
+        // hands it only its own bus), with the addresses answering on the target bus.
         let devices = (0x08...0x77).filter { a in (try? driver.link.i2c(address: UInt16(a), write: [], readCount: 1)) != nil }.map { Self.hex2($0) }
         let path = driver.link.busDevice
-        let id: Any = path.hasPrefix("/dev/i2c-") ? (Int(path.dropFirst("/dev/i2c-".count)) ?? path) as Any : driver.link.busID
-        out["buses"] = [["id": id, "path": path, "devices": devices]]
+        let id: Any = Self.busNumber(path).map { $0 as Any } ?? driver.link.busID
+        var buses: [[String: Any]] = Self.i2cBuses().filter { $0.path != path }.map { ["id": $0.number, "path": $0.path, "devices": NSNull(), "probed": false] }
+        buses.append(["id": id, "path": path, "devices": devices, "probed": true])
+        out["buses"] = buses.sorted { "\($0["path"] ?? "")" < "\($1["path"] ?? "")" }
         out["target_bus"] = id
         do {
             out["registers"] = ["voltage_mV": try bus.word(0x09), "current_mA": try bus.signedWord(0x0A), "soc_%": try bus.word(0x0D),
@@ -125,6 +129,20 @@ struct LC30Commands {
             out["error"] = error.message
         }
         return out
+    }
+
+    /// N of /dev/i2c-N.
+    static func busNumber(_ path: String) -> Int? {
+        path.hasPrefix("/dev/i2c-") ? Int(path.dropFirst("/dev/i2c-".count)) : nil
+    }
+
+    /// The I2C bus device nodes of the machine (`dir` for tests), by number.
+    static func i2cBuses(in dir: String = "/dev") -> [(number: Int, path: String)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.compactMap { name -> (Int, String)? in
+            guard name.hasPrefix("i2c-"), let n = Int(name.dropFirst(4)) else { return nil }
+            return (n, "/dev/" + name)
+        }.sorted { $0.0 < $1.0 }
     }
 
     func calibrate(_ r: [String: Any], voltage: Bool) throws(DriverError) -> [String: Any] {
@@ -206,14 +224,19 @@ struct LC30Commands {
         guard !BQ78350.protectedRegisters.contains(code) else { throw .http(403, "register \(Self.hex2(Int(code))) is protected") }
         guard let value = LC30State.number(r["value"]).map({ Int($0) }) else { throw .http(400, "give value") }
         let mode = (r["mode"] as? String) ?? "word"
-        switch mode {
-        case "word":
-            guard (-0x8000...0xFFFF).contains(value) else { throw .http(400, "a word value must fit 16 bits") }
-            try bus.writeWord(code, value)
-        case "byte":
-            guard (-0x80...0xFF).contains(value) else { throw .http(400, "a byte value must fit 8 bits") }
-            try bus.writeByte(code, value)
-        default: throw .http(400, "write mode must be byte or word")
+        do throws(DriverError) {
+            switch mode {
+            case "word":
+                guard (-0x8000...0xFFFF).contains(value) else { throw DriverError.http(400, "a word value must fit 16 bits") }
+                try bus.writeWord(code, value)
+            case "byte":
+                guard (-0x80...0xFF).contains(value) else { throw DriverError.http(400, "a byte value must fit 8 bits") }
+                try bus.writeByte(code, value)
+            default: throw DriverError.http(400, "write mode must be byte or word")
+            }
+        } catch where error.status != BMS_ERR_INVALID.rawValue && (try? securityMode()) == "SEALED" {
+            // A sealed gauge NACKs writes to most registers: say why, not "does not answer".
+            throw .http(403, "the gauge is SEALED and refused the write to register \(Self.hex2(Int(code))): unseal it first (POST studio/security {\"action\": \"unseal\"})")
         }
         driver.link.log(BMS_LOG_WARNING, "LC30: register \(Self.hex2(Int(code))) written with \(value) (\(mode))")
         let raw = value < 0 ? value + (mode == "word" ? 0x10000 : 0x100) : value
