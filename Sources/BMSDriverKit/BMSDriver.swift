@@ -24,14 +24,18 @@ public struct DriverDescription: Sendable {
     public var options: [OptionDescriptor]
     /// Names the devices advertise over BLE (patterns with `*` and `?`, e.g. "JK-*").
     public var bleNames: [String]
+    /// Serial line defaults beyond the baud rate, in order (parity, data_bits, stop_bits,
+    /// dtr, timeout_ms; see `serial_defaults` in bms_driver.h).
+    public var serialDefaults: [(key: String, value: String)]
 
     /// Describes a driver.
     public init(id: String, vendor: String, version: String, summary: String, transports: UInt32,
                 defaultBaud: UInt32 = 9600, bleService: String? = nil, bleNotify: String? = nil,
-                bleWrite: String? = nil, bleNames: [String] = [], commands: [CommandDescriptor] = [],
-                options: [OptionDescriptor] = []) {
+                bleWrite: String? = nil, bleNames: [String] = [], serialDefaults: [(key: String, value: String)] = [],
+                commands: [CommandDescriptor] = [], options: [OptionDescriptor] = []) {
         self.commands = commands
         self.bleNames = bleNames
+        self.serialDefaults = serialDefaults
         self.options = options
         self.id = id
         self.vendor = vendor

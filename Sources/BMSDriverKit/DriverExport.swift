@@ -57,6 +57,8 @@ private final class ExportedTable: @unchecked Sendable {
             t.pointee.options = CBridge.keep(array: d.options.map { $0.exported() })
             t.pointee.option_count = d.options.count
             t.pointee.ble_names = d.bleNames.isEmpty ? nil : CBridge.keep(d.bleNames.joined(separator: ","))
+            t.pointee.serial_defaults = d.serialDefaults.isEmpty ? nil
+                : CBridge.keep(d.serialDefaults.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
             if emulator != nil {
                 let e = UnsafeMutablePointer<bms_emulator_ops>.allocate(capacity: 1)
                 e.initialize(to: bms_emulator_ops(

@@ -57,8 +57,21 @@ public final class Gateway: @unchecked Sendable {
     }
 
     /// Builds (but does not start) a gateway. Throws when the config does not fit the drivers.
-    public init(config: SiteConfig, catalog: DriverCatalog, logger: Logger, sinkOverride: [Sink]? = nil) throws {
-        try Self.validate(config, catalog: catalog)
+    /// A pack whose site file sets no `timeout` on a serial, TCP or simulated line takes
+    /// its driver's (`serial_defaults` timeout_ms), e.g. the REC instruction set's.
+    public static func applyingDriverDefaults(_ config: SiteConfig, catalog: DriverCatalog) -> SiteConfig {
+        var config = config
+        for i in config.packs.indices where !config.packs[i].timeoutSet {
+            guard let bus = config.buses.first(where: { $0.id == config.packs[i].bus }), !bus.isBLE, !bus.isI2C,
+                  let ms = catalog.driver(config.packs[i].driver)?.serialDefaults.timeoutMs else { continue }
+            config.packs[i].timeout = .milliseconds(ms)
+        }
+        return config
+    }
+
+    public init(config given: SiteConfig, catalog: DriverCatalog, logger: Logger, sinkOverride: [Sink]? = nil) throws {
+        try Self.validate(given, catalog: catalog)
+        let config = Self.applyingDriverDefaults(given, catalog: catalog)
         self.config = config
         self.catalog = catalog
         self.logger = logger

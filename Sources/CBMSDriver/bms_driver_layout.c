@@ -47,7 +47,8 @@ _Static_assert(offsetof(bms_driver, command_count) == 152, "bms_driver.command_c
 _Static_assert(offsetof(bms_driver, options) == 160, "bms_driver.options (1.1)");
 _Static_assert(offsetof(bms_driver, option_count) == 168, "bms_driver.option_count (1.1)");
 _Static_assert(offsetof(bms_driver, ble_names) == 176, "bms_driver.ble_names (1.2)");
-_Static_assert(sizeof(bms_driver) == 184, "bms_driver size");
+_Static_assert(offsetof(bms_driver, serial_defaults) == 184, "bms_driver.serial_defaults (1.2)");
+_Static_assert(sizeof(bms_driver) == 192, "bms_driver size");
 
 _Static_assert(offsetof(bms_option_desc, key) == 8, "bms_option_desc.key");
 _Static_assert(offsetof(bms_option_desc, min) == 24, "bms_option_desc.min");

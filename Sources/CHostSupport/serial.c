@@ -52,3 +52,9 @@ int bmsgate_serial_flush_input(int fd) {
     if (ioctl(fd, TCFLSH, TCIFLUSH) != 0) return -errno;
     return 0;
 }
+
+int bmsgate_serial_dtr(int fd, int on) {
+    int bits = TIOCM_DTR;
+    if (ioctl(fd, on ? TIOCMBIS : TIOCMBIC, &bits) != 0) return -errno;
+    return 0;
+}

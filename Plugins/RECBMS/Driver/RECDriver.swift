@@ -2,7 +2,8 @@ import BMSDriverKit
 import CBMSDriver
 import Foundation
 
-/// The REC BMS driver (RS485, 38400 8N1 by default, addresses 1...15, MultiBMS units behind
+/// The REC BMS driver (RS485; the serial settings, DTR and the answer timeout are the
+/// shipped instruction set's Client block: 38400 8N1, DTR on; addresses 1...15, MultiBMS units behind
 /// one address). Every poll reads LCD1, CELL, PTEM and ERRO; the other read instructions of
 /// the instruction set (identity, versions, LCD3, BTEM, RINT and every setting) are read a
 /// few per poll in turn and kept, so a poll stays short while everything stays current.
@@ -16,7 +17,8 @@ public final class RECDriver: BMSDriver {
         id: "rec-bms", vendor: "REC (Rezanje Elektrotehnika)", version: "1.0.0",
         summary: "REC BMS over RS485 from its instruction set: cells per unit, temperatures, resistances, errors, settings",
         transports: UInt32(BMS_TRANSPORT_SERIAL.rawValue | BMS_TRANSPORT_TCP.rawValue),
-        defaultBaud: 38400,
+        defaultBaud: UInt32(shipped?.baud ?? 38400),
+        serialDefaults: shipped?.serialDefaults ?? [],
         commands: [
             CommandDescriptor("list", summary: "Instructions of the instruction set, with ranges and whether they write", http: ("GET", "settings")),
             CommandDescriptor("get", summary: "Read one instruction (e.g. BVOL)", http: ("POST", "settings/get"),
@@ -33,6 +35,8 @@ public final class RECDriver: BMSDriver {
         ])
 
     static let core = ["LCD1", "CELL", "PTEM", "ERRO"]
+    /// The instruction set shipped next to the plugin (its Client block gives the serial defaults).
+    static let shipped = try? RECInstructionSet.load()
 
     let link: Link
     public let address: UInt8

@@ -71,6 +71,11 @@ public struct RECInstructionSet: Sendable {
     public var parity = "None"
     public var dataBits = 8
     public var stopBits = "One"
+    /// Raise DTR after opening (Client.DTREnable).
+    public var dtrEnable = true
+    /// Answer and write timeouts, ms (Client.ReadTimeout / WriteTimeout).
+    public var readTimeoutMs = 900
+    public var writeTimeoutMs = 250
     /// Session rules (Config.Session), milliseconds.
     public var throttleMs = 500
     public var sessionTimeoutMs = 1000
@@ -112,6 +117,9 @@ public struct RECInstructionSet: Sendable {
             set.parity = client["Parity"] as? String ?? set.parity
             set.dataBits = client["DataBits"] as? Int ?? set.dataBits
             set.stopBits = client["StopBits"] as? String ?? set.stopBits
+            set.dtrEnable = client["DTREnable"] as? Bool ?? set.dtrEnable
+            set.readTimeoutMs = client["ReadTimeout"] as? Int ?? set.readTimeoutMs
+            set.writeTimeoutMs = client["WriteTimeout"] as? Int ?? set.writeTimeoutMs
             let session = config["Session"] as? [String: Any] ?? [:]
             set.throttleMs = session["SessionThrottle"] as? Int ?? set.throttleMs
             set.sessionTimeoutMs = session["SessionTimeout"] as? Int ?? set.sessionTimeoutMs
@@ -189,6 +197,16 @@ public struct RECInstructionSet: Sendable {
     }
 
     /// Loads the instruction set (see `locate`).
+    /// The Client block as serial line defaults for the host (bms_driver.h
+    /// `serial_defaults`): .NET SerialPort names (None/Even/Odd, One/Two) to ours, DTR, and
+    /// the read timeout as the pack's answer timeout. (The write timeout bounds a write of a
+    /// dozen bytes, which the host's serial writes finish at once.)
+    public var serialDefaults: [(key: String, value: String)] {
+        let stop = ["one": "1", "two": "2", "1": "1", "2": "2"][stopBits.lowercased()] ?? "1"
+        return [("parity", parity.lowercased()), ("data_bits", String(dataBits)), ("stop_bits", stop),
+                ("dtr", dtrEnable ? "on" : "off"), ("timeout_ms", String(readTimeoutMs))]
+    }
+
     public static func load(path: String? = nil) throws(DriverError) -> RECInstructionSet {
         let candidates = locate(path)
         for candidate in candidates {

@@ -178,6 +178,7 @@ public enum ConfigLoader {
         pack.addressLocation = section.value("address").map { d.location($0) }
         pack.pollInterval = section.duration("poll_interval", minimum: .milliseconds(50)) ?? pack.pollInterval
         pack.timeout = section.duration("timeout", minimum: .milliseconds(10)) ?? pack.timeout
+        pack.timeoutSet = section.value("timeout") != nil
         pack.retries = section.int("retries", in: 0...10) ?? pack.retries
         pack.maxBackoff = section.duration("max_backoff", minimum: .milliseconds(50)) ?? pack.maxBackoff
         pack.staleAfter = section.duration("stale_after", minimum: .milliseconds(100))

@@ -55,6 +55,8 @@ public struct PackConfig: Sendable {
     public var pollInterval: Duration = .seconds(1)
     /// Per-transaction timeout.
     public var timeout: Duration = .seconds(1)
+    /// True when the site file set `timeout` (otherwise a driver's default may apply).
+    public var timeoutSet = false
     /// Immediate retries of a failed poll before it counts as failed.
     public var retries: Int = 1
     /// Cap of the doubling backoff after consecutive failures.

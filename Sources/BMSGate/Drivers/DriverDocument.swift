@@ -1,3 +1,5 @@
+import CBMSDriver
+
 /// The options and commands of drivers as Markdown, from their ABI 1.1/1.2 descriptors
 /// (`bmsgate drivers --markdown`; docs/drivers.md is this output for the built-in drivers).
 public enum DriverDocument {
@@ -11,6 +13,16 @@ public enum DriverDocument {
     /// The section of one driver.
     public static func section(_ d: LoadedDriver) -> String {
         var out = "## `\(d.id)`: \(d.vendor)\n\n\(d.summary)\n\nTransports: \(d.transportNames.joined(separator: ", ")).\n"
+        let line = d.serialDefaults
+        if d.transports & BMS_TRANSPORT_SERIAL.rawValue != 0 {
+            var parts = ["\(d.defaultBaud > 0 ? d.defaultBaud : 9600) baud"]
+            if let p = line.parity { parts.append("parity \(p)") }
+            if let n = line.dataBits { parts.append("\(n) data bits") }
+            if let n = line.stopBits { parts.append("\(n) stop bit\(n == 1 ? "" : "s")") }
+            if let dtr = line.dtr { parts.append("DTR \(dtr ? "on" : "off")") }
+            if let ms = line.timeoutMs { parts.append("answer timeout \(ms) ms") }
+            out += "\nSerial defaults (a bus setting overrides each): \(parts.joined(separator: ", ")).\n"
+        }
         if let uuids = d.bleUUIDs {
             let names = d.bleNames.isEmpty ? "" : "; advertised names \(d.bleNames.map { "`\($0)`" }.joined(separator: ", "))"
             out += "\nBLE: service `\(uuids.service)`, write `\(uuids.write)`, notify `\(uuids.notify)`\(names).\n"

@@ -85,6 +85,12 @@ public struct LoadedDriver: @unchecked Sendable {
             .filter { !$0.isEmpty }
     }
 
+    /// The serial line defaults the driver asks for (ABI 1.2 `serial_defaults`).
+    public var serialDefaults: SerialLineDefaults {
+        guard has(\.serial_defaults), let text = table.pointee.serial_defaults else { return SerialLineDefaults() }
+        return SerialLineDefaults(text: String(cString: text))
+    }
+
     /// True when the driver's table holds `field` (append-only growth: BMS_HAS in C).
     func has<T>(_ field: KeyPath<bms_driver, T>) -> Bool {
         guard let offset = MemoryLayout<bms_driver>.offset(of: field) else { return false }

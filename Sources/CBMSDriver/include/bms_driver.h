@@ -567,6 +567,13 @@ typedef struct bms_driver {
      * driver. NULL when unknown (devices are then matched by service UUID alone).
      */
     const char *ble_names;
+    /**
+     * (1.2) Serial line defaults the host applies to a serial (or simulated) bus whose
+     * site file does not set them, comma-separated key=value: parity=none|even|odd,
+     * data_bits=5..8, stop_bits=1|2, dtr=on|off; and timeout_ms=N, the default per-pack
+     * transaction timeout. NULL for 8N1, DTR as the port opens, the host's timeout.
+     */
+    const char *serial_defaults;
 } bms_driver;
 
 /**

@@ -26,6 +26,8 @@ int bmsgate_serial_drain(int fd);
 
 /** Discards received, unread input of a tty. Returns 0 or -errno. */
 int bmsgate_serial_flush_input(int fd);
+/** Raises (on != 0) or drops the DTR line; 0 or -errno (a pseudo-terminal has no modem lines). */
+int bmsgate_serial_dtr(int fd, int on);
 
 /**
  * Opens a new pseudo-terminal master (O_RDWR | O_NOCTTY | O_CLOEXEC), grants and

@@ -1,5 +1,6 @@
 import CHostSupport
 import Foundation
+import Logging
 
 /// A local serial port (RS485/RS232/UART, or the slave side of a pseudo-terminal),
 /// configured raw with termios2 so any baud rate works.
@@ -10,8 +11,11 @@ public final class SerialPort: ByteTransport {
     private var fd: Int32 = -1
 
     /// A port; nothing is opened until `open()`.
-    public init(settings: SerialSettings, defaultBaud: Int) {
+    private let logger: Logger?
+
+    public init(settings: SerialSettings, defaultBaud: Int, logger: Logger? = nil) {
         self.settings = settings
+        self.logger = logger
         self.baud = settings.baud ?? (defaultBaud > 0 ? defaultBaud : 9600)
     }
 
@@ -19,7 +23,11 @@ public final class SerialPort: ByteTransport {
 
     public var endpoint: String {
         "\(settings.device) \(baud) \(settings.dataBits)\(settings.parity.prefix(1).uppercased())\(settings.stopBits)"
+            + (settings.dtr.map { $0 ? " DTR on" : " DTR off" } ?? "")
     }
+
+    /// Why the last DTR change did not apply (a pseudo-terminal has no modem lines), or nil.
+    public private(set) var dtrFailure: String?
     public var isOpen: Bool { fd >= 0 }
 
     public func open() throws(TransportError) {
@@ -38,6 +46,12 @@ public final class SerialPort: ByteTransport {
                 Glibc.close(f)
                 throw TransportError("RS485 mode on \(settings.device): \(String(cString: strerror(-rc))) (set rs485: false for adapters with automatic direction)")
             }
+        }
+        if let dtr = settings.dtr {
+            let rc = bmsgate_serial_dtr(f, dtr ? 1 : 0)
+            let failure = rc == 0 ? nil : "DTR \(dtr ? "on" : "off") on \(settings.device): \(String(cString: strerror(-rc)))"
+            if let failure, failure != dtrFailure { logger?.warning("\(failure) (the adapter has no DTR line?)") }
+            dtrFailure = failure
         }
         fd = f
         _ = bmsgate_serial_flush_input(f)

@@ -18,6 +18,11 @@ public struct SerialSettings: BusSettings, Equatable {
     public var turnaround: Duration = .zero
     /// Ask the kernel driver for RS485 mode (TIOCSRS485) with RTS direction control.
     public var rs485: Bool = false
+    /// Raise (true) or drop (false) DTR after opening; nil leaves it as the port opens.
+    public var dtr: Bool?
+    /// The keys the site file set (parity, data_bits, stop_bits, dtr): a driver's
+    /// defaults fill only the others.
+    public var explicit: Set<String> = []
 
     /// Settings for `device`, 8N1, at `baud` (nil = the driver's default).
     public init(device: String, baud: Int? = nil) {
@@ -29,11 +34,22 @@ public struct SerialSettings: BusSettings, Equatable {
     public func device(busID: String) -> String { device }
 
     public func makeTransports(_ bus: BusConfig, packs: [(PackConfig, LoadedDriver)], logger: Logger) throws(TransportError) -> [BusTransport] {
-        [BusTransport(SerialPort(settings: self, defaultBaud: packs.first?.1.defaultBaud ?? 9600), kind: transport, packs: packs)]
+        let settings = applying(packs.first?.1.serialDefaults ?? SerialLineDefaults())
+        return [BusTransport(SerialPort(settings: settings, defaultBaud: packs.first?.1.defaultBaud ?? 9600, logger: logger), kind: transport, packs: packs)]
+    }
+
+    /// These settings with a driver's defaults where the site file set nothing.
+    public func applying(_ defaults: SerialLineDefaults) -> SerialSettings {
+        var s = self
+        if !explicit.contains("parity"), let p = defaults.parity { s.parity = p }
+        if !explicit.contains("data_bits"), let n = defaults.dataBits { s.dataBits = n }
+        if !explicit.contains("stop_bits"), let n = defaults.stopBits { s.stopBits = n }
+        if !explicit.contains("dtr"), let d = defaults.dtr { s.dtr = d }
+        return s
     }
 
     static let registration = BusRegistration(
-        SerialSettings.self, keys: ["device", "baud", "parity", "data_bits", "stop_bits", "turnaround", "rs485"]
+        SerialSettings.self, keys: ["device", "baud", "parity", "data_bits", "stop_bits", "turnaround", "rs485", "dtr"]
     ) { section, id, d in
         guard let device = section.string("device", required: true) else { return nil }
         var serial = SerialSettings(device: device)
@@ -50,6 +66,8 @@ public struct SerialSettings: BusSettings, Equatable {
         serial.stopBits = section.int("stop_bits", in: 1...2) ?? 1
         serial.turnaround = section.duration("turnaround") ?? .zero
         serial.rs485 = section.bool("rs485") ?? false
+        serial.dtr = section.bool("dtr")
+        serial.explicit = Set(["parity", "data_bits", "stop_bits", "dtr"].filter { section.value($0) != nil })
         return serial
     }
 }

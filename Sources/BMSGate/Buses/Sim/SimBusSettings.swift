@@ -76,7 +76,11 @@ public struct SimBusSettings: BusSettings {
             }
             let defaultBaud = packs.first?.1.defaultBaud ?? 9600
             let server = try EmulatorServer(emulators: emulators, lineRate: lineRate, logger: logger)
-            let port = SerialPort(settings: SerialSettings(device: server.path, baud: lineRate ?? defaultBaud), defaultBaud: defaultBaud)
+            // The driver's line settings apply as on a real port; DTR does not (a pty has no modem lines).
+            var lineDefaults = packs.first?.1.serialDefaults ?? SerialLineDefaults()
+            lineDefaults.dtr = nil
+            let port = SerialPort(settings: SerialSettings(device: server.path, baud: lineRate ?? defaultBaud).applying(lineDefaults),
+                                  defaultBaud: defaultBaud, logger: logger)
             return [BusTransport(port, kind: transport, packs: packs, emulatorServer: server)]
         }
     }
