@@ -10,7 +10,7 @@ struct BMSGateCommand: AsyncParsableCommand {
         commandName: "bmsgate",
         abstract: "Reads lithium battery BMSes through driver plugins and fans the readings out to sinks.",
         version: GatewayVersion.current,
-        subcommands: [Run.self, Check.self, Drivers.self, Decode.self, Read.self, Scan.self, Simulate.self, Command.self, ModbusMap.self,
+        subcommands: [Run.self, Check.self, Init.self, Drivers.self, Decode.self, Read.self, Scan.self, Simulate.self, Command.self, ModbusMap.self,
                       ProbePlugin.self],
         defaultSubcommand: Run.self)
 }
