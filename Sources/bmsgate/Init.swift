@@ -11,7 +11,7 @@ struct Init: ParsableCommand {
               bmsgate init --bus rs=/dev/ttyUSB0 --pack basen:rs:1 --pack basen:rs:2 -o site.yaml
               bmsgate init --bus radio=hci0 --pack jk-bms:radio:C8:47:8C:12:34:56
               bmsgate init --bus lab=sim --pack daly:lab:1 --pack daly:lab:2
-              bmsgate init --from rec-bms-instructionset.json     (a REC pack and its MQTT block)
+              bmsgate init --bus rec=/dev/ttyUSB0 --pack rec-bms:rec:1 --mqtt-from rec-bms-instructionset.json
             A bus is ID=DEVICE: a serial device, HOST:PORT (TCP bridge), hciN (BLE), /dev/i2c-N or sim.
             """)
 
@@ -21,8 +21,8 @@ struct Init: ParsableCommand {
     @Option(help: "A pack, DRIVER:BUS[:ADDRESS] (repeatable).")
     var pack: [String] = []
 
-    @Option(help: "Seed from a REC instruction set JSON: its serial port (a REC pack) and its MQTT block (an mqtt sink).")
-    var from: String?
+    @Option(name: .customLong("mqtt-from"), help: "An mqtt sink from a JSON file's MQTT block (Server, Port, Frequency, TopicPrefix, Retain, Username; e.g. a REC instruction set). The password is never copied.")
+    var mqttFrom: String?
 
     @Option(help: "The site name.")
     var site = "home"
@@ -41,7 +41,7 @@ struct Init: ParsableCommand {
         do {
             template.buses = try bus.map { text throws(SiteTemplateError) in try SiteTemplate.bus(text) }
             template.packs = try pack.map { text throws(SiteTemplateError) in try SiteTemplate.pack(text) }
-            if let from { try template.seed(fromRECInstructionSet: from) }
+            if let mqttFrom { try template.seedMQTT(from: mqttFrom) }
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)

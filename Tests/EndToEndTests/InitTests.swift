@@ -4,9 +4,10 @@ import Testing
 /// `bmsgate init` writes a site file that loads as written: for the buses and packs a user
 /// names, or seeded from a REC instruction set (its port and its MQTT block).
 @Suite struct InitTests {
-    @Test func fromTheRECInstructionSet() throws {
+    @Test func theMQTTBlockOfTheRECInstructionSet() throws {
         let dir = try TestTools.tempDir("init-rec"), out = dir + "/site.yaml"
-        let r = try TestTools.run(TestTools.bmsgate, ["init", "--from", TestTools.root + "/Plugins/RECBMS/Driver/rec-bms-instructionset.json", "-o", out])
+        let seed = TestTools.root + "/Plugins/RECBMS/Driver/rec-bms-instructionset.json"
+        let r = try TestTools.run(TestTools.bmsgate, ["init", "--bus", "rec=/dev/ttyUSB0", "--pack", "rec-bms:rec:1", "--mqtt-from", seed, "-o", out])
         #expect(r.status == 0, "\(r.stderr)")
         let text = try String(contentsOfFile: out, encoding: .utf8)
         #expect(text.contains("- {id: rec, type: serial, device: /dev/ttyUSB0}"))
@@ -15,8 +16,10 @@ import Testing
         #expect(!text.contains("password:") && !text.contains("\"password\""), "the instruction set's password is never copied")
         let check = try TestTools.run(TestTools.bmsgate, ["check", out])
         #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
-        let again = try TestTools.run(TestTools.bmsgate, ["init", "--from", TestTools.root + "/Plugins/RECBMS/Driver/rec-bms-instructionset.json", "-o", out])
+        let again = try TestTools.run(TestTools.bmsgate, ["init", "--bus", "rec=/dev/ttyUSB0", "--pack", "rec-bms:rec:1", "--mqtt-from", seed, "-o", out])
         #expect(again.status == 1 && again.stderr.contains("exists (--force replaces it)"))
+        let noBlock = try TestTools.run(TestTools.bmsgate, ["init", "--bus", "rec=/dev/ttyUSB0", "--pack", "rec-bms:rec:1", "--mqtt-from", out])
+        #expect(noBlock.status == 2 && noBlock.stderr.contains("is not a JSON object"))
     }
 
     @Test func namedBusesAndPacksReadAtOnce() throws {

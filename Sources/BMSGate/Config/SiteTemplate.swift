@@ -2,7 +2,7 @@ import CBMSDriver
 import Foundation
 
 /// A commented starting site file for the buses and packs a user names (`bmsgate init`),
-/// optionally seeded from a REC instruction set (its serial port and MQTT block).
+/// optionally with an mqtt sink from a file's MQTT block (an instruction set's).
 public struct SiteTemplate {
     /// A bus: an id and what it is (a device path, HOST:PORT, an adapter, or `sim`).
     public struct Bus {
@@ -41,8 +41,8 @@ public struct SiteTemplate {
     public var buses: [Bus] = []
     public var packs: [Pack] = []
     public var mqtt: MQTTSeed?
-    /// Where the text says it came from.
-    public var source = "bmsgate init"
+    /// The file the MQTT block came from.
+    public var mqttSource: String?
 
     public init() {}
 
@@ -60,26 +60,24 @@ public struct SiteTemplate {
         return Pack(driver: parts[0], bus: parts[1], address: parts.count == 3 ? parts[2] : "")
     }
 
-    /// Reads the serial port and MQTT block of a REC instruction set: a REC pack on a
-    /// serial bus at its PortName, and an mqtt sink (the password is never copied: the
-    /// sink reads it from an environment variable).
-    public mutating func seed(fromRECInstructionSet path: String) throws(SiteTemplateError) {
+    /// Reads an MQTT block (`Server`, `Port`, `Frequency`, `TopicPrefix`, `Retain`,
+    /// `Username`, `Password`) from a JSON file: at the top (`{"MQTT": {...}}`) or in its
+    /// `Config` list, as instruction-set files carry it. The password is never copied: the
+    /// sink reads it from an environment variable.
+    public mutating func seedMQTT(from path: String) throws(SiteTemplateError) {
         guard let data = FileManager.default.contents(atPath: path),
-              let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let config = (root["Config"] as? [[String: Any]])?.first else {
-            throw .init("\(path) is not a REC instruction set (no Config block)")
+              let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw .init("\(path) is not a JSON object")
         }
-        let client = config["Client"] as? [String: Any] ?? [:]
-        let port = client["PortName"] as? String ?? "/dev/ttyUSB0"
-        if !buses.contains(where: { $0.id == "rec" }) { buses.append(Bus(id: "rec", device: port)) }
-        if !packs.contains(where: { $0.driver == "rec-bms" }) { packs.append(Pack(driver: "rec-bms", bus: "rec", address: "1")) }
-        if let m = config["MQTT"] as? [String: Any], let server = m["Server"] as? String, !server.isEmpty {
-            let password = m["Password"] as? String ?? ""
-            mqtt = MQTTSeed(host: server, port: m["Port"] as? Int ?? 1883, interval: m["Frequency"] as? String ?? "30s",
-                            topicPrefix: m["TopicPrefix"] as? String ?? "", retain: m["Retain"] as? Bool ?? true,
-                            username: (m["Username"] as? String).flatMap { $0.isEmpty ? nil : $0 }, passwordGiven: !password.isEmpty)
+        let block = (root["MQTT"] as? [String: Any]) ?? ((root["Config"] as? [[String: Any]])?.first?["MQTT"] as? [String: Any])
+        guard let m = block, let server = m["Server"] as? String, !server.isEmpty else {
+            throw .init("\(path) has no MQTT block with a Server")
         }
-        source = "bmsgate init --from \((path as NSString).lastPathComponent)"
+        let password = m["Password"] as? String ?? ""
+        mqtt = MQTTSeed(host: server, port: m["Port"] as? Int ?? 1883, interval: m["Frequency"] as? String ?? "30s",
+                        topicPrefix: m["TopicPrefix"] as? String ?? "", retain: m["Retain"] as? Bool ?? true,
+                        username: (m["Username"] as? String).flatMap { $0.isEmpty ? nil : $0 }, passwordGiven: !password.isEmpty)
+        mqttSource = (path as NSString).lastPathComponent
     }
 
     /// The bus line for `bus`, with its type inferred from the device and the drivers on it.
@@ -111,10 +109,10 @@ public struct SiteTemplate {
             }
             guard buses.contains(where: { $0.id == p.bus }) else { throw .init("pack \(p.driver) names bus '\(p.bus)': add --bus \(p.bus)=DEVICE") }
         }
-        guard !packs.isEmpty else { throw .init("name at least one pack (--pack DRIVER:BUS[:ADDRESS]) or --from a REC instruction set") }
+        guard !packs.isEmpty else { throw .init("name at least one pack (--pack DRIVER:BUS[:ADDRESS])") }
         var ids: [String] = []
         var lines = [
-            "# bmsgate site file, written by `\(source)` on \(ISO8601DateFormatter().string(from: date).prefix(10)).",
+            "# bmsgate site file, written by `bmsgate init` on \(ISO8601DateFormatter().string(from: date).prefix(10)).",
             "# Check it with `bmsgate check FILE`, try it with `bmsgate read --config FILE`; every key is",
             "# in README.md. Nothing here writes to a BMS: writes need allow_writes: true on a pack.",
             "site: \(site)", "", "buses:",
@@ -155,7 +153,7 @@ public struct SiteTemplate {
             "  # - {type: modbus-tcp, listen: \"0.0.0.0:502\", map: sunspec}   # inverters (port 502 needs the service's capability)",
         ]
         if let m = mqtt {
-            lines.append("  # From the REC instruction set's MQTT block; the password is not copied: export it as")
+            lines.append("  # From the MQTT block of \(mqttSource ?? "the file"); the password is not copied: export it as")
             lines.append("  # MQTT_PASSWORD in the service's environment\(m.passwordGiven ? "" : " (the file had none)").")
             var sink = "  - {type: mqtt, host: \(m.host), port: \(m.port), interval: \"\(m.interval)\", retain: \(m.retain)"
             if !m.topicPrefix.isEmpty { sink += ", topic_prefix: \(m.topicPrefix)" }
