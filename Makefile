@@ -10,9 +10,9 @@ APT_PACKAGES = libyaml-dev libmodbus-dev libmosquitto-dev libbluetooth-dev pkg-c
 # What the tests' real peers need: Modbus clients (mbpoll; pysunspec2 from PyPI in a venv),
 # an MQTT broker and its clients (mosquitto, mosquitto_sub/pub/passwd), openssl for TLS certificates,
 # socat for linked pseudo-terminals (an SLCAN adapter's two ends; python-can from PyPI on the other).
-TEST_APT_PACKAGES = mbpoll python3 python3-venv mosquitto mosquitto-clients openssl socat
+TEST_APT_PACKAGES = mbpoll python3 python3-venv mosquitto mosquitto-clients openssl socat curl chromium chromium-driver
 PYENV = .build/pyenv
-PY_PACKAGES = pysunspec2==1.3.7 prometheus-client==0.21.1 PyYAML==6.0.2 pymodbus==3.6.9 python-can==4.4.2 pyserial==3.5 python-pylontech==0.3.3 construct==2.10.70
+PY_PACKAGES = pysunspec2==1.3.7 prometheus-client==0.21.1 PyYAML==6.0.2 pymodbus==3.6.9 python-can==4.4.2 pyserial==3.5 python-pylontech==0.3.3 construct==2.10.70 selenium==4.27.1
 
 .PHONY: all deps test-deps apt-install build run test fuzz test-tsan bench clean check-config
 

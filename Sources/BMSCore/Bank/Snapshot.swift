@@ -34,7 +34,8 @@ public struct PackStatus: Sendable {
     }
 
     /// The line a JSON sink writes for this pack: the reading when the last poll was good,
-    /// otherwise the failure (`online` stays true until the data is stale).
+    /// otherwise the failure (`online` stays true until the data is stale), with
+    /// `reading_time`, the time of the last good reading, when there was one.
     public var json: JSONValue {
         var o: JSONObject
         if lastError == nil, let reading, case .object(let r) = reading.json(online: online) {
@@ -46,6 +47,7 @@ public struct PackStatus: Sendable {
             o["time"] = .string(ISOTime.format(lastPollTime ?? Date()))
             o["online"] = .bool(online)
             if let lastError { o["error"] = .string(lastError) }
+            if let reading { o["reading_time"] = .string(ISOTime.format(reading.time)) }
         }
         o["stats"] = counters.json
         return .object(o)

@@ -10,7 +10,7 @@ struct APIRoutes {
     static let own: [(path: String, method: String)] = [
         ("/healthz", "GET"), ("/api/site", "GET"), ("/api/packs/:id", "GET"), ("/metrics", "GET"),
         ("/openapi.json", "GET"), ("/api/packs/:id/command", "POST"), ("/api/sinks", "GET"),
-    ]
+    ] + DashboardRoutes.own
 
     /// Every route this server serves, the drivers' included.
     static func all(_ s: APIServer) -> [(path: String, method: String)] {
@@ -55,6 +55,7 @@ struct APIRoutes {
             return await APIRoutes.run(s, pack: id, request: body)
         }
         DriverRoutes(server: s).register(on: router)
+        DashboardRoutes(server: s).register(on: router)
     }
 
     /// The `id` path parameter, percent-escapes decoded (`/api/packs/p%201` is pack "p 1").

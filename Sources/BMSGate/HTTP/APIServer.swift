@@ -18,6 +18,10 @@ public final class APIServer: @unchecked Sendable {
     let logger: Logger
     /// Open connections under the sink's connection policy.
     let connections: HTTPConnectionTable
+    /// The dashboard's 24-hour history (one point a minute per bank and pack).
+    public let history = DashboardHistory()
+    /// The dashboard's live stream.
+    public let events = SiteEvents()
     private var task: Task<Void, Never>?
     private var group: ServiceGroup?
     private let done = DispatchSemaphore(value: 0)

@@ -46,6 +46,10 @@ enum OpenAPIDocument {
         add("/metrics", "get", op("Prometheus text: packs, banks, the gateway's counters", writes: false))
         add("/api/sinks", "get", op("Each sink: dropped snapshots, its counters and status (the can sink: the inverter it hears)", writes: false))
         add("/openapi.json", "get", op("This document", writes: false))
+        add("/", "get", op("The dashboard (HTML; its script and style at /dashboard.js and /dashboard.css)", writes: false))
+        add("/api/events", "get", op("Server-Sent Events: `event: site` with the /api/site JSON (plus `sinks`) at every snapshot", writes: false))
+        add("/api/history", "get", op("The ids with a 24-hour history (bank:ID, pack:ID)", writes: false))
+        add("/api/history/{id}", "get", op("One history: a point a minute for 24 hours (bank: SoC, voltage, current, power, limits; pack: SoC, voltage, current, cell min/max)", writes: false, parameters: ["id"]))
         for route in routes.routes {
             let c = route.representative
             let method = route.method.lowercased()

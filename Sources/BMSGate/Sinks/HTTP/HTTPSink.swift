@@ -21,9 +21,19 @@ public final class HTTPSink: Sink {
         try server.start()
     }
 
-    public func write(_ snapshot: Snapshot) { access.update(snapshot) }
+    /// Keeps the snapshot for the API, adds it to the dashboard's history and sends it to
+    /// every open event stream.
+    public func write(_ snapshot: Snapshot) {
+        access.update(snapshot)
+        server.history.record(snapshot)
+        guard server.events.count > 0 else { return }
+        server.events.publish("site", data: DashboardRoutes.eventJSON(snapshot, sinks: access.sinkHealth).render())
+    }
 
-    public func close() { server.stop() }
+    public func close() {
+        server.events.finishAll()
+        server.stop()
+    }
 
     public var counters: [SinkCounter] {
         let s = server.connectionStats
