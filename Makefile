@@ -10,11 +10,11 @@ APT_PACKAGES = libyaml-dev libmodbus-dev libmosquitto-dev libbluetooth-dev pkg-c
 # What the tests' real peers need: Modbus clients (mbpoll; pysunspec2 from PyPI in a venv),
 # an MQTT broker and its clients (mosquitto, mosquitto_sub/pub/passwd), openssl for TLS certificates,
 # socat for linked pseudo-terminals (an SLCAN adapter's two ends; python-can from PyPI on the other).
-TEST_APT_PACKAGES = mbpoll python3 python3-venv mosquitto mosquitto-clients openssl socat curl chromium chromium-driver
+TEST_APT_PACKAGES = mbpoll python3 python3-venv mosquitto mosquitto-clients openssl socat curl chromium chromium-driver systemd
 PYENV = .build/pyenv
 PY_PACKAGES = pysunspec2==1.3.7 prometheus-client==0.21.1 PyYAML==6.0.2 pymodbus==3.6.9 python-can==4.4.2 pyserial==3.5 python-pylontech==0.3.3 construct==2.10.70 selenium==4.27.1
 
-.PHONY: all deps test-deps apt-install build run test fuzz test-tsan bench clean check-config
+.PHONY: all deps test-deps apt-install build run test fuzz test-tsan bench clean check-config install uninstall
 
 all: build
 
@@ -91,6 +91,17 @@ bench: test-deps
 	$(SWIFT) build -c release
 	$$($(SWIFT) build -c release --show-bin-path)/bmsgate-bench-modbus
 	$$($(SWIFT) build -c release --show-bin-path)/bmsgate-bench-site
+
+# Install as a service (release build): PREFIX/bin, PREFIX/lib/bmsgate/{drivers,swift}, the
+# systemd unit in PREFIX/lib/systemd/system, /etc/bmsgate/config.yaml when there is none.
+# DESTDIR=/tmp/root installs into a tree instead (no user is created).
+PREFIX ?= /usr/local
+install: deps
+	$(SWIFT) build -c release
+	sh scripts/install.sh "$(DESTDIR)" "$(PREFIX)" "$$($(SWIFT) build -c release --show-bin-path)"
+
+uninstall:
+	sh scripts/uninstall.sh "$(DESTDIR)" "$(PREFIX)"
 
 clean:
 	rm -rf .build
