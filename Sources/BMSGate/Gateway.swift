@@ -19,7 +19,8 @@ public final class Gateway: @unchecked Sendable {
     private var stopping = false
 
     /// Checks that every pack's driver is loaded and can run on its bus.
-    public static func validate(_ config: SiteConfig, catalog: DriverCatalog) throws(ConfigError) {
+    public static func validate(_ given: SiteConfig, catalog: DriverCatalog) throws(ConfigError) {
+        let config = applyingDriverDefaults(given, catalog: catalog)
         var issues: [ConfigIssue] = []
         for pack in config.packs {
             guard let driver = catalog.driver(pack.driver) else {
@@ -48,6 +49,9 @@ public final class Gateway: @unchecked Sendable {
             return "driver '\(driver.id)' does not support I2C, so pack '\(pack.id)' cannot sit on I2C bus '\(bus.id)' \(supports)"
         case BMS_TRANSPORT_BLE.rawValue where driver.bleUUIDs == nil:
             return "driver '\(driver.id)' does not support BLE, so pack '\(pack.id)' cannot sit on BLE bus '\(bus.id)' \(supports)"
+        case BMS_TRANSPORT_SERIAL.rawValue where bus.settings.simulated
+                && driver.transports & (BMS_TRANSPORT_SERIAL.rawValue | BMS_TRANSPORT_TCP.rawValue) == 0:
+            return "driver '\(driver.id)' does not speak over a serial line, so pack '\(pack.id)' cannot share sim bus '\(bus.id)' with serial packs \(supports): give it a sim bus of its own (its transport then follows the driver) or set transport:"
         case BMS_TRANSPORT_SERIAL.rawValue where !bus.settings.simulated && driver.transports & t == 0,
              BMS_TRANSPORT_TCP.rawValue where driver.transports & (t | BMS_TRANSPORT_SERIAL.rawValue) == 0:
             return "driver '\(driver.id)' cannot run on bus '\(bus.id)' \(supports)"
@@ -61,6 +65,18 @@ public final class Gateway: @unchecked Sendable {
     /// its driver's (`serial_defaults` timeout_ms), e.g. the REC instruction set's.
     public static func applyingDriverDefaults(_ config: SiteConfig, catalog: DriverCatalog) -> SiteConfig {
         var config = config
+        // A sim bus without `transport:` takes the one its drivers share when it is not serial.
+        for i in config.buses.indices {
+            guard var sim = config.buses[i].settings as? SimBusSettings, !sim.linkExplicit else { continue }
+            let drivers = config.packs.filter { $0.bus == config.buses[i].id }.compactMap { catalog.driver($0.driver) }
+            guard !drivers.isEmpty else { continue }
+            let shared = drivers.map(\.transports).reduce(UInt32.max) { $0 & $1 }
+            if shared & BMS_TRANSPORT_SERIAL.rawValue == 0 {
+                if shared & BMS_TRANSPORT_I2C.rawValue != 0 { sim.link = .i2c }
+                else if shared & BMS_TRANSPORT_BLE.rawValue != 0 { sim.link = .ble }
+                config.buses[i].settings = sim
+            }
+        }
         for i in config.packs.indices where !config.packs[i].timeoutSet {
             guard let bus = config.buses.first(where: { $0.id == config.packs[i].bus }), !bus.isBLE, !bus.isI2C,
                   let ms = catalog.driver(config.packs[i].driver)?.serialDefaults.timeoutMs else { continue }

@@ -135,6 +135,7 @@ public enum ConfigLoader {
                                 banks: banks.map(\.config), sinks: resolvedSinks, siteLocation: draft.siteLocation)
         result.warnings = StalenessWarnings.issues(result)
             + resolvedSinks.flatMap { sink in sink.settings.warnings(in: result).map { ConfigIssue(sink.location, $0) } }
+            + resolvedSinks.flatMap { sink in InverterLimitWarnings.warnings(for: sink.settings, in: result).map { ConfigIssue(sink.location, $0) } }
         return result
     }
 

@@ -17,6 +17,9 @@ public protocol SinkSettings: Sendable {
     func resolved(in site: SiteConfig) -> Self
     /// Things `check` and `run` print as warnings (allowed, but probably not meant). Default: none.
     func warnings(in site: SiteConfig) -> [String]
+    /// The banks whose limits this sink hands to an inverter (nil: it feeds none). `check`
+    /// warns about such a bank without current limits: the inverter would see 0 A.
+    func inverterBanks(in site: SiteConfig) -> [String]?
 }
 
 extension SinkSettings {
@@ -25,6 +28,26 @@ extension SinkSettings {
     public var maxConnections: Int? { nil }
     public func resolved(in site: SiteConfig) -> Self { self }
     public func warnings(in site: SiteConfig) -> [String] { [] }
+    public func inverterBanks(in site: SiteConfig) -> [String]? { nil }
+}
+
+/// The `check` warnings about banks that feed an inverter with no current limit set:
+/// the bank's limit is missing and so is every pack's, so the inverter sees 0 A (unless
+/// the packs report their own limits, as Pylontech-protocol packs do).
+enum InverterLimitWarnings {
+    static func warnings(for sink: any SinkSettings, in site: SiteConfig) -> [String] {
+        guard let ids = sink.inverterBanks(in: site) else { return [] }
+        var out: [String] = []
+        for bank in site.banks where ids.contains(bank.id) {
+            let packs = site.packs.filter { bank.packs.contains($0.id) }
+            var missing: [String] = []
+            if bank.limits.chargeCurrent == nil && packs.allSatisfy({ $0.limits.chargeCurrent == nil }) { missing.append("charge_current") }
+            if bank.limits.dischargeCurrent == nil && packs.allSatisfy({ $0.limits.dischargeCurrent == nil }) { missing.append("discharge_current") }
+            guard !missing.isEmpty else { continue }
+            out.append("bank '\(bank.id)' feeds an inverter through this \(type(of: sink).type) sink but sets no \(missing.joined(separator: " or ")) limit (on the bank or its packs): the inverter will be allowed 0 A unless the packs report their own limits; set limits: {\(missing.map { "\($0): ..." }.joined(separator: ", "))} on the bank")
+        }
+        return out
+    }
 }
 
 /// What a sink needs from the gateway to be built.

@@ -21,6 +21,9 @@ public struct SimBusSettings: BusSettings {
     public var lineRate: Int?
     /// How the packs are reached.
     public var link: SimTransport = .serial
+    /// True when the site file set `transport:`; otherwise it follows the drivers on the bus
+    /// (an I2C-only driver makes an i2c sim bus, a BLE-only one a ble bus).
+    public var linkExplicit = false
     /// Options for every emulator on the bus (`emulator: {units: 2}`).
     public var emulatorOptions: [(key: String, value: String)] = []
 
@@ -88,7 +91,7 @@ public struct SimBusSettings: BusSettings {
     static let registration = BusRegistration(SimBusSettings.self, keys: ["line_rate", "emulator", "transport"]) { section, id, d in
         var sim = SimBusSettings(lineRate: section.int("line_rate", in: 300...4_000_000))
         if let v = section.value("transport") {
-            if let text = v.string, let t = SimTransport(rawValue: text) { sim.link = t } else {
+            if let text = v.string, let t = SimTransport(rawValue: text) { sim.link = t; sim.linkExplicit = true } else {
                 d.report(v, "'transport' of sim bus '\(id)' must be serial, ble (separate write/notify characteristics), ble-combined or i2c")
             }
         }

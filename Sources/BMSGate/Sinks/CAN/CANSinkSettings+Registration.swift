@@ -1,4 +1,7 @@
 extension CANSinkSettings: SinkSettings {
+    /// The inverter on the CAN link gets this bank's limits.
+    public func inverterBanks(in site: SiteConfig) -> [String]? { [bank] }
+
     public static let type = "can"
 
     static let keys = ["bank", "profile", "interface", "device", "baud", "bitrate", "period", "discharge_voltage", "charge_voltage",

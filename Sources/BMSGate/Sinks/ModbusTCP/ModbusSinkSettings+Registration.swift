@@ -1,4 +1,7 @@
 extension ModbusSinkSettings: SinkSettings {
+    /// Inverters read every bank's limits (SunSpec 802 or the flat map) by unit id.
+    public func inverterBanks(in site: SiteConfig) -> [String]? { site.banks.map(\.id) }
+
     public static let type = "modbus-tcp"
 
     static let registration = SinkRegistration(

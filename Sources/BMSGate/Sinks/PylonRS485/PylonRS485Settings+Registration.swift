@@ -1,4 +1,7 @@
 extension PylonRS485Settings: SinkSettings {
+    /// The inverter on the RS485 link gets this bank's limits.
+    public func inverterBanks(in site: SiteConfig) -> [String]? { [bank] }
+
     public static let type = "pylon-rs485"
 
     static let registration = SinkRegistration(
