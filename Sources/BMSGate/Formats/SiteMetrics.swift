@@ -23,13 +23,22 @@ public enum SiteMetrics {
                       labels + [("alarm", alarm.rawValue)])
             }
         }
+        var sinkHelps: [String: String] = [:]
+        var sinkKinds: [String: SinkCounter.Kind] = [:]
         for sink in sinks {
             let labels = [("site", snapshot.site), ("sink", sink.name)]
             let c = registry.makeCounter(descriptor: PackMetrics.descriptor("sink_dropped_snapshots_total", "Snapshots a sink dropped because it fell behind"),
                                          labels: labels)
             c.increment(by: Double(sink.droppedSnapshots))
             for counter in sink.counters {
-                let descriptor = PackMetrics.descriptor("sink_" + counter.name, counter.help)
+                // One metric name has one help text and one type in the exposition (the
+                // registry traps otherwise): the first sink to report a name sets them.
+                let name = "sink_" + counter.name
+                if let kind = sinkKinds[name], kind != counter.kind { continue }
+                sinkKinds[name] = counter.kind
+                let help = sinkHelps[name] ?? counter.help
+                sinkHelps[name] = help
+                let descriptor = PackMetrics.descriptor(name, help)
                 switch counter.kind {
                 case .counter: registry.makeCounter(descriptor: descriptor, labels: labels).increment(by: counter.value)
                 case .gauge: registry.makeGauge(descriptor: descriptor, labels: labels).set(counter.value)

@@ -230,7 +230,7 @@ public final class CANSink: Sink, @unchecked Sendable {
             SinkCounter("inverter_frames_total", "Frames received from the inverter", Double(r.frames)),
         ]
         if let ms = r.lastSeenMs {
-            out.append(SinkCounter("inverter_last_seen_age_seconds", "Seconds since the inverter was last heard", Double(now &- ms) / 1000, kind: .gauge))
+            out.append(SinkCounter("inverter_last_seen_age_seconds", "Seconds since the inverter was last heard (a CAN frame, an RS485 request)", Double(now &- ms) / 1000, kind: .gauge))
         }
         return out
     }

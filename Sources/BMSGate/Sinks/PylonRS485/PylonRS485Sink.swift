@@ -162,7 +162,7 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
             SinkCounter("pylon_error_answers_total", "Requests answered with an error code", Double(e)),
         ]
         if let last {
-            out.append(SinkCounter("inverter_last_seen_age_seconds", "Seconds since the inverter's last request", Double(MonotonicClock.nowMs() &- last) / 1000, kind: .gauge))
+            out.append(SinkCounter("inverter_last_seen_age_seconds", "Seconds since the inverter was last heard (a CAN frame, an RS485 request)", Double(MonotonicClock.nowMs() &- last) / 1000, kind: .gauge))
         }
         return out
     }
