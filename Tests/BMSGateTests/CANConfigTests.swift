@@ -33,7 +33,7 @@ struct CANConfigTests {
     /// The line the issue asks for: pylon on an SLCAN adapter, nothing else.
     @Test func theShortestPylonSinkIsValidWithAWarning() throws {
         let site = try ConfigLoader.parse(yaml: head + """
-            banks: [{id: main, packs: [a], limits: {charge_voltage: 55.2}}]
+            banks: [{id: main, packs: [a], limits: {charge_voltage: 55.2, charge_current: 50, discharge_current: 80}}]
             sinks:
               - {type: can, bank: main, profile: pylon, device: /dev/ttyACM0}
             """, file: "site.yaml")
