@@ -4,7 +4,10 @@
 //  2. reading-to-register latency: a value changed in the emulator until a Modbus client
 //     reads it, against the poll interval;
 //  3. resident memory and CPU of a site with many packs and every sink on;
-//  4. the can sink's frame-set period jitter on that site (--can-seconds, 60 by default).
+//  4. the can sink's frame-set period jitter on that site (--can-seconds, 60 by default);
+//  5. the gateway alone, in its own process, at 8, 32, 64 and 128 packs (--alone-sizes,
+//     --alone-seconds 20): CPU per reading, % of one core, RSS and private memory, the
+//     time from a poll's answer to Modbus, and the growth of the cost per reading.
 //
 //     make bench
 //     bmsgate-bench-site [--seconds 5]
@@ -135,3 +138,12 @@ let canSeconds = CommandLine.arguments.firstIndex(of: "--can-seconds").flatMap {
     CommandLine.arguments.dropFirst(i + 1).first.flatMap(Double.init)
 } ?? 60
 try canJitter(seconds: canSeconds, buses: buses, packs: packs, banks: banks)
+
+// 5. The gateway alone at several sizes.
+let aloneSizes = CommandLine.arguments.firstIndex(of: "--alone-sizes").flatMap { i in
+    CommandLine.arguments.dropFirst(i + 1).first.map { $0.split(separator: ",").compactMap { Int($0) } }
+} ?? [8, 32, 64, 128]
+let aloneSeconds = CommandLine.arguments.firstIndex(of: "--alone-seconds").flatMap { i in
+    CommandLine.arguments.dropFirst(i + 1).first.flatMap(Double.init)
+} ?? 20
+if !aloneSizes.isEmpty { try printGatewayAlone(sizes: aloneSizes, seconds: aloneSeconds) }
