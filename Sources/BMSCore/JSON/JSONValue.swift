@@ -83,6 +83,12 @@ public struct JSONObject: Sendable, Equatable {
         }
     }
 
+    /// Adds `key` at the end without looking for it first (nil adds nothing): for builders
+    /// whose keys are known to be distinct, which then cost O(keys), not O(keys²).
+    public mutating func append(_ key: String, _ value: JSONValue?) {
+        if let value { pairs.append((key, value)) }
+    }
+
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
         a.pairs.map(\.0) == b.pairs.map(\.0) && a.pairs.map(\.1) == b.pairs.map(\.1)
     }

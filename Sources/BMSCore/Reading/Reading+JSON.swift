@@ -4,50 +4,51 @@ extension Reading {
     /// The Reading JSON of DESIGN.md: fields a BMS does not report are omitted.
     public func json(online: Bool) -> JSONValue {
         var o = JSONObject()
-        o["pack"] = .string(pack)
-        o["driver"] = .string(driver)
-        o["time"] = .string(ISOTime.format(time))
-        o["online"] = .bool(online)
-        o["voltage"] = voltage.map(JSONValue.number)
-        o["current"] = current.map(JSONValue.number)
-        o["power"] = power.map(JSONValue.number)
-        o["soc"] = soc.map(JSONValue.number)
-        o["soh"] = soh.map(JSONValue.number)
-        o["remaining_capacity"] = remainingCapacity.map(JSONValue.number)
-        o["full_capacity"] = fullCapacity.map(JSONValue.number)
-        o["cycles"] = cycles.map(JSONValue.number)
+        o.append("pack", .string(pack))
+        o.append("driver", .string(driver))
+        o.append("time", .string(ISOTime.format(time)))
+        o.append("online", .bool(online))
+        o.append("voltage", voltage.map(JSONValue.number))
+        o.append("current", current.map(JSONValue.number))
+        o.append("power", power.map(JSONValue.number))
+        o.append("soc", soc.map(JSONValue.number))
+        o.append("soh", soh.map(JSONValue.number))
+        o.append("remaining_capacity", remainingCapacity.map(JSONValue.number))
+        o.append("full_capacity", fullCapacity.map(JSONValue.number))
+        o.append("cycles", cycles.map(JSONValue.number))
         if !cells.isEmpty {
-            o["cells"] = .array(cells.map(JSONValue.number))
-            o["cell_min"] = cellMin.map(JSONValue.number)
-            o["cell_max"] = cellMax.map(JSONValue.number)
-            o["cell_avg"] = cellAvg.map(JSONValue.number)
-            o["cell_delta"] = cellDelta.map(JSONValue.number)
+            o.append("cells", .array(cells.map(JSONValue.number)))
+            o.append("cell_min", cellMin.map(JSONValue.number))
+            o.append("cell_max", cellMax.map(JSONValue.number))
+            o.append("cell_avg", cellAvg.map(JSONValue.number))
+            o.append("cell_delta", cellDelta.map(JSONValue.number))
         }
-        if !temperatures.isEmpty { o["temperatures"] = .array(temperatures.map(JSONValue.number)) }
-        o["mos_temperature"] = mosTemperature.map(JSONValue.number)
-        o["ambient_temperature"] = ambientTemperature.map(JSONValue.number)
-        if !cells.isEmpty { o["balancing"] = .array(balancing.map { .number(Double($0)) }) }
-        o["charge_enabled"] = chargeEnabled.map(JSONValue.bool)
-        o["discharge_enabled"] = dischargeEnabled.map(JSONValue.bool)
-        o["alarms"] = .array(alarms.map { .string($0.rawValue) })
-        o["status"] = .array(status.map(JSONValue.string))
+        if !temperatures.isEmpty { o.append("temperatures", .array(temperatures.map(JSONValue.number))) }
+        o.append("mos_temperature", mosTemperature.map(JSONValue.number))
+        o.append("ambient_temperature", ambientTemperature.map(JSONValue.number))
+        if !cells.isEmpty { o.append("balancing", .array(balancing.map { .number(Double($0)) })) }
+        o.append("charge_enabled", chargeEnabled.map(JSONValue.bool))
+        o.append("discharge_enabled", dischargeEnabled.map(JSONValue.bool))
+        o.append("alarms", .array(alarms.map { .string($0.rawValue) }))
+        o.append("status", .array(status.map(JSONValue.string)))
         if !identity.isEmpty {
             var id = JSONObject()
             for (k, v) in [("model", identity.model), ("serial", identity.serial), ("hardware", identity.hardware),
                            ("firmware", identity.firmware), ("manufacturer", identity.manufacturer)] where !v.isEmpty {
-                id[k] = .string(v)
+                id.append(k, .string(v))
             }
-            o["identity"] = .object(id)
+            o.append("identity", .object(id))
         }
         if !extras.isEmpty {
             var e = JSONObject()
-            for (name, value) in extras {
+            var seen = Set<String>()
+            for (name, value) in extras where seen.insert(name).inserted {
                 switch value {
-                case .number(let n): e[name] = .number(n)
-                case .text(let t): e[name] = .string(t)
+                case .number(let n): e.append(name, .number(n))
+                case .text(let t): e.append(name, .string(t))
                 }
             }
-            o["extras"] = .object(e)
+            o.append("extras", .object(e))
         }
         return .object(o)
     }

@@ -33,6 +33,8 @@ public final class DashboardHistory: @unchecked Sendable {
     private let lock = NSLock()
     private var series: [String: Series] = [:]
     private var order: [String] = []
+    /// The last sequence recorded per pack: a snapshot adds only the packs that changed.
+    private var recorded: [String: Int] = [:]
 
     /// An empty history.
     public init() {}
@@ -47,7 +49,8 @@ public final class DashboardHistory: @unchecked Sendable {
                 b.soc, b.voltage, b.current, b.power, b.limits.chargeCurrent, b.limits.dischargeCurrent, b.limits.chargeVoltage,
             ], extremes: [])
         }
-        for p in snap.packs where p.online {
+        for p in snap.packs where p.online && recorded[p.id] != p.sequence {
+            recorded[p.id] = p.sequence
             guard let r = p.reading else { continue }
             add("pack:" + p.id, kind: "pack", fields: Self.packFields, minute: minute,
                 values: [r.soc, r.voltage, r.current, nil, nil], extremes: [(3, r.cells.min(), true), (4, r.cells.max(), false)])

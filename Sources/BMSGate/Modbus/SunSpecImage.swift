@@ -33,10 +33,15 @@ public enum SunSpecImage {
 
     /// The registers from the base address on.
     public static func registers(_ input: Input) -> [UInt16] {
+        registers(input, strings: input.packs.enumerated().map { string($0.element, index: $0.offset + 1) })
+    }
+
+    /// The same with the packs' 804 models already encoded (`string(_:index:)`, in order).
+    static func registers(_ input: Input, strings: [[UInt16]]) -> [UInt16] {
         var out = marker
         out += common(input)
         out += battery(input)
-        for (i, pack) in input.packs.enumerated() { out += string(pack, index: i + 1) }
+        for s in strings { out += s }
         out += [0xFFFF, 0]
         return out
     }

@@ -20,6 +20,10 @@ public final class Site: @unchecked Sendable {
     private var changes = 0
     private let clock: () -> UInt64
     private let packLimits: [String: PackLimitsConfig]
+    /// Pack id -> index in `packs`, and each bank's member indexes (in bank order): recording
+    /// and snapshots cost O(packs), not O(packs x packs).
+    private let index: [String: Int]
+    private let bankMembers: [[Int]]
 
     /// A site for `config`; `clock` is monotonic milliseconds (injectable for tests).
     public init(config: SiteConfig, clock: @escaping () -> UInt64 = MonotonicClock.nowMs) {
@@ -30,12 +34,15 @@ public final class Site: @unchecked Sendable {
             let bankStale = config.banks.first { $0.packs.contains(pack.id) }?.staleAfter
             return PackState(config: pack, staleAfter: pack.staleAfter ?? bankStale ?? .seconds(10))
         }
+        let index = Dictionary(config.packs.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        self.index = index
+        bankMembers = config.banks.map { bank in bank.packs.compactMap { index[$0] } }
     }
 
     /// Records one poll cycle of `pack`.
     public func record(pack: String, result: Result<Reading, PollFailure>, counters: PackCounters, at time: Date) {
         lock.withLock {
-            guard let i = packs.firstIndex(where: { $0.config.id == pack }) else { return }
+            guard let i = index[pack] else { return }
             switch result {
             case .success(let reading):
                 packs[i].reading = reading
@@ -81,9 +88,8 @@ public final class Site: @unchecked Sendable {
                                   online: fresh, reading: p.reading, lastError: p.lastError,
                                   lastPollTime: p.lastPollTime, counters: p.counters, sequence: p.sequence)
             }
-            let banks = config.banks.map { bank in
-                BankStatus.aggregate(bank, statuses: bank.packs.compactMap { id in statuses.first { $0.id == id } },
-                                     packLimits: packLimits)
+            let banks = zip(config.banks, bankMembers).map { bank, members in
+                BankStatus.aggregate(bank, statuses: members.map { statuses[$0] }, packLimits: packLimits)
             }
             return Snapshot(site: config.site, time: time, packs: statuses, banks: banks)
         }

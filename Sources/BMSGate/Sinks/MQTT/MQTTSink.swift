@@ -67,19 +67,22 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     public func write(_ snapshot: Snapshot) {
         lock.withLock {
             let now = MonotonicClock.nowMs()
+            // Only what is due is turned into JSON: a snapshot per reading costs O(packs)
+            // comparisons here, and JSON only for the packs that are published.
             for pack in snapshot.packs {
                 setAvailability(pack.id, online: pack.online)
-                guard let reading = pack.reading, case .object(var state) = reading.json(online: pack.online) else { continue }
+                guard let reading = pack.reading, due(pack.id, signature: pack.sequence, alarms: reading.alarms, now: now),
+                      case .object(var state) = reading.json(online: pack.online) else { continue }
                 if let error = pack.lastError { state["error"] = .string(error) }
                 state["stats"] = pack.counters.json
-                guard due(pack.id, signature: pack.sequence, alarms: reading.alarms, now: now) else { continue }
                 enqueue(MQTTMessage(topic: topics.state(pack.id), payload: JSONValue.object(state).render(),
                                     qos: settings.qos, retain: settings.retain))
                 updateDiscovery(pack.id, state: state, device: HomeAssistantDevice(pack: pack, site: site))
             }
+            let byID = Dictionary(snapshot.packs.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             for bank in snapshot.banks {
                 setAvailability(bank.id, online: !bank.onlinePacks.isEmpty)
-                let members = snapshot.packs.filter { bank.packs.contains($0.id) }
+                let members = bank.packs.compactMap { byID[$0] }
                 let signature = members.reduce(0) { $0 &* 31 &+ $1.sequence } &+ (bank.onlinePacks.count << 20)
                 guard members.contains(where: { $0.reading != nil }), due(bank.id, signature: signature, alarms: bank.alarms, now: now),
                       case .object(let state) = bank.json else { continue }
