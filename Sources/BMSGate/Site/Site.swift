@@ -24,6 +24,9 @@ public final class Site: @unchecked Sendable {
     /// and snapshots cost O(packs), not O(packs x packs).
     private let index: [String: Int]
     private let bankMembers: [[Int]]
+    /// Each bank's status as last aggregated, with its packs' (sequence, online) then: a
+    /// bank is aggregated again only when one of its packs changed.
+    private var bankCache: [(key: [Int], status: BankStatus)?]
 
     /// A site for `config`; `clock` is monotonic milliseconds (injectable for tests).
     public init(config: SiteConfig, clock: @escaping () -> UInt64 = MonotonicClock.nowMs) {
@@ -37,6 +40,7 @@ public final class Site: @unchecked Sendable {
         let index = Dictionary(config.packs.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
         self.index = index
         bankMembers = config.banks.map { bank in bank.packs.compactMap { index[$0] } }
+        bankCache = Array(repeating: nil, count: config.banks.count)
     }
 
     /// Records one poll cycle of `pack`.
@@ -88,8 +92,18 @@ public final class Site: @unchecked Sendable {
                                   online: fresh, reading: p.reading, lastError: p.lastError,
                                   lastPollTime: p.lastPollTime, counters: p.counters, sequence: p.sequence)
             }
-            let banks = zip(config.banks, bankMembers).map { bank, members in
-                BankStatus.aggregate(bank, statuses: members.map { statuses[$0] }, packLimits: packLimits)
+            var banks: [BankStatus] = []
+            banks.reserveCapacity(config.banks.count)
+            for (b, bank) in config.banks.enumerated() {
+                let members = bankMembers[b]
+                let key = members.map { statuses[$0].sequence &* 2 &+ (statuses[$0].online ? 1 : 0) }
+                if let cached = bankCache[b], cached.key == key {
+                    banks.append(cached.status)
+                    continue
+                }
+                let status = BankStatus.aggregate(bank, statuses: members.map { statuses[$0] }, packLimits: packLimits)
+                bankCache[b] = (key, status)
+                banks.append(status)
             }
             return Snapshot(site: config.site, time: time, packs: statuses, banks: banks)
         }
