@@ -11,6 +11,9 @@ public final class ModbusImageBuilder: @unchecked Sendable {
     /// Each pack's 804 model as last encoded, with the pack's sequence and online flag: a
     /// snapshot re-encodes only the packs that changed.
     private var strings: [String: (sequence: Int, online: Bool, index: Int, registers: [UInt16])] = [:]
+    /// Each bank's SunSpec registers with what they were built from (its packs' sequence and
+    /// online flag, the heartbeat): a snapshot rebuilds only the banks that changed.
+    private var sunspecBanks: [String: (key: [Int], heartbeat: UInt16, registers: [UInt16])] = [:]
 
     /// A builder for `banks` in `settings.map`.
     public init(settings: ModbusSinkSettings, banks: [BankConfig]) {
@@ -34,6 +37,11 @@ public final class ModbusImageBuilder: @unchecked Sendable {
             bank.unitId = Int(unit)
             switch settings.map {
             case .sunspec:
+                let key = packs.map { $0.sequence &* 2 &+ ($0.online ? 1 : 0) }
+                if let cached = sunspecBanks[bank.id], cached.key == key, cached.heartbeat == heartbeat {
+                    units[unit] = UnitRegisters(start: settings.base, registers: cached.registers)
+                    continue
+                }
                 let input = SunSpecImage.Input(site: snapshot.site, bank: bank, packs: packs,
                                                reserveSoc: config.limits.reserveSoc, heartbeat: heartbeat)
                 let encoded = packs.enumerated().map { i, pack -> [UInt16] in
@@ -44,7 +52,9 @@ public final class ModbusImageBuilder: @unchecked Sendable {
                     strings[pack.id] = (pack.sequence, pack.online, i + 1, registers)
                     return registers
                 }
-                units[unit] = UnitRegisters(start: settings.base, registers: SunSpecImage.registers(input, strings: encoded))
+                let registers = SunSpecImage.registers(input, strings: encoded)
+                sunspecBanks[bank.id] = (key, heartbeat, registers)
+                units[unit] = UnitRegisters(start: settings.base, registers: registers)
             case .simple:
                 units[unit] = UnitRegisters(
                     start: 0, registers: SimpleRegisterMap.registers(bank: bank, packs: packs, heartbeat: heartbeat, now: snapshot.time))
