@@ -1,6 +1,5 @@
 import BMSDriverKit
 import CBMSDriver
-import Foundation
 
 /// The Daly driver (Daly "smart BMS" boards, UART or RS485 at 9600 8N1, or BLE: service
 /// FFF0, writes to FFF2, answers as FFF1 notifications). A board is addressed by its board
@@ -99,14 +98,8 @@ public final class DalyDriver: BMSDriver {
     /// `{"op": "mos", "charge": false, "confirm": true}`: switches the charge and/or
     /// discharge MOSFETs (a switch not named keeps its state), reads 0x93 back.
     public func command(_ requestJSON: String) throws(DriverError) -> String {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(requestJSON.utf8))) as? [String: Any] else {
-            throw .invalid("the command must be a JSON object")
-        }
-        guard object["op"] as? String == "mos" else { throw .invalid("unknown op: use mos") }
-        guard allowWrites else { throw .forbidden("writes are off for this pack: set allow_writes: true in its config") }
-        let charge = object["charge"] as? Bool, discharge = object["discharge"] as? Bool
-        guard charge != nil || discharge != nil else { throw .invalid("give \"charge\" and/or \"discharge\" (true = on)") }
-        guard object["confirm"] as? Bool == true else { throw .invalid("switching MOSFETs needs \"confirm\": true") }
+        let request = try MOSFETRequest(json: requestJSON, allowWrites: allowWrites)
+        let charge = request.charge, discharge = request.discharge
         let before = try ask(.mosfets).data
         if let charge { _ = try ask(.chargeMOS, data: [charge ? 1 : 0]) }
         if let discharge { _ = try ask(.dischargeMOS, data: [discharge ? 1 : 0]) }

@@ -100,14 +100,8 @@ public final class JBDDriver: BMSDriver {
     /// `{"op": "mos", "charge": false, "confirm": true}`: switches the charge and/or
     /// discharge MOSFETs (a switch not named keeps its state), reads 0x03 back.
     public func command(_ requestJSON: String) throws(DriverError) -> String {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(requestJSON.utf8))) as? [String: Any] else {
-            throw .invalid("the command must be a JSON object")
-        }
-        guard object["op"] as? String == "mos" else { throw .invalid("unknown op: use mos") }
-        guard allowWrites else { throw .forbidden("writes are off for this pack: set allow_writes: true in its config") }
-        let charge = object["charge"] as? Bool, discharge = object["discharge"] as? Bool
-        guard charge != nil || discharge != nil else { throw .invalid("give \"charge\" and/or \"discharge\" (true = on)") }
-        guard object["confirm"] as? Bool == true else { throw .invalid("switching MOSFETs needs \"confirm\": true") }
+        let request = try MOSFETRequest(json: requestJSON, allowWrites: allowWrites)
+        let charge = request.charge, discharge = request.discharge
         let before = try JBDBasicInfo.decode(try ask(.basicInfo).data)
         let wantCharge = charge ?? before.chargeEnabled, wantDischarge = discharge ?? before.dischargeEnabled
         let bits: UInt8 = (wantCharge ? 0 : 1) | (wantDischarge ? 0 : 2)
