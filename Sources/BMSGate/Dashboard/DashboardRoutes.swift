@@ -25,10 +25,9 @@ struct DashboardRoutes {
         router.getAndHead("/dashboard.js") { _, _ in DashboardRoutes.file(DashboardAssets.script, type: "text/javascript; charset=utf-8") }
         router.getAndHead("/dashboard.css") { _, _ in DashboardRoutes.file(DashboardAssets.style, type: "text/css; charset=utf-8") }
         router.get("/api/events") { _, _ in
-            let (id, stream) = s.events.subscribe()
-            if let snap = s.access.snapshot {
-                s.events.publish("site", data: DashboardRoutes.eventJSON(snap, sinks: s.access.sinkHealth).render())
-            }
+            // The newcomer starts from the current snapshot; the others are not sent it again.
+            let first = s.access.snapshot.map { SiteEvents.event("site", data: DashboardRoutes.eventJSON($0, sinks: s.access.sinkHealth).render()) }
+            let (id, stream) = s.events.subscribe(first: first)
             let body = ResponseBody { writer in
                 defer { s.events.end(id) }
                 for await chunk in stream { try await writer.write(chunk) }

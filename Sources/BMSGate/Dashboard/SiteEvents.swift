@@ -20,15 +20,21 @@ public final class SiteEvents: @unchecked Sendable {
         return streams.count
     }
 
-    /// A new stream that starts with the latest event; `end` must be called when done.
-    func subscribe() -> (id: Int, stream: AsyncStream<ByteBuffer>) {
+    /// The bytes of one event.
+    static func event(_ name: String, data: String) -> ByteBuffer {
+        ByteBuffer(string: "event: \(name)\ndata: \(data)\n\n")
+    }
+
+    /// A new stream that starts with `first` (else the latest event sent); `end` must be
+    /// called when done.
+    func subscribe(first: ByteBuffer? = nil) -> (id: Int, stream: AsyncStream<ByteBuffer>) {
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingNewest(4))
         lock.lock()
         defer { lock.unlock() }
         next += 1
         streams[next] = continuation
         continuation.yield(ByteBuffer(string: "retry: 2000\n\n"))
-        if let latest { continuation.yield(latest) }
+        if let start = first ?? latest { continuation.yield(start) }
         return (next, stream)
     }
 
@@ -41,7 +47,7 @@ public final class SiteEvents: @unchecked Sendable {
 
     /// Sends `data` (one line of JSON) as an event of `name` to every stream.
     public func publish(_ name: String, data: String) {
-        let buffer = ByteBuffer(string: "event: \(name)\ndata: \(data)\n\n")
+        let buffer = Self.event(name, data: data)
         lock.lock()
         latest = buffer
         let all = Array(streams.values)
