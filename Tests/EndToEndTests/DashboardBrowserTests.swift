@@ -56,7 +56,7 @@ import Testing
         let ids = try TestTools.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/api/history"])
         #expect(ids.stdout == #"["bank:main","pack:d1"]"#, "\(ids.stdout)")
         let bank = try #require(try JSONSerialization.jsonObject(with: Data(try TestTools.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/api/history/main"]).stdout.utf8)) as? [String: Any])
-        #expect(bank["kind"] as? String == "bank" && (bank["time"] as? [Double])?.count == 1)
+        #expect(bank["kind"] as? String == "bank" && (1...2).contains((bank["time"] as? [Double])?.count ?? 0), "one point a minute (two when the run crosses a minute)")
         #expect(((bank["values"] as? [String: Any])?["charge_current_limit"] as? [Double])?.first != nil)
         let pack = try TestTools.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/api/history/pack:d1"])
         #expect(pack.stdout.contains("\"cell_min\":[3.31"), "\(pack.stdout.prefix(300))")
