@@ -125,6 +125,39 @@ import BMSGateTestSupport
         #expect(throws: DriverError.self) { try RECAnswer.decode(cell, frames: Array(frames.prefix(2))) }
     }
 
+    @Test func everyDocumentedErrorNumberHasItsMeaning() throws {
+        let erro = try #require(Self.set.instruction("ERRO"))
+        func decoded(_ number: UInt8, flag: UInt8 = 1) throws -> DriverReading {
+            let a = try RECAnswer.decode(erro, frames: [answer(Array("4".utf8)), answer([flag, 1, number, 3])])
+            return RECReading.build(set: Self.set, core: ["ERRO": a], cache: [:])
+        }
+        // The REC manual's table: each state's alarm is the block the BMS itself applies.
+        let expected: [UInt8: Alarms] = [
+            1: .cellOvervoltage, 2: .cellUndervoltage, 3: .cellImbalance,
+            4: [.chargeOvertemperature, .dischargeOvertemperature], 5: .mosOvertemperature,
+            6: .internalFault, 7: .chargeUndertemperature, 8: .sensorFault, 9: .communication,
+            10: [.shortCircuit, .internalFault], 11: .internalFault,
+        ]
+        for number in UInt8(1)...16 {
+            let r = try decoded(number)
+            let status = try #require(r.status.first)
+            #expect(status.hasPrefix("REC error \(number): "))
+            #expect(status.hasSuffix("(BMS unit 1, cell/sensor 3)"))
+            #expect(r.alarms == (expected[number] ?? .internalFault), "error \(number)")
+            #expect(!r.alarms.isEmpty, "error \(number) must block like the BMS does")
+            if number >= 12 { #expect(status.contains("no public REC text")) }
+        }
+        #expect(try decoded(7).status == ["REC error 7: temperature too low for charging (under-temperature charging disable) (BMS unit 1, cell/sensor 3)"])
+        #expect(try decoded(8).status == ["REC error 8: temperature sensor error (unplugged or not working) (BMS unit 1, cell/sensor 3)"])
+        // Outside the documented range: named as such, still a fault.
+        let odd = try decoded(17)
+        #expect(odd.status.first?.contains("outside the instruction set's range 1-16") == true)
+        #expect(odd.alarms == .internalFault)
+        // Flag 0: no error, whatever the other bytes say.
+        let none = try decoded(9, flag: 0)
+        #expect(none.status.isEmpty && none.alarms.isEmpty)
+    }
+
     @Test func settingsAndTextsFromTheInstructionSet() throws {
         let bvol = try #require(Self.set.instruction("BVOL"))
         #expect(bvol.handler == .range && !bvol.readOnly && bvol.range == 2.5...4.3)
