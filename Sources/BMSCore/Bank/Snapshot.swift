@@ -55,6 +55,9 @@ public struct PackStatus: Sendable {
 }
 
 /// Everything the sinks see at one moment: immutable, shared by all sinks.
+///
+/// A snapshot also says what changed since the one before it (`generation` - 1), so a sink
+/// that saw that one updates only the changed packs and banks (see `SnapshotCursor`).
 public struct Snapshot: Sendable {
     /// Site name.
     public var site: String
@@ -63,12 +66,111 @@ public struct Snapshot: Sendable {
     public var packs: [PackStatus]
     /// Banks in config order.
     public var banks: [BankStatus]
+    /// Counts the site's snapshots; 0 for one made by hand (everything counts as changed).
+    public var generation: Int
+    /// Indexes into `packs` whose poll result or freshness changed since snapshot
+    /// `generation` - 1, ascending.
+    public var changedPacks: [Int]
+    /// Indexes into `banks` whose status changed since snapshot `generation` - 1, ascending.
+    public var changedBanks: [Int]
+    /// Where each pack and bank is (built once per site, shared by its snapshots).
+    public var layout: SiteLayout
 
-    /// A snapshot.
+    /// A snapshot in which everything counts as changed.
     public init(site: String, time: Date, packs: [PackStatus], banks: [BankStatus]) {
+        self.init(site: site, time: time, packs: packs, banks: banks, generation: 0,
+                  changedPacks: Array(packs.indices), changedBanks: Array(banks.indices),
+                  layout: SiteLayout(packs: packs.map(\.id), banks: banks.map { ($0.id, $0.packs) }))
+    }
+
+    /// A snapshot that says what changed since generation - 1.
+    public init(site: String, time: Date, packs: [PackStatus], banks: [BankStatus], generation: Int,
+                changedPacks: [Int], changedBanks: [Int], layout: SiteLayout) {
         self.site = site
         self.time = time
         self.packs = packs
         self.banks = banks
+        self.generation = generation
+        self.changedPacks = changedPacks
+        self.changedBanks = changedBanks
+        self.layout = layout
     }
+
+    /// The pack with `id`, if the site has it (an index lookup, no scan).
+    public func pack(_ id: String) -> PackStatus? {
+        layout.packIndex[id].map { packs[$0] }
+    }
+
+    /// The packs of bank `b` (index into `banks`), in bank order.
+    public func members(ofBank b: Int) -> [PackStatus] {
+        layout.bankMembers[b].map { packs[$0] }
+    }
+}
+
+/// Where each pack and bank of a site is: index lookups that sinks would otherwise rebuild
+/// from strings for every snapshot. Immutable, shared by every snapshot of one site.
+public final class SiteLayout: Sendable {
+    /// Pack id -> index into `Snapshot.packs`.
+    public let packIndex: [String: Int]
+    /// Bank id -> index into `Snapshot.banks`.
+    public let bankIndex: [String: Int]
+    /// Each bank's member pack indexes, in bank order (unknown ids left out).
+    public let bankMembers: [[Int]]
+    /// Each pack's banks (indexes into `Snapshot.banks`).
+    public let banksOfPack: [[Int]]
+
+    /// The layout of `packs` (ids in order) and `banks` (id and member ids, in order).
+    public init(packs: [String], banks: [(id: String, packs: [String])]) {
+        let packIndex = Dictionary(packs.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        self.packIndex = packIndex
+        bankIndex = Dictionary(banks.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        let members = banks.map { bank in bank.packs.compactMap { packIndex[$0] } }
+        bankMembers = members
+        var ofPack = Array(repeating: [Int](), count: packs.count)
+        for (b, m) in members.enumerated() { for p in m where !ofPack[p].contains(b) { ofPack[p].append(b) } }
+        banksOfPack = ofPack
+    }
+}
+
+/// What a sink has seen of a site's snapshots: which packs and banks of a new snapshot it
+/// has not handled yet. When the sink saw the snapshot just before (the usual case) that
+/// is the snapshot's own change list, O(changes); after a gap (its queue dropped some, or
+/// the first snapshot) it compares every pack's sequence and freshness, so nothing is
+/// ever missed.
+public struct SnapshotCursor: Sendable {
+    private var generation = -1
+    private var packKeys: [Int] = []
+    private var bankKeys: [[Int]] = []
+
+    /// A cursor that has seen nothing.
+    public init() {}
+
+    /// The packs (indexes) that changed since the last snapshot this cursor saw, ascending;
+    /// call once per snapshot, together with `changedBanks` when banks matter.
+    public mutating func changes(in snapshot: Snapshot) -> (packs: [Int], banks: [Int]) {
+        defer { generation = snapshot.generation }
+        let keys = snapshot.packs.count
+        if snapshot.generation > 0, snapshot.generation == generation + 1, packKeys.count == keys {
+            for i in snapshot.changedPacks { packKeys[i] = Self.key(snapshot.packs[i]) }
+            for b in snapshot.changedBanks { bankKeys[b] = snapshot.layout.bankMembers[b].map { packKeys[$0] } }
+            return (snapshot.changedPacks, snapshot.changedBanks)
+        }
+        if packKeys.count != keys { packKeys = Array(repeating: Int.min, count: keys) }
+        if bankKeys.count != snapshot.banks.count { bankKeys = Array(repeating: [], count: snapshot.banks.count) }
+        var packs: [Int] = []
+        for i in snapshot.packs.indices {
+            let k = Self.key(snapshot.packs[i])
+            if k != packKeys[i] { packKeys[i] = k; packs.append(i) }
+        }
+        var banks: [Int] = []
+        for b in snapshot.banks.indices {
+            let k = snapshot.layout.bankMembers[b].map { packKeys[$0] }
+            if k != bankKeys[b] || snapshot.generation == 0 { bankKeys[b] = k; banks.append(b) }
+        }
+        if snapshot.generation == 0 { return (Array(snapshot.packs.indices), banks) }
+        return (packs, banks)
+    }
+
+    /// A pack's poll count and freshness in one number.
+    static func key(_ p: PackStatus) -> Int { p.sequence &* 2 &+ (p.online ? 1 : 0) }
 }

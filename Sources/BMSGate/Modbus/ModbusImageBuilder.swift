@@ -1,65 +1,136 @@
 import Foundation
 
-/// Turns a snapshot into the register image of every bank (one unit id each), in the
+/// Turns snapshots into the register image of every bank (one unit id each), in the
 /// configured map. Keeps the per-bank heartbeat: seconds counted while the bank has fresh
 /// data, frozen while it has none.
+///
+/// Work per snapshot follows what changed, not the site's size: a pack's block (its 804
+/// model, or its simple-map block) is encoded again only when that pack changed, a bank's
+/// registers only when one of its packs or its heartbeat changed, and only the changed
+/// banks get a new libmodbus mapping; the rest of the image is shared with the previous one.
 public final class ModbusImageBuilder: @unchecked Sendable {
     let settings: ModbusSinkSettings
     let banks: [BankConfig]
-    private var freshSeconds: [String: Double] = [:]
+    private var cursor = SnapshotCursor()
     private var lastTime: Date?
-    /// Each pack's 804 model as last encoded, with the pack's sequence and online flag: a
-    /// snapshot re-encodes only the packs that changed.
-    private var strings: [String: (sequence: Int, online: Bool, index: Int, registers: [UInt16])] = [:]
-    /// Each bank's SunSpec registers with what they were built from (its packs' sequence and
-    /// online flag, the heartbeat): a snapshot rebuilds only the banks that changed.
-    private var sunspecBanks: [String: (key: [Int], heartbeat: UInt16, registers: [UInt16])] = [:]
+    /// Per configured bank: its index in the snapshot's banks (nil = not in the site).
+    private var bankIndex: [Int?] = []
+    private var layoutOf: SiteLayout?
+    private var freshSeconds: [Double]
+    private var heartbeats: [UInt16]
+    /// Each configured bank's registers and their mapping, as served now.
+    private var registers: [[UInt16]?]
+    private var units: [UInt8: UnitRegisters] = [:]
+    private var current: RegisterImage?
+    /// Each pack's 804 model (SunSpec) or simple-map block as last encoded.
+    private var packBlocks: [Int: (position: Int, registers: [UInt16])] = [:]
 
     /// A builder for `banks` in `settings.map`.
     public init(settings: ModbusSinkSettings, banks: [BankConfig]) {
         self.settings = settings
         self.banks = banks
+        freshSeconds = Array(repeating: 0, count: banks.count)
+        heartbeats = Array(repeating: 0, count: banks.count)
+        registers = Array(repeating: nil, count: banks.count)
     }
 
     /// The image of `snapshot` (call from one thread).
     public func image(_ snapshot: Snapshot) -> RegisterImage {
         let elapsed = lastTime.map { max(0, snapshot.time.timeIntervalSince($0)) } ?? 0
         lastTime = snapshot.time
-        var units: [UInt8: UnitRegisters] = [:]
-        let bankByID = Dictionary(snapshot.banks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let packByID = Dictionary(snapshot.packs.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        for config in banks {
-            guard var bank = bankByID[config.id] else { continue }
-            if bank.state != "offline" { freshSeconds[bank.id, default: 0] += elapsed }
-            let heartbeat = UInt16(truncatingIfNeeded: Int(freshSeconds[bank.id, default: 0]))
-            let packs = config.packs.compactMap { packByID[$0] }
-            let unit = UInt8(settings.unitId(of: config))
-            bank.unitId = Int(unit)
-            switch settings.map {
-            case .sunspec:
-                let key = packs.map { $0.sequence &* 2 &+ ($0.online ? 1 : 0) }
-                if let cached = sunspecBanks[bank.id], cached.key == key, cached.heartbeat == heartbeat {
-                    units[unit] = UnitRegisters(start: settings.base, registers: cached.registers)
-                    continue
-                }
-                let input = SunSpecImage.Input(site: snapshot.site, bank: bank, packs: packs,
-                                               reserveSoc: config.limits.reserveSoc, heartbeat: heartbeat)
-                let encoded = packs.enumerated().map { i, pack -> [UInt16] in
-                    if let cached = strings[pack.id], cached.sequence == pack.sequence, cached.online == pack.online, cached.index == i + 1 {
-                        return cached.registers
-                    }
-                    let registers = SunSpecImage.string(pack, index: i + 1)
-                    strings[pack.id] = (pack.sequence, pack.online, i + 1, registers)
-                    return registers
-                }
-                let registers = SunSpecImage.registers(input, strings: encoded)
-                sunspecBanks[bank.id] = (key, heartbeat, registers)
-                units[unit] = UnitRegisters(start: settings.base, registers: registers)
-            case .simple:
-                units[unit] = UnitRegisters(
-                    start: 0, registers: SimpleRegisterMap.registers(bank: bank, packs: packs, heartbeat: heartbeat, now: snapshot.time))
-            }
+        if layoutOf !== snapshot.layout {
+            // A new site (or the first snapshot): map configured banks to snapshot banks once.
+            layoutOf = snapshot.layout
+            bankIndex = banks.map { snapshot.layout.bankIndex[$0.id] }
+            registers = Array(repeating: nil, count: banks.count)
+            packBlocks = [:]
+            units = [:]
+            cursor = SnapshotCursor()
         }
-        return RegisterImage(units: units)
+        let changes = cursor.changes(in: snapshot)
+        for p in changes.packs { packBlocks[p] = nil }
+        var dirty = Array(repeating: false, count: banks.count)
+        for b in changes.banks { for (c, i) in bankIndex.enumerated() where i == b { dirty[c] = true } }
+
+        var changed = false
+        for (c, config) in banks.enumerated() {
+            guard let b = bankIndex[c] else { continue }
+            let bank = snapshot.banks[b]
+            if bank.state != "offline" { freshSeconds[c] += elapsed }
+            let heartbeat = UInt16(truncatingIfNeeded: Int(freshSeconds[c]))
+            let beat = heartbeat != heartbeats[c]
+            heartbeats[c] = heartbeat
+            let members = snapshot.layout.bankMembers[b]
+            var regs: [UInt16]
+            if dirty[c] || registers[c] == nil || (beat && settings.map == .sunspec) {
+                regs = build(config, bank: bank, members: members, snapshot: snapshot, heartbeat: heartbeat)
+            } else if settings.map == .simple, var kept = registers[c] {
+                // Unchanged bank: only the registers that move with time alone.
+                patchTime(&kept, members: members, snapshot: snapshot, heartbeat: heartbeat)
+                guard kept != registers[c]! else { continue }
+                regs = kept
+            } else {
+                continue
+            }
+            registers[c] = regs
+            units[UInt8(settings.unitId(of: config))] = UnitRegisters(start: settings.map == .sunspec ? settings.base : 0, registers: regs)
+            changed = true
+        }
+        if changed || current == nil { current = RegisterImage(units: units) }
+        return current!
+    }
+
+    /// The heartbeat of configured bank `c` as last encoded.
+    func heartbeat(ofBank c: Int) -> UInt16 { heartbeats[c] }
+
+    /// One bank's registers, from the pack blocks kept or encoded now.
+    private func build(_ config: BankConfig, bank status: BankStatus, members: [Int], snapshot: Snapshot, heartbeat: UInt16) -> [UInt16] {
+        var bank = status
+        bank.unitId = settings.unitId(of: config)
+        switch settings.map {
+        case .sunspec:
+            let packs = members.map { snapshot.packs[$0] }
+            let strings = members.enumerated().map { k, p in
+                block(p, position: k + 1) { SunSpecImage.string(snapshot.packs[p], index: k + 1) }
+            }
+            let input = SunSpecImage.Input(site: snapshot.site, bank: bank, packs: packs,
+                                           reserveSoc: config.limits.reserveSoc, heartbeat: heartbeat)
+            return SunSpecImage.registers(input, strings: strings)
+        case .simple:
+            let stride = SimpleRegisterMap.packStride
+            var out = Array(repeating: UInt16(0), count: stride * (members.count + 1))
+            let packs = members.map { snapshot.packs[$0] }
+            SimpleRegisterMap.fill(&out, at: 0, SimpleRegisterMap.bankFields,
+                                   .init(bank: bank, packs: packs, heartbeat: heartbeat, now: snapshot.time))
+            for (k, p) in members.enumerated() {
+                let encoded = block(p) {
+                    var one = Array(repeating: UInt16(0), count: stride)
+                    SimpleRegisterMap.fill(&one, at: 0, SimpleRegisterMap.packFields, .init(pack: snapshot.packs[p], now: snapshot.time))
+                    return one
+                }
+                out.replaceSubrange(stride * (k + 1)..<stride * (k + 2), with: encoded)
+            }
+            patchTime(&out, members: members, snapshot: snapshot, heartbeat: heartbeat)
+            return out
+        }
+    }
+
+    /// A pack's block as kept, or encoded now and kept. An 804 model holds the pack's
+    /// position in its bank, so it is kept with that position.
+    private func block(_ pack: Int, position: Int = 0, _ encode: () -> [UInt16]) -> [UInt16] {
+        if let kept = packBlocks[pack], kept.position == position { return kept.registers }
+        let encoded = encode()
+        packBlocks[pack] = (position, encoded)
+        return encoded
+    }
+
+    /// Writes the time-dependent simple-map registers (ages, heartbeat) for `snapshot.time`.
+    private func patchTime(_ out: inout [UInt16], members: [Int], snapshot: Snapshot, heartbeat: UInt16) {
+        let packs = members.map { snapshot.packs[$0] }
+        out[SimpleRegisterMap.bankHeartbeatOffset] = heartbeat
+        out[SimpleRegisterMap.bankAgeOffset] = SimpleRegisterMap.bankAge(packs, now: snapshot.time)
+        for (k, pack) in packs.enumerated() {
+            out[SimpleRegisterMap.packStride * (k + 1) + SimpleRegisterMap.packAgeOffset] = SimpleRegisterMap.packAge(pack, now: snapshot.time)
+        }
     }
 }

@@ -97,6 +97,36 @@ public enum ScaleFactor {
         return v.rounded()
     }
 
+    /// Writes `value` at scale factor `sf` into `out` from `offset` (no allocation): the same
+    /// registers `encode` returns, for the 16- and 32-bit types.
+    public static func write(_ value: Double?, _ sf: Int, type: RegisterType, into out: inout [UInt16], at offset: Int) {
+        var raw: Double = .nan
+        if let value, value.isFinite {
+            raw = scaled(value, sf)
+            if !type.range.contains(raw) { raw = .nan }
+        }
+        switch type {
+        case .uint32, .int32, .bitfield32:
+            if raw.isNaN {
+                out[offset] = type == .int32 ? 0x8000 : 0xFFFF
+                out[offset + 1] = type == .int32 ? 0 : 0xFFFF
+            } else {
+                let bits = UInt32(truncatingIfNeeded: Int64(raw))
+                out[offset] = UInt16(bits >> 16)
+                out[offset + 1] = UInt16(bits & 0xFFFF)
+            }
+        case .string:
+            let regs = encode(value, sf, type: type)
+            out.replaceSubrange(offset..<(offset + regs.count), with: regs)
+        default:
+            if raw.isNaN {
+                out[offset] = (type == .int16 || type == .sunssf || type == .pad) ? 0x8000 : 0xFFFF
+            } else {
+                out[offset] = UInt16(truncatingIfNeeded: Int64(raw))
+            }
+        }
+    }
+
     /// `value` as registers at scale factor `sf`; nil, NaN or out of range: not implemented.
     public static func encode(_ value: Double?, _ sf: Int, type: RegisterType) -> [UInt16] {
         guard let value, value.isFinite else { return type.unimplemented }

@@ -154,10 +154,33 @@ public enum SimpleRegisterMap {
         return out
     }
 
+    /// Offsets of the registers that change with time alone (ages, the heartbeat): a
+    /// builder that keeps a bank's registers patches these and re-encodes a block only
+    /// when its pack or bank changed.
+    public static let bankAgeOffset = bankFields.first { $0.name == "data_age" }!.offset
+    public static let bankHeartbeatOffset = bankFields.first { $0.name == "heartbeat" }!.offset
+    public static let packAgeOffset = packFields.first { $0.name == "data_age" }!.offset
+
+    /// The bank's data_age register value (not implemented = 0xFFFF).
+    static func bankAge(_ packs: [PackStatus], now: Date) -> UInt16 {
+        var oldest: Double?
+        for p in packs { if let a = age(p.reading, now) { oldest = max(oldest ?? a, a) } }
+        var out: [UInt16] = [0]
+        ScaleFactor.write(oldest ?? (packs.isEmpty ? nil : 65534), 0, type: .uint16, into: &out, at: 0)
+        return out[0]
+    }
+
+    /// A pack's data_age register value (not implemented = 0xFFFF).
+    static func packAge(_ pack: PackStatus, now: Date) -> UInt16 {
+        var out: [UInt16] = [0]
+        ScaleFactor.write(age(pack.reading, now).map { min($0, 65534) }, 0, type: .uint16, into: &out, at: 0)
+        return out[0]
+    }
+
+    /// Encodes `fields` of `source` into `out` from `base` (no allocation per field).
     static func fill<S>(_ out: inout [UInt16], at base: Int, _ fields: [SimpleMapField<S>], _ source: S) {
         for f in fields {
-            let regs = ScaleFactor.encode(f.value(source), f.scale, type: f.type)
-            out.replaceSubrange((base + f.offset)..<(base + f.offset + regs.count), with: regs)
+            ScaleFactor.write(f.value(source), f.scale, type: f.type, into: &out, at: base + f.offset)
         }
     }
 }

@@ -24,9 +24,13 @@ public final class Site: @unchecked Sendable {
     /// and snapshots cost O(packs), not O(packs x packs).
     private let index: [String: Int]
     private let bankMembers: [[Int]]
-    /// Each bank's status as last aggregated, with its packs' (sequence, online) then: a
-    /// bank is aggregated again only when one of its packs changed.
-    private var bankCache: [(key: [Int], status: BankStatus)?]
+    /// What the last snapshot held: a snapshot rebuilds only the packs recorded since (or
+    /// whose freshness flipped) and the banks holding them.
+    private var statuses: [PackStatus]
+    private var bankStatuses: [BankStatus]
+    private var published: [(sequence: Int, online: Bool)]
+    private var generation = 0
+    private let layout: SiteLayout
 
     /// A site for `config`; `clock` is monotonic milliseconds (injectable for tests).
     public init(config: SiteConfig, clock: @escaping () -> UInt64 = MonotonicClock.nowMs) {
@@ -40,7 +44,17 @@ public final class Site: @unchecked Sendable {
         let index = Dictionary(config.packs.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
         self.index = index
         bankMembers = config.banks.map { bank in bank.packs.compactMap { index[$0] } }
-        bankCache = Array(repeating: nil, count: config.banks.count)
+        layout = SiteLayout(packs: config.packs.map(\.id), banks: config.banks.map { ($0.id, $0.packs) })
+        statuses = packs.map { p in
+            PackStatus(id: p.config.id, driver: p.config.driver, bus: p.config.bus, address: p.config.address,
+                       online: false, reading: nil, lastError: nil, lastPollTime: nil, counters: p.counters, sequence: 0)
+        }
+        let initial = statuses
+        let limits = packLimits
+        bankStatuses = zip(config.banks, bankMembers).map { bank, members in
+            BankStatus.aggregate(bank, statuses: members.map { initial[$0] }, packLimits: limits)
+        }
+        published = Array(repeating: (0, false), count: config.packs.count)
     }
 
     /// Records one poll cycle of `pack`.
@@ -82,30 +96,32 @@ public final class Site: @unchecked Sendable {
         }
     }
 
-    /// The current state.
+    /// The current state, with what changed since the previous snapshot: the packs recorded
+    /// since or whose data went stale (or fresh), and the banks holding them. Everything
+    /// else is shared with the previous snapshot, not rebuilt.
     public func snapshot(at time: Date = Date()) -> Snapshot {
         lock.withLock {
             let now = clock()
-            let statuses = packs.map { p in
+            var changed: [Int] = []
+            for (i, p) in packs.enumerated() {
                 let fresh = p.lastGood.map { now - $0 <= UInt64(p.staleAfter.milliseconds) } ?? false
-                return PackStatus(id: p.config.id, driver: p.config.driver, bus: p.config.bus, address: p.config.address,
-                                  online: fresh, reading: p.reading, lastError: p.lastError,
-                                  lastPollTime: p.lastPollTime, counters: p.counters, sequence: p.sequence)
+                guard published[i].sequence != p.sequence || published[i].online != fresh else { continue }
+                published[i] = (p.sequence, fresh)
+                changed.append(i)
+                statuses[i] = PackStatus(id: p.config.id, driver: p.config.driver, bus: p.config.bus, address: p.config.address,
+                                         online: fresh, reading: p.reading, lastError: p.lastError,
+                                         lastPollTime: p.lastPollTime, counters: p.counters, sequence: p.sequence)
             }
-            var banks: [BankStatus] = []
-            banks.reserveCapacity(config.banks.count)
-            for (b, bank) in config.banks.enumerated() {
-                let members = bankMembers[b]
-                let key = members.map { statuses[$0].sequence &* 2 &+ (statuses[$0].online ? 1 : 0) }
-                if let cached = bankCache[b], cached.key == key {
-                    banks.append(cached.status)
-                    continue
-                }
-                let status = BankStatus.aggregate(bank, statuses: members.map { statuses[$0] }, packLimits: packLimits)
-                bankCache[b] = (key, status)
-                banks.append(status)
+            var touched = Array(repeating: false, count: bankStatuses.count)
+            for i in changed { for b in layout.banksOfPack[i] { touched[b] = true } }
+            var changedBanks: [Int] = []
+            for b in touched.indices where touched[b] {
+                bankStatuses[b] = BankStatus.aggregate(config.banks[b], statuses: bankMembers[b].map { statuses[$0] }, packLimits: packLimits)
+                changedBanks.append(b)
             }
-            return Snapshot(site: config.site, time: time, packs: statuses, banks: banks)
+            generation += 1
+            return Snapshot(site: config.site, time: time, packs: statuses, banks: bankStatuses, generation: generation,
+                            changedPacks: changed, changedBanks: changedBanks, layout: layout)
         }
     }
 }

@@ -27,6 +27,10 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     private var lastPublished: [String: UInt64] = [:]
     private var lastSignature: [String: Int] = [:]
     private var lastAlarms: [String: [CanonicalAlarm]] = [:]
+    /// What the sink has seen, and what changed but was not due yet (published when due).
+    private var cursor = SnapshotCursor()
+    private var pendingPacks = Set<Int>()
+    private var pendingBanks = Set<Int>()
     /// Discovery messages wanted per pack/bank id: topic → payload.
     private var discovery: [String: [String: String]] = [:]
     /// Discovery topic → payload as last published on this connection.
@@ -67,26 +71,40 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     public func write(_ snapshot: Snapshot) {
         lock.withLock {
             let now = MonotonicClock.nowMs()
-            // Only what is due is turned into JSON: a snapshot per reading costs O(packs)
-            // comparisons here, and JSON only for the packs that are published.
-            for pack in snapshot.packs {
+            // Only the packs and banks that changed (or changed earlier and were not due
+            // then) are looked at, and JSON is built only for what is published.
+            let changes = cursor.changes(in: snapshot)
+            pendingPacks.formUnion(changes.packs)
+            pendingBanks.formUnion(changes.banks)
+            for i in pendingPacks.sorted() {
+                let pack = snapshot.packs[i]
                 setAvailability(pack.id, online: pack.online)
-                guard let reading = pack.reading, due(pack.id, signature: pack.sequence, alarms: reading.alarms, now: now),
-                      case .object(var state) = reading.json(online: pack.online) else { continue }
+                guard let reading = pack.reading else { pendingPacks.remove(i); continue }
+                guard due(pack.id, signature: pack.sequence, alarms: reading.alarms, now: now) else {
+                    if lastSignature[pack.id] == pack.sequence { pendingPacks.remove(i) }
+                    continue
+                }
+                pendingPacks.remove(i)
+                guard case .object(var state) = reading.json(online: pack.online) else { continue }
                 if let error = pack.lastError { state["error"] = .string(error) }
                 state["stats"] = pack.counters.json
                 enqueue(MQTTMessage(topic: topics.state(pack.id), payload: JSONValue.object(state).render(),
                                     qos: settings.qos, retain: settings.retain))
                 updateDiscovery(pack.id, state: state, device: HomeAssistantDevice(pack: pack, site: site))
             }
-            let byID = Dictionary(snapshot.packs.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-            for bank in snapshot.banks {
+            for b in pendingBanks.sorted() {
+                let bank = snapshot.banks[b]
                 setAvailability(bank.id, online: !bank.onlinePacks.isEmpty)
-                let members = bank.packs.compactMap { byID[$0] }
-                let signature = members.reduce(0) { $0 &* 31 &+ $1.sequence } &+ (bank.onlinePacks.count << 20)
-                guard members.contains(where: { $0.reading != nil }), due(bank.id, signature: signature, alarms: bank.alarms, now: now),
-                      case .object(let state) = bank.json else { continue }
-                enqueue(MQTTMessage(topic: topics.state(bank.id), payload: bank.json.render(), qos: settings.qos, retain: settings.retain))
+                let members = snapshot.layout.bankMembers[b]
+                let signature = members.reduce(0) { $0 &* 31 &+ snapshot.packs[$1].sequence } &+ (bank.onlinePacks.count << 20)
+                guard members.contains(where: { snapshot.packs[$0].reading != nil }) else { pendingBanks.remove(b); continue }
+                guard due(bank.id, signature: signature, alarms: bank.alarms, now: now) else {
+                    if lastSignature[bank.id] == signature { pendingBanks.remove(b) }
+                    continue
+                }
+                pendingBanks.remove(b)
+                guard case .object(let state) = bank.json else { continue }
+                enqueue(MQTTMessage(topic: topics.state(bank.id), payload: JSONValue.object(state).render(), qos: settings.qos, retain: settings.retain))
                 updateDiscovery(bank.id, state: state, device: HomeAssistantDevice(bank: bank, site: site))
             }
             flush()

@@ -46,15 +46,20 @@ public final class StdoutSink: Sink {
 
 /// Remembers which pack results were written, so JSON Lines sinks write each result once.
 public struct PackLineTracker {
-    private var written: [String: Int] = [:]
+    private var cursor = SnapshotCursor()
+    private var written: [Int] = []
     /// An empty tracker.
     public init() {}
-    /// JSON lines of the packs whose sequence changed since the last call.
+    /// JSON lines of the packs whose sequence changed since the last call (only the packs
+    /// the snapshot says changed are looked at).
     public mutating func newLines(in snapshot: Snapshot) -> [String] {
+        if written.count != snapshot.packs.count { written = Array(repeating: 0, count: snapshot.packs.count) }
         var out: [String] = []
-        for p in snapshot.packs where p.sequence > 0 && written[p.id] != p.sequence {
-            written[p.id] = p.sequence
-            out.append(p.json.render())
+        for i in cursor.changes(in: snapshot).packs {
+            let sequence = snapshot.packs[i].sequence
+            guard sequence > 0, written[i] != sequence else { continue }
+            written[i] = sequence
+            out.append(snapshot.packs[i].json.render())
         }
         return out
     }

@@ -1,0 +1,121 @@
+import BMSGateTestSupport
+import CBMSDriver
+import Foundation
+import Testing
+
+@testable import BMSGate
+
+/// Snapshots say what changed, sinks update only that, and the result is the same as
+/// rebuilding everything (issue "per-reading cost", scope 1 and 2).
+@Suite struct SnapshotChangesTests {
+    func config() throws -> SiteConfig {
+        try ConfigLoader.parse(yaml: """
+            buses: [{id: lab, type: sim}]
+            packs:
+              - {id: a, driver: basen, bus: lab, address: 1}
+              - {id: b, driver: basen, bus: lab, address: 2}
+              - {id: c, driver: basen, bus: lab, address: 3}
+              - {id: d, driver: basen, bus: lab, address: 4}
+            banks:
+              - {id: left, unit_id: 1, packs: [a, b], stale_after: 10s, limits: {charge_current: 50, discharge_current: 60}}
+              - {id: right, unit_id: 2, packs: [c, d], stale_after: 10s, limits: {charge_current: 50, discharge_current: 60}}
+            """, file: "t.yaml")
+    }
+
+    func reading(_ pack: String, soc: Double, at time: Date) -> Reading {
+        var r = Reading(pack: pack, driver: "basen", time: time)
+        r.cells = [3.3, 3.31 + soc / 10_000, 3.29]
+        r.voltage = r.cells.reduce(0, +)
+        r.current = soc - 50
+        r.soc = soc
+        r.soh = 97
+        r.fullCapacity = 100
+        r.temperatures = [20, 21.5]
+        return r
+    }
+
+    @Test func aSnapshotListsThePacksAndBanksThatChanged() throws {
+        var now: UInt64 = 1_000_000
+        let site = Site(config: try config(), clock: { now })
+        let first = site.snapshot()
+        #expect(first.generation == 1 && first.changedPacks.isEmpty && first.changedBanks.isEmpty)
+        site.record(pack: "c", result: .success(reading("c", soc: 50, at: Date())), counters: PackCounters(), at: Date())
+        let second = site.snapshot()
+        #expect(second.generation == 2)
+        #expect(second.changedPacks == [2] && second.changedBanks == [1])
+        #expect(second.packs[2].online && second.banks[1].onlinePacks == ["c"])
+        // Nothing new: nothing changed, banks are the previous ones.
+        let third = site.snapshot()
+        #expect(third.changedPacks.isEmpty && third.changedBanks.isEmpty && third.banks[1].onlinePacks == ["c"])
+        // The data goes stale: freshness flips count as a change.
+        now += 11_000
+        let fourth = site.snapshot()
+        #expect(fourth.changedPacks == [2] && fourth.changedBanks == [1] && !fourth.packs[2].online)
+        #expect(fourth.banks[1].limits.chargeCurrent == 0)
+        #expect(fourth.pack("c")?.sequence == 1 && fourth.pack("zz") == nil)
+        #expect(fourth.members(ofBank: 1).map(\.id) == ["c", "d"])
+    }
+
+    @Test func aCursorThatMissedSnapshotsComparesEverything() throws {
+        let site = Site(config: try config(), clock: { 5_000 })
+        var cursor = SnapshotCursor()
+        // The first snapshot a cursor sees: every pack is new to it.
+        #expect(cursor.changes(in: site.snapshot()).packs == [0, 1, 2, 3])
+        site.record(pack: "a", result: .success(reading("a", soc: 40, at: Date())), counters: PackCounters(), at: Date())
+        #expect(cursor.changes(in: site.snapshot()) == ([0], [0]))
+        // Two snapshots the cursor never sees (a sink queue dropped them).
+        site.record(pack: "b", result: .success(reading("b", soc: 41, at: Date())), counters: PackCounters(), at: Date())
+        _ = site.snapshot()
+        site.record(pack: "d", result: .success(reading("d", soc: 42, at: Date())), counters: PackCounters(), at: Date())
+        _ = site.snapshot()
+        let seen = cursor.changes(in: site.snapshot())
+        #expect(seen.packs == [1, 3] && seen.banks == [0, 1])
+        // A hand-made snapshot: everything counts as changed.
+        var fresh = SnapshotCursor()
+        let manual = Snapshot(site: "x", time: Date(), packs: site.snapshot().packs, banks: [])
+        #expect(fresh.changes(in: manual).packs == [0, 1, 2, 3])
+    }
+
+    /// Many random snapshots: the incremental image equals registers built from scratch.
+    @Test(arguments: [ModbusSinkSettings.Map.simple, ModbusSinkSettings.Map.sunspec])
+    func incrementalRegistersEqualAFullRebuild(map: ModbusSinkSettings.Map) throws {
+        var now: UInt64 = 1_000_000
+        let config = try config()
+        let site = Site(config: config, clock: { now })
+        var settings = ModbusSinkSettings()
+        settings.map = map
+        let builder = ModbusImageBuilder(settings: settings, banks: config.banks)
+        var rng = SystemRandomNumberGenerator()
+        var wall = Date(timeIntervalSince1970: 1_800_000_000)
+        var skipped = 0
+        for step in 0..<300 {
+            let advance = UInt64.random(in: 50...900, using: &rng)
+            now += step % 97 == 96 ? 12_000 : advance  // now and then everything goes stale
+            wall = wall.addingTimeInterval(Double(advance) / 1000)
+            let pack = ["a", "b", "c", "d"].randomElement(using: &rng)!
+            if Bool.random(using: &rng) {
+                site.record(pack: pack, result: .success(reading(pack, soc: Double.random(in: 5...95, using: &rng).rounded(), at: wall)),
+                            counters: PackCounters(), at: wall)
+            } else {
+                site.record(pack: pack, result: .failure(PollFailure(status: BMS_ERR_TIMEOUT.rawValue, message: "no answer within 300 ms")), counters: PackCounters(), at: wall)
+            }
+            let snapshot = site.snapshot(at: wall)
+            if step % 13 == 5 { skipped += 1; continue }  // the sink's queue dropped this one
+            let image = builder.image(snapshot)
+            for (b, bank) in config.banks.enumerated() {
+                var status = snapshot.banks[b]
+                status.unitId = bank.unitId
+                let packs = snapshot.members(ofBank: b)
+                let heartbeat = builder.heartbeat(ofBank: b)
+                let expected: [UInt16] = switch map {
+                case .simple: SimpleRegisterMap.registers(bank: status, packs: packs, heartbeat: heartbeat, now: snapshot.time)
+                case .sunspec: SunSpecImage.registers(.init(site: snapshot.site, bank: status, packs: packs,
+                                                            reserveSoc: bank.limits.reserveSoc, heartbeat: heartbeat))
+                }
+                let unit = try #require(image.units[UInt8(bank.unitId)])
+                #expect(unit.registers == expected, "step \(step), bank \(bank.id), \(map)")
+            }
+        }
+        #expect(skipped > 10)
+    }
+}
