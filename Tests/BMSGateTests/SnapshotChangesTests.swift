@@ -119,3 +119,23 @@ import Testing
         #expect(skipped > 10)
     }
 }
+
+@Suite struct ISOTimeTests {
+    @Test func formatsUTCWithMillisecondsDigitByDigit() {
+        #expect(ISOTime.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(ISOTime.format(Date(timeIntervalSince1970: 1_800_000_123.456)) == "2027-01-15T08:02:03.456Z")
+        #expect(ISOTime.format(Date(timeIntervalSince1970: 951_782_400.007)) == "2000-02-29T00:00:00.007Z")
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let t = Double.random(in: 0...4_102_444_800, using: &rng)
+            let total = Int64((t * 1000).rounded())
+            var whole = time_t(total / 1000)
+            var parts = tm()
+            gmtime_r(&whole, &parts)
+            let ms = Int(total % 1000)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1,
+                                  parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, ms)
+            #expect(ISOTime.format(Date(timeIntervalSince1970: t)) == expected)
+        }
+    }
+}

@@ -180,11 +180,21 @@ public enum LimitCalculator {
         var bySerial: [String: [String]] = [:]
         var order: [String] = []
         for (id, reading) in packs {
-            guard let serial = reading?.identity.serial.trimmingCharacters(in: .whitespaces), !serial.isEmpty else { continue }
+            guard let serial = reading.map({ trimmedSerial($0.identity.serial) }), !serial.isEmpty else { continue }
             if bySerial[serial] == nil { order.append(serial) }
             bySerial[serial, default: []].append(id)
         }
         return order.compactMap { s in bySerial[s].flatMap { $0.count > 1 ? (s, $0) : nil } }
+    }
+
+    /// `serial` without surrounding spaces and tabs; the usual serial has none and is
+    /// returned as is (no Foundation trimming per pack per snapshot).
+    static func trimmedSerial(_ serial: String) -> String {
+        let utf8 = serial.utf8
+        func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        guard let first = utf8.first, let last = utf8.last, blank(first) || blank(last) else { return serial }
+        guard let start = utf8.firstIndex(where: { !blank($0) }), let end = utf8.lastIndex(where: { !blank($0) }) else { return "" }
+        return String(serial[start...end])
     }
 
     /// 1 inside the window, 0 at or beyond the hard limits, linear between.

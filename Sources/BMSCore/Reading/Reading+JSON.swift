@@ -56,14 +56,36 @@ extension Reading {
 
 /// ISO-8601 UTC timestamps with milliseconds, e.g. 2026-11-21T17:41:03.120Z.
 public enum ISOTime {
-    /// Formats a date.
+    /// Formats a date as `YYYY-MM-DDThh:mm:ss.mmmZ` (UTC), digit by digit into one small
+    /// buffer: it runs for every line a sink writes.
     public static func format(_ date: Date) -> String {
-        var t = time_t(date.timeIntervalSince1970.rounded(.down))
+        // To the nearest millisecond (x.007 s is stored as x.00699999... s).
+        let total = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        var t = time_t(total >= 0 ? total / 1000 : (total - 999) / 1000)
+        let ms = Int(total - Int64(t) * 1000)
         var parts = tm()
         gmtime_r(&t, &parts)
-        let ms = Int((date.timeIntervalSince1970 - Double(t)) * 1000) % 1000
-        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let msText = ms < 10 ? "00\(ms)" : (ms < 100 ? "0\(ms)" : "\(ms)")
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(msText)Z"
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            var i = 0
+            func put(_ value: Int, digits: Int) {
+                var v = max(0, value)
+                var d = digits
+                while d > 0 {
+                    d -= 1
+                    buffer[i + d] = UInt8(48 + v % 10)
+                    v /= 10
+                }
+                i += digits
+            }
+            func put(_ c: UInt8) { buffer[i] = c; i += 1 }
+            put(Int(parts.tm_year) + 1900, digits: 4); put(0x2D)
+            put(Int(parts.tm_mon) + 1, digits: 2); put(0x2D)
+            put(Int(parts.tm_mday), digits: 2); put(0x54)
+            put(Int(parts.tm_hour), digits: 2); put(0x3A)
+            put(Int(parts.tm_min), digits: 2); put(0x3A)
+            put(Int(parts.tm_sec), digits: 2); put(0x2E)
+            put(ms, digits: 3); put(0x5A)
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<i]), as: UTF8.self)
+        }
     }
 }

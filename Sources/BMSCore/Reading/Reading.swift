@@ -20,45 +20,199 @@ public struct PackIdentity: Sendable, Equatable {
 }
 
 /// One reading of one pack in SI units, as sinks see it (never a vendor type).
+///
+/// A value type whose fields live in one shared box until a copy is changed: a reading is
+/// copied into every snapshot, bank aggregate and sink, and a copy costs one reference
+/// count instead of one per array and text it holds.
 public struct Reading: Sendable, Equatable {
-    public var pack: String
-    public var driver: String
-    public var time: Date
+    private final class Storage: @unchecked Sendable {
+        var pack: String
+        var driver: String
+        var time: Date
+        var voltage: Double? = nil
+        var current: Double? = nil
+        var power: Double? = nil
+        var soc: Double? = nil
+        var soh: Double? = nil
+        var remainingCapacity: Double? = nil
+        var fullCapacity: Double? = nil
+        var cycles: Double? = nil
+        var cells: [Double] = []
+        var temperatures: [Double] = []
+        var mosTemperature: Double? = nil
+        var ambientTemperature: Double? = nil
+        var balancing: [Int] = []
+        var chargeEnabled: Bool? = nil
+        var dischargeEnabled: Bool? = nil
+        var alarms: [CanonicalAlarm] = []
+        var status: [String] = []
+        var identity: PackIdentity = PackIdentity()
+        var extras: [(name: String, value: ExtraValue)] = []
+
+        init(pack: String, driver: String, time: Date) {
+            self.pack = pack
+            self.driver = driver
+            self.time = time
+        }
+
+        func copy() -> Storage {
+            let c = Storage(pack: pack, driver: driver, time: time)
+            c.voltage = voltage
+            c.current = current
+            c.power = power
+            c.soc = soc
+            c.soh = soh
+            c.remainingCapacity = remainingCapacity
+            c.fullCapacity = fullCapacity
+            c.cycles = cycles
+            c.cells = cells
+            c.temperatures = temperatures
+            c.mosTemperature = mosTemperature
+            c.ambientTemperature = ambientTemperature
+            c.balancing = balancing
+            c.chargeEnabled = chargeEnabled
+            c.dischargeEnabled = dischargeEnabled
+            c.alarms = alarms
+            c.status = status
+            c.identity = identity
+            c.extras = extras
+            return c
+        }
+    }
+
+    private var storage: Storage
+
+    /// Copies the box first when another reading shares it. Only mutation goes through
+    /// here, and only the owner of a unique box mutates it: that is what makes the
+    /// `@unchecked Sendable` box safe to share between threads.
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    }
+
+    public var pack: String {
+        get { storage.pack }
+        _modify { makeUnique(); yield &storage.pack }
+        set { makeUnique(); storage.pack = newValue }
+    }
+    public var driver: String {
+        get { storage.driver }
+        _modify { makeUnique(); yield &storage.driver }
+        set { makeUnique(); storage.driver = newValue }
+    }
+    public var time: Date {
+        get { storage.time }
+        _modify { makeUnique(); yield &storage.time }
+        set { makeUnique(); storage.time = newValue }
+    }
     /// Volts.
-    public var voltage: Double?
+    public var voltage: Double? {
+        get { storage.voltage }
+        _modify { makeUnique(); yield &storage.voltage }
+        set { makeUnique(); storage.voltage = newValue }
+    }
     /// Amperes, positive = charging.
-    public var current: Double?
+    public var current: Double? {
+        get { storage.current }
+        _modify { makeUnique(); yield &storage.current }
+        set { makeUnique(); storage.current = newValue }
+    }
     /// Watts, positive = charging.
-    public var power: Double?
-    public var soc: Double?
-    public var soh: Double?
+    public var power: Double? {
+        get { storage.power }
+        _modify { makeUnique(); yield &storage.power }
+        set { makeUnique(); storage.power = newValue }
+    }
+    public var soc: Double? {
+        get { storage.soc }
+        _modify { makeUnique(); yield &storage.soc }
+        set { makeUnique(); storage.soc = newValue }
+    }
+    public var soh: Double? {
+        get { storage.soh }
+        _modify { makeUnique(); yield &storage.soh }
+        set { makeUnique(); storage.soh = newValue }
+    }
     /// Ah.
-    public var remainingCapacity: Double?
+    public var remainingCapacity: Double? {
+        get { storage.remainingCapacity }
+        _modify { makeUnique(); yield &storage.remainingCapacity }
+        set { makeUnique(); storage.remainingCapacity = newValue }
+    }
     /// Ah.
-    public var fullCapacity: Double?
-    public var cycles: Double?
+    public var fullCapacity: Double? {
+        get { storage.fullCapacity }
+        _modify { makeUnique(); yield &storage.fullCapacity }
+        set { makeUnique(); storage.fullCapacity = newValue }
+    }
+    public var cycles: Double? {
+        get { storage.cycles }
+        _modify { makeUnique(); yield &storage.cycles }
+        set { makeUnique(); storage.cycles = newValue }
+    }
     /// Volts, cell 1 first.
-    public var cells: [Double] = []
+    public var cells: [Double] {
+        get { storage.cells }
+        _modify { makeUnique(); yield &storage.cells }
+        set { makeUnique(); storage.cells = newValue }
+    }
     /// °C.
-    public var temperatures: [Double] = []
-    public var mosTemperature: Double?
-    public var ambientTemperature: Double?
+    public var temperatures: [Double] {
+        get { storage.temperatures }
+        _modify { makeUnique(); yield &storage.temperatures }
+        set { makeUnique(); storage.temperatures = newValue }
+    }
+    public var mosTemperature: Double? {
+        get { storage.mosTemperature }
+        _modify { makeUnique(); yield &storage.mosTemperature }
+        set { makeUnique(); storage.mosTemperature = newValue }
+    }
+    public var ambientTemperature: Double? {
+        get { storage.ambientTemperature }
+        _modify { makeUnique(); yield &storage.ambientTemperature }
+        set { makeUnique(); storage.ambientTemperature = newValue }
+    }
     /// 1-based numbers of balancing cells.
-    public var balancing: [Int] = []
-    public var chargeEnabled: Bool?
-    public var dischargeEnabled: Bool?
+    public var balancing: [Int] {
+        get { storage.balancing }
+        _modify { makeUnique(); yield &storage.balancing }
+        set { makeUnique(); storage.balancing = newValue }
+    }
+    public var chargeEnabled: Bool? {
+        get { storage.chargeEnabled }
+        _modify { makeUnique(); yield &storage.chargeEnabled }
+        set { makeUnique(); storage.chargeEnabled = newValue }
+    }
+    public var dischargeEnabled: Bool? {
+        get { storage.dischargeEnabled }
+        _modify { makeUnique(); yield &storage.dischargeEnabled }
+        set { makeUnique(); storage.dischargeEnabled = newValue }
+    }
     /// Canonical alarm names.
-    public var alarms: [CanonicalAlarm] = []
+    public var alarms: [CanonicalAlarm] {
+        get { storage.alarms }
+        _modify { makeUnique(); yield &storage.alarms }
+        set { makeUnique(); storage.alarms = newValue }
+    }
     /// Vendor status texts.
-    public var status: [String] = []
-    public var identity = PackIdentity()
-    public var extras: [(name: String, value: ExtraValue)] = []
+    public var status: [String] {
+        get { storage.status }
+        _modify { makeUnique(); yield &storage.status }
+        set { makeUnique(); storage.status = newValue }
+    }
+    public var identity: PackIdentity {
+        get { storage.identity }
+        _modify { makeUnique(); yield &storage.identity }
+        set { makeUnique(); storage.identity = newValue }
+    }
+    public var extras: [(name: String, value: ExtraValue)] {
+        get { storage.extras }
+        _modify { makeUnique(); yield &storage.extras }
+        set { makeUnique(); storage.extras = newValue }
+    }
 
     /// An empty reading of a pack.
     public init(pack: String, driver: String, time: Date) {
-        self.pack = pack
-        self.driver = driver
-        self.time = time
+        storage = Storage(pack: pack, driver: driver, time: time)
     }
 
     /// Lowest cell voltage.
