@@ -160,7 +160,9 @@ public final class Gateway: @unchecked Sendable {
             seen = site.waitForChange(after: seen, timeout: .seconds(1))
             if isStopping { break }
             let snapshot = site.snapshot()
-            for sink in sinks { sink.offer(snapshot) }
+            // Queued sinks first (their threads start at once), then the inline ones here.
+            for sink in sinks where !sink.sink.writesInline { sink.offer(snapshot) }
+            for sink in sinks where sink.sink.writesInline { sink.offer(snapshot) }
         }
     }
 

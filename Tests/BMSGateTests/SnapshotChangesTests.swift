@@ -139,3 +139,45 @@ import Testing
         }
     }
 }
+
+@Suite struct ReadingBufferExtrasTests {
+    func poll(_ buffer: ReadingBuffer, _ extras: [(String, Double)]) -> [String: Double] {
+        buffer.reset()
+        for (name, value) in extras { buffer.reading.pointee.set_extra_number?(buffer.reading.pointee.host, name, value) }
+        let r = buffer.makeReading(pack: "p", driver: "d", time: Date())
+        #expect(Set(r.extras.map(\.name)).count == r.extras.count, "names are unique")
+        return Dictionary(uniqueKeysWithValues: r.extras.map { ($0.name, { if case .number(let v) = $0 { v } else { .nan } }($0.value)) })
+    }
+
+    @Test func namesAreUniqueWhateverTheOrderFromPollToPoll() {
+        let buffer = ReadingBuffer()
+        #expect(poll(buffer, [("a", 1), ("b", 2), ("c", 3)]) == ["a": 1, "b": 2, "c": 3])
+        // Same names in the same order (the fast path).
+        #expect(poll(buffer, [("a", 4), ("b", 5), ("c", 6)]) == ["a": 4, "b": 5, "c": 6])
+        // A name reported twice in one poll: the last value, once.
+        #expect(poll(buffer, [("a", 7), ("b", 8), ("a", 9)]) == ["a": 9, "b": 8])
+        // Another order, one missing, one new.
+        #expect(poll(buffer, [("c", 1), ("a", 2), ("d", 3), ("c", 4)]) == ["c": 4, "a": 2, "d": 3])
+        #expect(poll(buffer, [("c", 5), ("a", 6), ("d", 7), ("a", 8)]) == ["c": 5, "a": 8, "d": 7])
+        #expect(poll(buffer, []) == [:])
+    }
+}
+
+@Suite struct PackLineTests {
+    @Test func theLineIsRenderedOnceAndAgainAfterAChange() {
+        var r = Reading(pack: "p", driver: "d", time: Date(timeIntervalSince1970: 1_800_000_000))
+        r.soc = 50
+        var status = PackStatus(id: "p", driver: "d", bus: "b", address: "1", online: true, reading: r, lastError: nil,
+                                lastPollTime: r.time, counters: PackCounters(), sequence: 1)
+        let first = status.jsonLine
+        #expect(first == status.json.render())
+        let copy = status
+        status.online = false
+        #expect(status.jsonLine == status.json.render() && status.jsonLine != first)
+        #expect(copy.jsonLine == first)
+        status.reading?.soc = 51
+        #expect(status.jsonLine.contains("\"soc\":51"))
+        status.lastError = "no answer within 300 ms"
+        #expect(status.jsonLine.contains("no answer within 300 ms"))
+    }
+}

@@ -2,21 +2,24 @@ import Foundation
 
 /// The state of one pack at one moment.
 public struct PackStatus: Sendable {
-    public var id: String
-    public var driver: String
-    public var bus: String
-    public var address: String
+    public var id: String { didSet { rendered = RenderedText() } }
+    public var driver: String { didSet { rendered = RenderedText() } }
+    public var bus: String { didSet { rendered = RenderedText() } }
+    public var address: String { didSet { rendered = RenderedText() } }
     /// Fresh data (last good reading younger than stale_after).
-    public var online: Bool
+    public var online: Bool { didSet { rendered = RenderedText() } }
     /// The last good reading, if any (may be stale: check `online`).
-    public var reading: Reading?
+    public var reading: Reading? { didSet { rendered = RenderedText() } }
     /// The reason of the last failed poll, nil when the last poll succeeded.
-    public var lastError: String?
+    public var lastError: String? { didSet { rendered = RenderedText() } }
     /// When the last poll (good or bad) finished.
-    public var lastPollTime: Date?
-    public var counters: PackCounters
+    public var lastPollTime: Date? { didSet { rendered = RenderedText() } }
+    public var counters: PackCounters { didSet { rendered = RenderedText() } }
     /// Number of poll results so far: a sink writes a pack when this changes.
-    public var sequence: Int
+    public var sequence: Int { didSet { rendered = RenderedText() } }
+    /// `json` as rendered once, shared by every sink that writes this state (a file line,
+    /// an MQTT payload, /api/site); a changed field renders again.
+    private var rendered = RenderedText()
 
     /// A pack state.
     public init(id: String, driver: String, bus: String, address: String, online: Bool, reading: Reading?, lastError: String?,
@@ -51,6 +54,27 @@ public struct PackStatus: Sendable {
         }
         o["stats"] = counters.json
         return .object(o)
+    }
+}
+
+extension PackStatus {
+    /// The line a JSON sink writes for this pack (`json`, rendered), made once per state
+    /// whatever the number of sinks that write it.
+    public var jsonLine: String { rendered.value { json.render() } }
+}
+
+/// A text made on first use and kept: what several threads would otherwise each render.
+final class RenderedText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text: String?
+
+    func value(_ make: () -> String) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let text { return text }
+        let made = make()
+        text = made
+        return made
     }
 }
 

@@ -13,6 +13,12 @@ final class ReadingBuffer {
     private let temperatures = UnsafeMutablePointer<Double>.allocate(capacity: temperatureCapacity)
     fileprivate var status: [String] = []
     fileprivate var extras: [(name: String, value: ExtraValue)] = []
+    /// The extra names of the previous poll (unique, in order), and whether this poll's
+    /// names so far came in the same order: drivers report the same extras every poll, so
+    /// a name is usually taken from the last poll (no new string) and known to be new in
+    /// this one (no search).
+    private var previousNames: [String] = []
+    private var inOrder = true
 
     deinit {
         reading.deallocate()
@@ -24,7 +30,9 @@ final class ReadingBuffer {
     /// Resets to "nothing reported" before a poll or decode.
     func reset() {
         status = []
-        extras = []
+        if !extras.isEmpty { previousNames = extras.map(\.name) }
+        extras.removeAll(keepingCapacity: true)
+        inOrder = true
         var r = bms_reading()
         r.struct_size = UInt32(MemoryLayout<bms_reading>.size)
         for path in [\bms_reading.voltage, \.current, \.power, \.soc, \.soh, \.remaining_capacity, \.full_capacity,
@@ -45,17 +53,25 @@ final class ReadingBuffer {
         }
         r.set_extra_number = { host, name, value in
             guard let host, let name else { return }
-            Unmanaged<ReadingBuffer>.fromOpaque(host).takeUnretainedValue().setExtra(String(cString: name), .number(value))
+            Unmanaged<ReadingBuffer>.fromOpaque(host).takeUnretainedValue().setExtra(name, .number(value))
         }
         r.set_extra_text = { host, name, value in
             guard let host, let name else { return }
             Unmanaged<ReadingBuffer>.fromOpaque(host).takeUnretainedValue()
-                .setExtra(String(cString: name), .text(value.map { String(cString: $0) } ?? ""))
+                .setExtra(name, .text(value.map { String(cString: $0) } ?? ""))
         }
         reading.initialize(to: r)
     }
 
-    private func setExtra(_ name: String, _ value: ExtraValue) {
+    private func setExtra(_ cName: UnsafePointer<CChar>, _ value: ExtraValue) {
+        let k = extras.count
+        if inOrder, k < previousNames.count, previousNames[k].withCString({ strcmp($0, cName) == 0 }) {
+            // Same name at the same place as last poll, after the same names: new in this poll.
+            extras.append((previousNames[k], value))
+            return
+        }
+        inOrder = false
+        let name = String(cString: cName)
         if let i = extras.firstIndex(where: { $0.name == name }) { extras[i].value = value } else { extras.append((name, value)) }
     }
 

@@ -13,11 +13,18 @@ public protocol Sink: AnyObject {
     /// What the sink knows beyond numbers (the can sink: the inverter it hears), for
     /// /healthz and /api/sinks; nil when it has nothing to say.
     var status: JSONValue? { get }
+    /// True when `write` is short work bounded by what changed, that never waits on a
+    /// file, the network or a client (the Modbus image): the publisher then calls it
+    /// itself, without waking a thread per snapshot, and the new values are served
+    /// sooner. Sinks that can block (files, MQTT, CAN, HTTP event streams) keep their own
+    /// thread and queue.
+    var writesInline: Bool { get }
 }
 
 extension Sink {
     public var counters: [SinkCounter] { [] }
     public var status: JSONValue? { nil }
+    public var writesInline: Bool { false }
 }
 
 /// One number a sink reports about itself: `bmsgate_sink_<name>{sink="..."}` in /metrics

@@ -24,15 +24,22 @@ public final class SinkRunner: @unchecked Sendable {
     /// Snapshots dropped because the sink fell behind.
     public var droppedCount: Int { condition.withLock { dropped } }
 
-    /// Starts the sink thread.
+    /// Starts the sink thread (none for a sink that writes inline).
     public func start() {
+        guard !sink.writesInline else { return }
         let t = WorkerThread(name: "sink \(sink.name)") { [self] in run() }
         thread = t
         t.start()
     }
 
-    /// Queues a snapshot without blocking.
+    /// Queues a snapshot without blocking; a sink that writes inline writes it now, on the
+    /// caller's thread (the publisher: one thread, so writes never overlap).
     public func offer(_ snapshot: Snapshot) {
+        if sink.writesInline {
+            let open = condition.withLock { !closing }
+            if open { sink.write(snapshot) }
+            return
+        }
         condition.withLock {
             guard !closing else { return }
             if queue.count >= capacity {
@@ -46,9 +53,13 @@ public final class SinkRunner: @unchecked Sendable {
 
     /// Drains the queue, closes the sink and joins the thread.
     public func stop() {
-        condition.withLock {
-            closing = true
-            condition.broadcast()
+        let wasClosing = condition.withLock {
+            defer { closing = true; condition.broadcast() }
+            return closing
+        }
+        if sink.writesInline {
+            if !wasClosing { sink.close() }
+            return
         }
         thread?.join()
         thread = nil

@@ -88,8 +88,10 @@ public final class MQTTSink: Sink, @unchecked Sendable {
                 guard case .object(var state) = reading.json(online: pack.online) else { continue }
                 if let error = pack.lastError { state["error"] = .string(error) }
                 state["stats"] = pack.counters.json
-                enqueue(MQTTMessage(topic: topics.state(pack.id), payload: JSONValue.object(state).render(),
-                                    qos: settings.qos, retain: settings.retain))
+                // Without an error the state is the pack's JSON line, rendered once for
+                // every sink that writes it.
+                let payload = pack.lastError == nil ? pack.jsonLine : JSONValue.object(state).render()
+                enqueue(MQTTMessage(topic: topics.state(pack.id), payload: payload, qos: settings.qos, retain: settings.retain))
                 updateDiscovery(pack.id, state: state, device: HomeAssistantDevice(pack: pack, site: site))
             }
             for b in pendingBanks.sorted() {

@@ -25,6 +25,9 @@ public final class ModbusTCPSink: Sink {
         server.update(builder.image(snapshot))
     }
 
+    /// The image follows what changed and is swapped under a lock: no waiting on clients.
+    public var writesInline: Bool { true }
+
     public func close() {
         server.stop()
     }

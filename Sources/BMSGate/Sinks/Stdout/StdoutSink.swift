@@ -59,7 +59,7 @@ public struct PackLineTracker {
             let sequence = snapshot.packs[i].sequence
             guard sequence > 0, written[i] != sequence else { continue }
             written[i] = sequence
-            out.append(snapshot.packs[i].json.render())
+            out.append(snapshot.packs[i].jsonLine)
         }
         return out
     }
