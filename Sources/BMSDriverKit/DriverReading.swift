@@ -52,12 +52,24 @@ public struct DriverReading: Sendable, Equatable {
     public mutating func setExtra(_ name: String, _ value: String) { setExtra(name, .text(value)) }
     /// Sets (or replaces) an extra.
     public mutating func setExtra(_ name: String, _ value: ExtraValue) {
-        if let i = extras.firstIndex(where: { $0.name == name }) {
+        // A few extras: a scan. Many (a BMS's whole parameter set): an index by name, so a
+        // reading with n extras costs n lookups, not n x n string comparisons.
+        if extras.count < 8 {
+            if let i = extras.firstIndex(where: { $0.name == name }) { extras[i].value = value } else { extras.append((name, value)) }
+            return
+        }
+        if extraIndex.count != extras.count {
+            extraIndex = Dictionary(extras.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        }
+        if let i = extraIndex[name] {
             extras[i].value = value
         } else {
+            extraIndex[name] = extras.count
             extras.append((name, value))
         }
     }
+    /// Where each extra is, once there are many (kept in step with `extras`).
+    private var extraIndex: [String: Int] = [:]
     /// The value of an extra, or nil.
     public func extra(_ name: String) -> ExtraValue? { extras.first { $0.name == name }?.value }
 

@@ -250,7 +250,7 @@ public final class BusWorker: @unchecked Sendable {
                     break
                 }
             }
-            result = r.session.poll(at: Date(), probeMs: probeMs)  // wall time for the reading's timestamp only
+            result = r.session.poll(probeMs: probeMs)  // stamped with the wall time of the answer
             guard case .failure(let failure) = result else { break }
             switch failure.kind {
             case .timeout: r.counters.timeouts += 1

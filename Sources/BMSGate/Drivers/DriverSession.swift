@@ -88,8 +88,10 @@ final class DriverSession {
     }
 
     /// Polls once. On success the reading carries the identity. `probeMs` > 0 makes it a
-    /// probe of a pack that stopped answering: it must start answering that soon.
-    func poll(at time: Date, probeMs: UInt64 = 0) -> Result<Reading, PollFailure> {
+    /// probe of a pack that stopped answering: it must start answering that soon. The
+    /// reading is stamped with the wall time its answer was complete (`time` overrides
+    /// it): its age is the age of the data, not of the request.
+    func poll(at time: Date? = nil, probeMs: UInt64 = 0) -> Result<Reading, PollFailure> {
         defer { hostLink.beginOperation(probeMs: 0); hostLink.budgetDeadline = 0 }
         hostLink.beginOperation(probeMs: probeMs)
         if let failure = begin(budgetMs: budgetMs) { return .failure(failure) }
@@ -104,7 +106,7 @@ final class DriverSession {
             if failure.kind == .io { close() }
             return .failure(failure)
         }
-        var reading = buffer.makeReading(pack: pack.id, driver: driver.id, time: time)
+        var reading = buffer.makeReading(pack: pack.id, driver: driver.id, time: time ?? Date())
         if identity.isEmpty, let identify = driver.table.pointee.identify {
             var c = PackIdentity.emptyC()
             if identify(instance, &c) == BMS_OK.rawValue { identity = PackIdentity(c) }
