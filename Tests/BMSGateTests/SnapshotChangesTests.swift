@@ -181,3 +181,38 @@ import Testing
         #expect(status.jsonLine.contains("no answer within 300 ms"))
     }
 }
+
+@Suite struct DashboardHistoryTests {
+    @Test func changedPacksAndEveryBankOnceASecondMakeTheMinutePoints() throws {
+        var now: UInt64 = 1_000_000
+        let config = try SnapshotChangesTests().config()
+        let site = Site(config: config, clock: { now })
+        let history = DashboardHistory()
+        let minute = Date(timeIntervalSince1970: 1_800_000_000 - 1_800_000_000.truncatingRemainder(dividingBy: 60))
+        for step in 0..<20 {
+            let wall = minute.addingTimeInterval(Double(step) * 0.5)
+            now += 500
+            var r = SnapshotChangesTests().reading("a", soc: Double(40 + step), at: wall)
+            r.cells = [3.2, 3.3 + Double(step) / 1000]
+            site.record(pack: "a", result: .success(r), counters: PackCounters(), at: wall)
+            let snap = site.snapshot(at: wall)
+            if step % 5 != 4 { history.record(snap) }  // some snapshots never reach the sink
+        }
+        let pack = try #require(history.json("pack:a"))
+        guard case .object(let o) = pack, case .object(let values)? = o["values"], case .array(let soc)? = values["soc"],
+              case .array(let maxima)? = values["cell_max"] else { Issue.record("shape"); return }
+        #expect(soc.count == 1)
+        // Mean of the recorded SoCs (every step whose snapshot arrived, or a later one that
+        // still showed it): each result once.
+        let recorded = (0..<20).filter { $0 % 5 != 4 }.map { Double(40 + $0) }
+        let sum: Double = recorded.reduce(0, +)
+        let mean: Double = (sum / Double(recorded.count) * 1000).rounded() / 1000
+        #expect(soc.first == JSONValue.number(mean))
+        #expect(maxima.first == JSONValue.number(3.3 + 18.0 / 1000))  // step 19 never arrived
+        // The idle bank (no pack data): sampled about once a second, so it has its point too.
+        let right = try #require(history.json("bank:right"))
+        guard case .object(let b) = right, case .array(let times)? = b["time"] else { Issue.record("shape"); return }
+        #expect(times.count == 1)
+        #expect(history.ids.contains("bank:left") && history.ids.contains("pack:d"))
+    }
+}

@@ -33,37 +33,64 @@ public final class DashboardHistory: @unchecked Sendable {
     private let lock = NSLock()
     private var series: [String: Series] = [:]
     private var order: [String] = []
-    /// The last sequence recorded per pack: a snapshot adds only the packs that changed.
-    private var recorded: [String: Int] = [:]
+    /// What was recorded: a snapshot adds the packs that changed (once per result), and each
+    /// bank when it changed or a second after its last sample (so an idle bank still gets
+    /// its points); series are found by index, not by building their key each time.
+    private var cursor = SnapshotCursor()
+    private weak var layout: SiteLayout?
+    private var bankSeries: [Series] = []
+    private var packSeries: [Series] = []
+    private var bankSampled: [Double] = []
+    private var packRecorded: [Int] = []
 
     /// An empty history.
     public init() {}
 
-    /// Adds a snapshot's values to the current minute of every bank and pack.
+    /// Adds a snapshot's values to the current minute of the banks and packs it changed.
     public func record(_ snap: Snapshot) {
         let minute = Int64(snap.time.timeIntervalSince1970 / 60)
+        let now = snap.time.timeIntervalSince1970
         lock.lock()
         defer { lock.unlock() }
-        for b in snap.banks {
-            add("bank:" + b.id, kind: "bank", fields: Self.bankFields, minute: minute, values: [
-                b.soc, b.voltage, b.current, b.power, b.limits.chargeCurrent, b.limits.dischargeCurrent, b.limits.chargeVoltage,
+        if layout !== snap.layout {
+            layout = snap.layout
+            cursor = SnapshotCursor()
+            bankSeries = snap.banks.map { series(for: "bank:" + $0.id, kind: "bank", fields: Self.bankFields) }
+            packSeries = snap.packs.map { series(for: "pack:" + $0.id, kind: "pack", fields: Self.packFields) }
+            bankSampled = Array(repeating: -.infinity, count: snap.banks.count)
+            packRecorded = Array(repeating: 0, count: snap.packs.count)
+        }
+        let changes = cursor.changes(in: snap)
+        var due = Array(repeating: false, count: snap.banks.count)
+        for b in changes.banks { due[b] = true }
+        for b in snap.banks.indices where due[b] || now - bankSampled[b] >= 1 || now < bankSampled[b] {
+            bankSampled[b] = now
+            let bank = snap.banks[b]
+            add(bankSeries[b], minute: minute, values: [
+                bank.soc, bank.voltage, bank.current, bank.power, bank.limits.chargeCurrent, bank.limits.dischargeCurrent,
+                bank.limits.chargeVoltage,
             ], extremes: [])
         }
-        for p in snap.packs where p.online && recorded[p.id] != p.sequence {
-            recorded[p.id] = p.sequence
-            guard let r = p.reading else { continue }
-            add("pack:" + p.id, kind: "pack", fields: Self.packFields, minute: minute,
-                values: [r.soc, r.voltage, r.current, nil, nil], extremes: [(3, r.cells.min(), true), (4, r.cells.max(), false)])
+        for i in changes.packs {
+            let p = snap.packs[i]
+            guard p.online, packRecorded[i] != p.sequence, let r = p.reading else { continue }
+            packRecorded[i] = p.sequence
+            add(packSeries[i], minute: minute, values: [r.soc, r.voltage, r.current, nil, nil],
+                extremes: [(3, r.cellMin, true), (4, r.cellMax, false)])
         }
     }
 
-    private func add(_ key: String, kind: String, fields: [String], minute: Int64, values: [Double?], extremes: [(Int, Double?, Bool)]) {
-        let s: Series
-        if let existing = series[key] { s = existing } else {
-            s = Series(kind: kind, fields: fields)
-            series[key] = s
-            order.append(key)
-        }
+    /// The series of `key`, made (and listed) when new.
+    private func series(for key: String, kind: String, fields: [String]) -> Series {
+        if let existing = series[key] { return existing }
+        let s = Series(kind: kind, fields: fields)
+        series[key] = s
+        order.append(key)
+        return s
+    }
+
+    private func add(_ s: Series, minute: Int64, values: [Double?], extremes: [(Int, Double?, Bool)]) {
+        let fields = s.fields
         let n = fields.count
         let lastIndex = s.points.isEmpty ? nil : (s.start + s.points.count - 1) % s.points.count
         if lastIndex == nil || s.points[lastIndex!].minute != minute {
