@@ -216,3 +216,13 @@ import Testing
         #expect(history.ids.contains("bank:left") && history.ids.contains("pack:d"))
     }
 }
+
+@Suite struct RegisterStringTests {
+    @Test func asciiAndOtherTextEncodeAlike() {
+        #expect(RegisterType.encodeString("bmsgate", registers: 4) == [0x626D, 0x7367, 0x6174, 0x6500])
+        #expect(RegisterType.encodeString("abcdefghij", registers: 2) == [0x6162, 0x6364])  // cut to fit
+        #expect(RegisterType.encodeString("", registers: 2) == [0, 0])
+        #expect(RegisterType.encodeString("ab€", registers: 3) == [0x6162, 0xE282, 0xAC00])  // € is 3 bytes and fits
+        #expect(RegisterType.encodeString("ab€", registers: 2) == [0x6162, 0])  // does not fit: left out whole
+    }
+}

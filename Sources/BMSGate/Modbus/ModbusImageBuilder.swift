@@ -24,6 +24,8 @@ public final class ModbusImageBuilder: @unchecked Sendable {
     private var current: RegisterImage?
     /// Each pack's 804 model (SunSpec) or simple-map block as last encoded.
     private var packBlocks: [Int: (position: Int, registers: [UInt16])] = [:]
+    /// Each bank's model 1 (SunSpec).
+    private var commonBlocks: [String: [UInt16]] = [:]
 
     /// A builder for `banks` in `settings.map`.
     public init(settings: ModbusSinkSettings, banks: [BankConfig]) {
@@ -44,6 +46,7 @@ public final class ModbusImageBuilder: @unchecked Sendable {
             bankIndex = banks.map { snapshot.layout.bankIndex[$0.id] }
             registers = Array(repeating: nil, count: banks.count)
             packBlocks = [:]
+            commonBlocks = [:]
             units = [:]
             cursor = SnapshotCursor()
         }
@@ -95,7 +98,10 @@ public final class ModbusImageBuilder: @unchecked Sendable {
             }
             let input = SunSpecImage.Input(site: snapshot.site, bank: bank, packs: packs,
                                            reserveSoc: config.limits.reserveSoc, heartbeat: heartbeat)
-            return SunSpecImage.registers(input, strings: strings)
+            // Model 1 names the bank, the site and the version: it never changes in a run.
+            let common = commonBlocks[config.id] ?? SunSpecImage.common(input)
+            commonBlocks[config.id] = common
+            return SunSpecImage.registers(input, strings: strings, common: common)
         case .simple:
             let stride = SimpleRegisterMap.packStride
             var out = Array(repeating: UInt16(0), count: stride * (members.count + 1))

@@ -67,6 +67,14 @@ public enum RegisterType: Sendable, Equatable {
 
     /// `text` as registers: UTF-8 bytes, two per register, big-endian, NUL-padded, cut to fit.
     public static func encodeString(_ text: String, registers: Int) -> [UInt16] {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII (names, ids, versions): every byte is a character.
+            var out = Array(repeating: UInt16(0), count: registers)
+            for (i, b) in text.utf8.prefix(registers * 2).enumerated() {
+                out[i / 2] |= i % 2 == 0 ? UInt16(b) << 8 : UInt16(b)
+            }
+            return out
+        }
         var bytes: [UInt8] = []
         for character in text {
             let encoded = Array(String(character).utf8)

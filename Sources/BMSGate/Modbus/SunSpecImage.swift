@@ -37,9 +37,9 @@ public enum SunSpecImage {
     }
 
     /// The same with the packs' 804 models already encoded (`string(_:index:)`, in order).
-    static func registers(_ input: Input, strings: [[UInt16]]) -> [UInt16] {
+    static func registers(_ input: Input, strings: [[UInt16]], common commonBlock: [UInt16]? = nil) -> [UInt16] {
         var out = marker
-        out += common(input)
+        out += commonBlock ?? common(input)
         out += battery(input)
         for s in strings { out += s }
         out += [0xFFFF, 0]
