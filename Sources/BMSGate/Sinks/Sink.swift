@@ -14,10 +14,10 @@ public protocol Sink: AnyObject {
     /// /healthz and /api/sinks; nil when it has nothing to say.
     var status: JSONValue? { get }
     /// True when `write` is short work bounded by what changed, that never waits on a
-    /// file, the network or a client (the Modbus image): the publisher then calls it
-    /// itself, without waking a thread per snapshot, and the new values are served
-    /// sooner. Sinks that can block (files, MQTT, CAN, HTTP event streams) keep their own
-    /// thread and queue.
+    /// file, the network or a client (the Modbus image, the HTTP API's state, MQTT's
+    /// queue): the publisher then calls it itself, without waking a thread per snapshot,
+    /// and the new values are served sooner. Sinks that can block (files on a slow card,
+    /// stdout, CAN, Prometheus pushes) keep their own thread and queue.
     var writesInline: Bool { get }
 }
 

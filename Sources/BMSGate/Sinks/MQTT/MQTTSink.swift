@@ -113,6 +113,11 @@ public final class MQTTSink: Sink, @unchecked Sendable {
         }
     }
 
+    /// Publishing only queues: libmosquitto's own thread does the network I/O, and the
+    /// outbox is bounded. So the publisher writes this sink itself (no thread wake per
+    /// snapshot).
+    public var writesInline: Bool { true }
+
     /// Says `offline` for the gateway and every pack/bank (a crash leaves only the last
     /// will on the gateway's topic), then disconnects.
     public func close() {
