@@ -2,9 +2,11 @@ import CBMSDriver
 import Foundation
 import Logging
 
-/// A running site: bus workers polling packs, the site state, and the sinks fed by a
-/// publisher that turns every change into a snapshot (coalesced, at least once a second
-/// so freshness is re-evaluated).
+/// A running site: bus workers polling packs, the site state, and the sinks. Every poll
+/// result is published at once from the bus thread that recorded it (a snapshot of what
+/// changed, written to the inline sinks and queued for the others, one publication at a
+/// time); a publisher thread publishes once a second as well, so freshness is
+/// re-evaluated when nothing is recorded.
 public final class Gateway: @unchecked Sendable {
     public let config: SiteConfig
     public let site: Site
@@ -15,8 +17,11 @@ public final class Gateway: @unchecked Sendable {
     public let access = GatewayAccess()
     private let logger: Logger
     private var publisher: WorkerThread?
-    private let stopLock = NSLock()
+    private let stopLock = NSCondition()
     private var stopping = false
+    /// One publication at a time (bus threads and the publisher): snapshots reach the sinks
+    /// in order and an inline sink is never written by two threads at once.
+    private let publishLock = NSLock()
 
     /// Checks that every pack's driver is loaded and can run on its bus.
     public static func validate(_ given: SiteConfig, catalog: DriverCatalog) throws(ConfigError) {
@@ -129,6 +134,7 @@ public final class Gateway: @unchecked Sendable {
     /// Starts sinks, the publisher and every bus.
     public func start() {
         sinks.forEach { $0.start() }
+        site.onRecord = { [weak self] in self?.publishNow() }
         let t = WorkerThread(name: "publisher") { [self] in publish() }
         publisher = t
         t.start()
@@ -144,21 +150,37 @@ public final class Gateway: @unchecked Sendable {
         }
         guard first else { return }
         workers.forEach { $0.stop() }
-        site.poke()
+        stopLock.withLock { stopLock.broadcast() }
         publisher?.join()
-        let final = site.snapshot()
-        sinks.forEach { $0.offer(final) }
+        site.onRecord = nil
+        publishLock.withLock {
+            let final = site.snapshot()
+            sinks.forEach { $0.offer(final) }
+        }
         sinks.forEach { $0.stop() }
         logger.info("stopped")
     }
 
     private var isStopping: Bool { stopLock.withLock { stopping } }
 
+    /// The publisher thread: a publication every second whatever is recorded (packs whose
+    /// data went stale must be published as such even when no poll result arrives).
     private func publish() {
-        var seen = 0
-        while !isStopping {
-            seen = site.waitForChange(after: seen, timeout: .seconds(1))
-            if isStopping { break }
+        while true {
+            let stop = stopLock.withLock { () -> Bool in
+                if !stopping { _ = stopLock.wait(until: Date().addingTimeInterval(1)) }
+                return stopping
+            }
+            if stop { break }
+            publishNow()
+        }
+    }
+
+    /// Publishes the site as it is now (skipped once the gateway is stopping: the final
+    /// publication is `stop`'s).
+    private func publishNow() {
+        publishLock.withLock {
+            guard !isStopping else { return }
             let snapshot = site.snapshot()
             // Queued sinks first (their threads start at once), then the inline ones here.
             for sink in sinks where !sink.sink.writesInline { sink.offer(snapshot) }

@@ -57,8 +57,14 @@ public final class Site: @unchecked Sendable {
         published = Array(repeating: (0, false), count: config.packs.count)
     }
 
+    /// Called on the recording thread after every `record` (outside the site's lock): the
+    /// gateway publishes from there, so a reading reaches the sinks without a thread hop.
+    /// Set before polling starts.
+    public var onRecord: (@Sendable () -> Void)?
+
     /// Records one poll cycle of `pack`.
     public func record(pack: String, result: Result<Reading, PollFailure>, counters: PackCounters, at time: Date) {
+        defer { onRecord?() }
         lock.withLock {
             guard let i = index[pack] else { return }
             switch result {
