@@ -22,6 +22,9 @@ public final class Gateway: @unchecked Sendable {
     /// One publication at a time (bus threads and the publisher): snapshots reach the sinks
     /// in order and an inline sink is never written by two threads at once.
     private let publishLock = NSLock()
+    /// A publication is wanted (set by whoever records; cleared by the publishing thread).
+    private let requestLock = NSLock()
+    private var requested = false
 
     /// Checks that every pack's driver is loaded and can run on its bus.
     public static func validate(_ given: SiteConfig, catalog: DriverCatalog) throws(ConfigError) {
@@ -177,14 +180,24 @@ public final class Gateway: @unchecked Sendable {
     }
 
     /// Publishes the site as it is now (skipped once the gateway is stopping: the final
-    /// publication is `stop`'s).
+    /// publication is `stop`'s). A thread that finds another one publishing leaves its
+    /// request and goes back to polling: the publishing thread takes one more snapshot
+    /// for it, so records arriving together are published together and no bus thread
+    /// waits for another's sinks.
     private func publishNow() {
-        publishLock.withLock {
-            guard !isStopping else { return }
-            let snapshot = site.snapshot()
-            // Queued sinks first (their threads start at once), then the inline ones here.
-            for sink in sinks where !sink.sink.writesInline { sink.offer(snapshot) }
-            for sink in sinks where sink.sink.writesInline { sink.offer(snapshot) }
+        requestLock.withLock { requested = true }
+        while publishLock.try() {
+            while requestLock.withLock({ defer { requested = false }; return requested }) {
+                guard !isStopping else { break }
+                let snapshot = site.snapshot()
+                // Queued sinks first (their threads start at once), then the inline ones here.
+                for sink in sinks where !sink.sink.writesInline { sink.offer(snapshot) }
+                for sink in sinks where sink.sink.writesInline { sink.offer(snapshot) }
+            }
+            publishLock.unlock()
+            // A request left between the last check and the unlock: take it (or the
+            // thread that holds the lock now does).
+            guard requestLock.withLock({ requested }) else { return }
         }
     }
 
