@@ -1,6 +1,7 @@
 import BMSGateTestSupport
 import CBMSDriver
 import Foundation
+import Logging
 import Testing
 
 @testable import BMSGate
@@ -224,5 +225,45 @@ import Testing
         #expect(RegisterType.encodeString("", registers: 2) == [0, 0])
         #expect(RegisterType.encodeString("ab€", registers: 3) == [0x6162, 0xE282, 0xAC00])  // € is 3 bytes and fits
         #expect(RegisterType.encodeString("ab€", registers: 2) == [0x6162, 0])  // does not fit: left out whole
+    }
+}
+
+/// A sink that notes the batches it is handed.
+final class GatheringSink: Sink, @unchecked Sendable {
+    let name = "gathering"
+    let gatherWindow: Duration
+    private let lock = NSLock()
+    private var seen: [[Int]] = []
+    init(window: Duration) { gatherWindow = window }
+    func write(_ snapshot: Snapshot) { lock.withLock { seen.append([snapshot.generation]) } }
+    func write(batch: [Snapshot]) { lock.withLock { seen.append(batch.map(\.generation)) } }
+    func close() {}
+    var batches: [[Int]] { lock.withLock { seen } }
+}
+
+@Suite struct SinkGatheringTests {
+    func snapshot(_ g: Int) -> Snapshot {
+        Snapshot(site: "s", time: Date(), packs: [], banks: [], generation: g, changedPacks: [], changedBanks: [],
+                 layout: SiteLayout(packs: [], banks: []))
+    }
+
+    @Test func aSinkWithAWindowGetsTheSnapshotsOfTheWindowTogetherInOrder() throws {
+        let sink = GatheringSink(window: .milliseconds(100))
+        let runner = SinkRunner(sink: sink, capacity: 64, logger: Logger(label: "test"))
+        runner.start()
+        for g in 1...5 { runner.offer(snapshot(g)) }
+        Thread.sleep(forTimeInterval: 0.3)
+        runner.offer(snapshot(6))
+        runner.stop()
+        #expect(sink.batches == [[1, 2, 3, 4, 5], [6]])
+    }
+
+    @Test func withoutAWindowEverySnapshotIsWrittenAlone() throws {
+        let sink = GatheringSink(window: .zero)
+        let runner = SinkRunner(sink: sink, capacity: 64, logger: Logger(label: "test"))
+        runner.start()
+        for g in 1...4 { runner.offer(snapshot(g)) }
+        runner.stop()
+        #expect(sink.batches == [[1], [2], [3], [4]])
     }
 }

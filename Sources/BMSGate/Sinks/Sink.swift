@@ -19,12 +19,20 @@ public protocol Sink: AnyObject {
     /// and the new values are served sooner. Sinks that can block (files on a slow card,
     /// stdout, CAN, Prometheus pushes) keep their own thread and queue.
     var writesInline: Bool { get }
+    /// How long the sink's thread waits after a snapshot arrives, to take the snapshots
+    /// that follow with it in one `write(batch:)` (zero: at once). A file sink gathers
+    /// 100 ms: one wake-up and one write for many readings, lines ~0.1 s later.
+    var gatherWindow: Duration { get }
+    /// Handles snapshots in order (those gathered in one window); by default `write` each.
+    func write(batch: [Snapshot])
 }
 
 extension Sink {
     public var counters: [SinkCounter] { [] }
     public var status: JSONValue? { nil }
     public var writesInline: Bool { false }
+    public var gatherWindow: Duration { .zero }
+    public func write(batch: [Snapshot]) { for s in batch { write(s) } }
 }
 
 /// One number a sink reports about itself: `bmsgate_sink_<name>{sink="..."}` in /metrics

@@ -66,18 +66,28 @@ public final class SinkRunner: @unchecked Sendable {
     }
 
     private func run() {
+        let window = sink.gatherWindow
         while true {
-            let (next, dropsToReport): (Snapshot?, Int) = condition.withLock {
+            let ready: Bool = condition.withLock {
                 while queue.isEmpty && !closing { condition.wait() }
+                return !queue.isEmpty
+            }
+            if ready && window > .zero && !condition.withLock({ closing }) {
+                MonotonicClock.sleep(ms: Int(window.milliseconds))  // let the next snapshots join this one
+            }
+            let (batch, dropsToReport): ([Snapshot], Int) = condition.withLock {
                 let report = dropped - droppedLogged
                 droppedLogged = dropped
-                return (queue.isEmpty ? nil : queue.removeFirst(), report)
+                guard !queue.isEmpty else { return ([], report) }
+                guard window > .zero else { return ([queue.removeFirst()], report) }
+                defer { queue.removeAll(keepingCapacity: true) }
+                return (queue, report)
             }
             if dropsToReport > 0 {
                 logger.warning("sink \(sink.name) fell behind: dropped \(dropsToReport) snapshot(s) (\(droppedCount) in all)")
             }
-            guard let next else { break }
-            sink.write(next)
+            guard !batch.isEmpty else { break }
+            if window > .zero { sink.write(batch: batch) } else { sink.write(batch[0]) }
         }
         sink.close()
     }

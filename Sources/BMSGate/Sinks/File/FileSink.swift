@@ -56,8 +56,16 @@ public final class FileSink: Sink {
         ]
     }
 
-    public func write(_ snapshot: Snapshot) {
-        let batch = lines.newLines(in: snapshot)
+    public func write(_ snapshot: Snapshot) { write(batch: [snapshot]) }
+
+    /// Readings arriving within 100 ms are written together: one wake-up and one write
+    /// for many readings (each still a whole line; a failed write removes the whole batch).
+    public var gatherWindow: Duration { .milliseconds(100) }
+
+    /// The new results of `snapshots`, in order, appended in one write.
+    public func write(batch snapshots: [Snapshot]) {
+        var batch: [String] = []
+        for snapshot in snapshots { batch += lines.newLines(in: snapshot) }
         guard !batch.isEmpty else { return }
         var bytes: [UInt8] = []
         for line in batch {
