@@ -31,6 +31,8 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     private var cursor = SnapshotCursor()
     private var pendingPacks = Set<Int>()
     private var pendingBanks = Set<Int>()
+    /// Each pack's state shape when its discovery was last checked.
+    private var packShapes: [Int: PackShape] = [:]
     /// Discovery messages wanted per pack/bank id: topic → payload.
     private var discovery: [String: [String: String]] = [:]
     /// Discovery topic → payload as last published on this connection.
@@ -85,14 +87,26 @@ public final class MQTTSink: Sink, @unchecked Sendable {
                     continue
                 }
                 pendingPacks.remove(i)
-                guard case .object(var state) = reading.json(online: pack.online) else { continue }
-                if let error = pack.lastError { state["error"] = .string(error) }
-                state["stats"] = pack.counters.json
+                // The state's keys (what discovery is made from) follow from which fields
+                // are known, the arrays' lengths, the identity and the extras' names: when
+                // those are as last time, discovery has nothing to add and the state is not
+                // built as a tree at all.
+                let shape = PackShape(pack, reading)
+                let shapeChanged = settings.discovery && packShapes[i] != shape
+                var state = JSONObject()
+                if shapeChanged || pack.lastError != nil, case .object(let o) = reading.json(online: pack.online) {
+                    state = o
+                    if let error = pack.lastError { state["error"] = .string(error) }
+                    state["stats"] = pack.counters.json
+                }
                 // Without an error the state is the pack's JSON line, rendered once for
                 // every sink that writes it.
                 let payload = pack.lastError == nil ? pack.jsonLine : JSONValue.object(state).render()
                 enqueue(MQTTMessage(topic: topics.state(pack.id), payload: payload, qos: settings.qos, retain: settings.retain))
-                updateDiscovery(pack.id, state: state, device: HomeAssistantDevice(pack: pack, site: site))
+                if shapeChanged {
+                    packShapes[i] = shape
+                    updateDiscovery(pack.id, state: state, device: HomeAssistantDevice(pack: pack, site: site))
+                }
             }
             for b in pendingBanks.sorted() {
                 let bank = snapshot.banks[b]
@@ -229,5 +243,31 @@ public final class MQTTSink: Sink, @unchecked Sendable {
         guard topic == topics.homeAssistantStatus, payload == "online" else { return }
         logger.info("mqtt \(client.endpoint): Home Assistant (re)started; sending discovery again")
         lock.withLock { publishAllDiscovery() }
+    }
+}
+
+/// What decides the keys of a pack's MQTT state (and so its Home Assistant entities):
+/// which measurements are known, the arrays' lengths, the identity (also the device), the
+/// extras' names (the same string objects poll after poll: compared in O(1) each), and
+/// whether an error is attached.
+struct PackShape: Equatable {
+    var known: UInt32
+    var counts: [Int]
+    var identity: PackIdentity
+    var extras: [String]
+    var error: Bool
+
+    init(_ pack: PackStatus, _ r: Reading) {
+        var bits: UInt32 = 0
+        for (i, present) in [r.voltage != nil, r.current != nil, r.power != nil, r.soc != nil, r.soh != nil,
+                             r.remainingCapacity != nil, r.fullCapacity != nil, r.cycles != nil, r.mosTemperature != nil,
+                             r.ambientTemperature != nil, r.chargeEnabled != nil, r.dischargeEnabled != nil].enumerated() where present {
+            bits |= 1 << UInt32(i)
+        }
+        known = bits
+        counts = [r.cells.count, r.temperatures.count, r.balancing.count, r.alarms.count, r.status.count]
+        identity = r.identity
+        extras = r.extras.map(\.name)
+        error = pack.lastError != nil
     }
 }
