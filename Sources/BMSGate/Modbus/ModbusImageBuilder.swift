@@ -52,8 +52,8 @@ public final class ModbusImageBuilder: @unchecked Sendable {
         }
         let changes = cursor.changes(in: snapshot)
         for p in changes.packs { packBlocks[p] = nil }
-        var dirty = Array(repeating: false, count: banks.count)
-        for b in changes.banks { for (c, i) in bankIndex.enumerated() where i == b { dirty[c] = true } }
+        var changedBank = Array(repeating: false, count: snapshot.banks.count)
+        for b in changes.banks { changedBank[b] = true }
 
         var changed = false
         for (c, config) in banks.enumerated() {
@@ -65,7 +65,7 @@ public final class ModbusImageBuilder: @unchecked Sendable {
             heartbeats[c] = heartbeat
             let members = snapshot.layout.bankMembers[b]
             var regs: [UInt16]
-            if dirty[c] || registers[c] == nil || (beat && settings.map == .sunspec) {
+            if changedBank[b] || registers[c] == nil || (beat && settings.map == .sunspec) {
                 regs = build(config, bank: bank, members: members, snapshot: snapshot, heartbeat: heartbeat)
             } else if settings.map == .simple, var kept = registers[c] {
                 // Unchanged bank: only the registers that move with time alone.

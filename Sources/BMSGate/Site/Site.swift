@@ -20,16 +20,14 @@ public final class Site: @unchecked Sendable {
     private var changes = 0
     private let clock: () -> UInt64
     private let packLimits: [String: PackLimitsConfig]
-    /// Pack id -> index in `packs`, and each bank's member indexes (in bank order): recording
-    /// and snapshots cost O(packs), not O(packs x packs).
-    private let index: [String: Int]
-    private let bankMembers: [[Int]]
     /// What the last snapshot held: a snapshot rebuilds only the packs recorded since (or
     /// whose freshness flipped) and the banks holding them.
     private var statuses: [PackStatus]
     private var bankStatuses: [BankStatus]
     private var published: [(sequence: Int, online: Bool)]
     private var generation = 0
+    /// Pack id -> index in `packs`, each bank's member indexes, each pack's banks: recording
+    /// and snapshots cost O(changes), not O(packs x packs). Shared with every snapshot.
     private let layout: SiteLayout
 
     /// A site for `config`; `clock` is monotonic milliseconds (injectable for tests).
@@ -41,9 +39,6 @@ public final class Site: @unchecked Sendable {
             let bankStale = config.banks.first { $0.packs.contains(pack.id) }?.staleAfter
             return PackState(config: pack, staleAfter: pack.staleAfter ?? bankStale ?? .seconds(10))
         }
-        let index = Dictionary(config.packs.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
-        self.index = index
-        bankMembers = config.banks.map { bank in bank.packs.compactMap { index[$0] } }
         layout = SiteLayout(packs: config.packs.map(\.id), banks: config.banks.map { ($0.id, $0.packs) })
         statuses = packs.map { p in
             PackStatus(id: p.config.id, driver: p.config.driver, bus: p.config.bus, address: p.config.address,
@@ -51,7 +46,7 @@ public final class Site: @unchecked Sendable {
         }
         let initial = statuses
         let limits = packLimits
-        bankStatuses = zip(config.banks, bankMembers).map { bank, members in
+        bankStatuses = zip(config.banks, layout.bankMembers).map { bank, members in
             BankStatus.aggregate(bank, statuses: members.map { initial[$0] }, packLimits: limits)
         }
         published = Array(repeating: (0, false), count: config.packs.count)
@@ -66,7 +61,7 @@ public final class Site: @unchecked Sendable {
     public func record(pack: String, result: Result<Reading, PollFailure>, counters: PackCounters, at time: Date) {
         defer { onRecord?() }
         lock.withLock {
-            guard let i = index[pack] else { return }
+            guard let i = layout.packIndex[pack] else { return }
             switch result {
             case .success(let reading):
                 packs[i].reading = reading
@@ -94,14 +89,6 @@ public final class Site: @unchecked Sendable {
         }
     }
 
-    /// Wakes waiters (used at shutdown).
-    public func poke() {
-        lock.withLock {
-            changes += 1
-            lock.broadcast()
-        }
-    }
-
     /// The current state, with what changed since the previous snapshot: the packs recorded
     /// since or whose data went stale (or fresh), and the banks holding them. Everything
     /// else is shared with the previous snapshot, not rebuilt.
@@ -122,7 +109,7 @@ public final class Site: @unchecked Sendable {
             for i in changed { for b in layout.banksOfPack[i] { touched[b] = true } }
             var changedBanks: [Int] = []
             for b in touched.indices where touched[b] {
-                bankStatuses[b] = BankStatus.aggregate(config.banks[b], statuses: bankMembers[b].map { statuses[$0] }, packLimits: packLimits)
+                bankStatuses[b] = BankStatus.aggregate(config.banks[b], statuses: layout.bankMembers[b].map { statuses[$0] }, packLimits: packLimits)
                 changedBanks.append(b)
             }
             generation += 1
