@@ -33,7 +33,7 @@ public final class SinkRunner: @unchecked Sendable {
     }
 
     /// Queues a snapshot without blocking; a sink that writes inline writes it now, on the
-    /// caller's thread (the publisher: one thread, so writes never overlap).
+    /// caller's thread (the gateway publishes one snapshot at a time, so writes never overlap).
     public func offer(_ snapshot: Snapshot) {
         if sink.writesInline {
             let open = condition.withLock { !closing }
