@@ -39,7 +39,7 @@ struct Decode: ParsableCommand {
         }
         switch DriverTools.decode(driver: loaded, frames: bytes, options: pairs) {
         case .success(let reading):
-            print(reading.json(online: true).render())
+            print(reading.jsonText(online: true))
         case .failure(let failure):
             printError("error: \(failure.kind.rawValue): \(failure.message)")
             throw ExitCode(1)

@@ -40,27 +40,40 @@ public struct PackStatus: Sendable {
     /// otherwise the failure (`online` stays true until the data is stale), with
     /// `reading_time`, the time of the last good reading, when there was one.
     public var json: JSONValue {
-        var o: JSONObject
-        if lastError == nil, let reading, case .object(let r) = reading.json(online: online) {
-            o = r
+        var tree = JSONTreeBuilder()
+        emit(to: &tree)
+        return tree.result
+    }
+
+    /// Produces `json` into `o`.
+    public func emit<E: JSONEmitter>(to o: inout E) {
+        o.beginObject()
+        if lastError == nil, let reading {
+            reading.emitMembers(online: online, to: &o)
         } else {
-            o = JSONObject()
-            o["pack"] = .string(id)
-            o["driver"] = .string(driver)
-            o["time"] = .string(ISOTime.format(lastPollTime ?? Date()))
-            o["online"] = .bool(online)
-            if let lastError { o["error"] = .string(lastError) }
-            if let reading { o["reading_time"] = .string(ISOTime.format(reading.time)) }
+            o.member("pack", id)
+            o.member("driver", driver)
+            o.member("time", ISOTime.format(lastPollTime ?? Date()))
+            o.member("online", online)
+            if let lastError { o.member("error", lastError) }
+            if let reading { o.member("reading_time", ISOTime.format(reading.time)) }
         }
-        o["stats"] = counters.json
-        return .object(o)
+        o.key("stats")
+        counters.emit(to: &o)
+        o.endObject()
     }
 }
 
 extension PackStatus {
-    /// The line a JSON sink writes for this pack (`json`, rendered), made once per state
-    /// whatever the number of sinks that write it.
-    public var jsonLine: String { rendered.value { json.render() } }
+    /// The line a JSON sink writes for this pack (`json`, written directly), made once per
+    /// state whatever the number of sinks that write it.
+    public var jsonLine: String {
+        rendered.value {
+            var writer = JSONWriter(capacity: 640 + 40 * (reading?.extras.count ?? 0) + 8 * (reading?.cells.count ?? 0))
+            emit(to: &writer)
+            return writer.text
+        }
+    }
 }
 
 /// A text made on first use and kept: what several threads would otherwise each render.

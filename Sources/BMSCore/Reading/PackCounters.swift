@@ -19,13 +19,20 @@ public struct PackCounters: Sendable, Equatable {
 
     /// As JSON.
     public var json: JSONValue {
-        var o = JSONObject()
-        o["polls"] = .number(Double(polls))
-        o["ok"] = .number(Double(ok))
-        o["timeouts"] = .number(Double(timeouts))
-        o["checksum_errors"] = .number(Double(checksumErrors))
-        o["errors"] = .number(Double(errors))
-        o["reopens"] = .number(Double(reopens))
-        return .object(o)
+        var tree = JSONTreeBuilder()
+        emit(to: &tree)
+        return tree.result
+    }
+
+    /// Produces `json` into `o`.
+    public func emit<E: JSONEmitter>(to o: inout E) {
+        o.beginObject()
+        o.member("polls", Double(polls))
+        o.member("ok", Double(ok))
+        o.member("timeouts", Double(timeouts))
+        o.member("checksum_errors", Double(checksumErrors))
+        o.member("errors", Double(errors))
+        o.member("reopens", Double(reopens))
+        o.endObject()
     }
 }

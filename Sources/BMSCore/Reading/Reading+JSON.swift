@@ -3,54 +3,93 @@ import Foundation
 extension Reading {
     /// The Reading JSON of DESIGN.md: fields a BMS does not report are omitted.
     public func json(online: Bool) -> JSONValue {
-        var o = JSONObject()
-        o.append("pack", .string(pack))
-        o.append("driver", .string(driver))
-        o.append("time", .string(ISOTime.format(time)))
-        o.append("online", .bool(online))
-        o.append("voltage", voltage.map(JSONValue.number))
-        o.append("current", current.map(JSONValue.number))
-        o.append("power", power.map(JSONValue.number))
-        o.append("soc", soc.map(JSONValue.number))
-        o.append("soh", soh.map(JSONValue.number))
-        o.append("remaining_capacity", remainingCapacity.map(JSONValue.number))
-        o.append("full_capacity", fullCapacity.map(JSONValue.number))
-        o.append("cycles", cycles.map(JSONValue.number))
+        var tree = JSONTreeBuilder()
+        emit(online: online, to: &tree)
+        return tree.result
+    }
+
+    /// The Reading JSON as compact text (what `json(online:)` renders to), written directly.
+    public func jsonText(online: Bool) -> String {
+        var writer = JSONWriter(capacity: 512 + 40 * extras.count + 8 * cells.count)
+        writer.beginObject()
+        emitMembers(online: online, to: &writer)
+        writer.endObject()
+        return writer.text
+    }
+
+    /// Produces the Reading JSON object into `out`.
+    public func emit<E: JSONEmitter>(online: Bool, to out: inout E) {
+        out.beginObject()
+        emitMembers(online: online, to: &out)
+        out.endObject()
+    }
+
+    /// The members of the Reading JSON object, for a caller that adds its own after them.
+    public func emitMembers<E: JSONEmitter>(online: Bool, to o: inout E) {
+        o.member("pack", pack)
+        o.member("driver", driver)
+        o.member("time", ISOTime.format(time))
+        o.member("online", online)
+        o.member("voltage", voltage)
+        o.member("current", current)
+        o.member("power", power)
+        o.member("soc", soc)
+        o.member("soh", soh)
+        o.member("remaining_capacity", remainingCapacity)
+        o.member("full_capacity", fullCapacity)
+        o.member("cycles", cycles)
         if !cells.isEmpty {
-            o.append("cells", .array(cells.map(JSONValue.number)))
-            o.append("cell_min", cellMin.map(JSONValue.number))
-            o.append("cell_max", cellMax.map(JSONValue.number))
-            o.append("cell_avg", cellAvg.map(JSONValue.number))
-            o.append("cell_delta", cellDelta.map(JSONValue.number))
+            o.member("cells", numbers: cells)
+            o.member("cell_min", cellMin)
+            o.member("cell_max", cellMax)
+            o.member("cell_avg", cellAvg)
+            o.member("cell_delta", cellDelta)
         }
-        if !temperatures.isEmpty { o.append("temperatures", .array(temperatures.map(JSONValue.number))) }
-        o.append("mos_temperature", mosTemperature.map(JSONValue.number))
-        o.append("ambient_temperature", ambientTemperature.map(JSONValue.number))
-        if !cells.isEmpty { o.append("balancing", .array(balancing.map { .number(Double($0)) })) }
-        o.append("charge_enabled", chargeEnabled.map(JSONValue.bool))
-        o.append("discharge_enabled", dischargeEnabled.map(JSONValue.bool))
-        o.append("alarms", .array(alarms.map { .string($0.rawValue) }))
-        o.append("status", .array(status.map(JSONValue.string)))
+        if !temperatures.isEmpty { o.member("temperatures", numbers: temperatures) }
+        o.member("mos_temperature", mosTemperature)
+        o.member("ambient_temperature", ambientTemperature)
+        if !cells.isEmpty {
+            o.key("balancing")
+            o.beginArray()
+            for cell in balancing { o.number(Double(cell)) }
+            o.endArray()
+        }
+        o.member("charge_enabled", chargeEnabled)
+        o.member("discharge_enabled", dischargeEnabled)
+        o.key("alarms")
+        o.beginArray()
+        for alarm in alarms { o.string(alarm.rawValue) }
+        o.endArray()
+        o.member("status", strings: status)
         if !identity.isEmpty {
-            var id = JSONObject()
+            o.key("identity")
+            o.beginObject()
             for (k, v) in [("model", identity.model), ("serial", identity.serial), ("hardware", identity.hardware),
                            ("firmware", identity.firmware), ("manufacturer", identity.manufacturer)] where !v.isEmpty {
-                id.append(k, .string(v))
+                o.member(k, v)
             }
-            o.append("identity", .object(id))
+            o.endObject()
         }
+        let extras = self.extras
         if !extras.isEmpty {
-            var e = JSONObject()
-            var seen = Set<String>()
-            for (name, value) in extras where seen.insert(name).inserted {
+            o.key("extras")
+            o.beginObject()
+            // Drivers set each name once; a repeated name keeps its first value.
+            let hashed = extras.count > 16
+            var seen = Set<String>(minimumCapacity: hashed ? extras.count : 0)
+            for (i, (name, value)) in extras.enumerated() {
+                if hashed {
+                    guard seen.insert(name).inserted else { continue }
+                } else if extras[..<i].contains(where: { $0.name == name }) {
+                    continue
+                }
                 switch value {
-                case .number(let n): e.append(name, .number(n))
-                case .text(let t): e.append(name, .string(t))
+                case .number(let n): o.member(name, n)
+                case .text(let t): o.member(name, t)
                 }
             }
-            o.append("extras", .object(e))
+            o.endObject()
         }
-        return .object(o)
     }
 }
 

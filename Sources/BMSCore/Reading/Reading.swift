@@ -233,6 +233,6 @@ public struct Reading: Sendable, Equatable {
     public func extra(_ name: String) -> ExtraValue? { extras.first { $0.name == name }?.value }
 
     public static func == (a: Reading, b: Reading) -> Bool {
-        a.json(online: true).render() == b.json(online: true).render()
+        a.jsonText(online: true) == b.jsonText(online: true)
     }
 }
