@@ -89,11 +89,15 @@ public enum RegisterType: Sendable, Equatable {
 /// Picks the scale factor (power of ten) for a group of values that share one: the finest
 /// from `preferred` up to `coarsest` at which every value fits the type.
 public enum ScaleFactor {
-    /// The chosen exponent.
-    public static func choose(_ values: [Double?], type: RegisterType, preferred: Int, coarsest: Int) -> Int {
-        let known = values.compactMap { $0 }.filter(\.isFinite)
-        for sf in preferred...max(preferred, coarsest) {
-            if known.allSatisfy({ type.range.contains(scaled($0, sf)) }) { return sf }
+    /// The chosen exponent (NaN and nil values take no part).
+    public static func choose<Values: Sequence>(_ values: Values, type: RegisterType, preferred: Int, coarsest: Int) -> Int
+    where Values.Element == Double? {
+        candidates: for sf in preferred...max(preferred, coarsest) {
+            for value in values {
+                guard let value, value.isFinite else { continue }
+                if !type.range.contains(scaled(value, sf)) { continue candidates }
+            }
+            return sf
         }
         return coarsest
     }

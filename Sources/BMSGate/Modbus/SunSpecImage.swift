@@ -38,24 +38,28 @@ public enum SunSpecImage {
 
     /// The same with the packs' 804 models already encoded (`string(_:index:)`, in order).
     static func registers(_ input: Input, strings: [[UInt16]], common commonBlock: [UInt16]? = nil) -> [UInt16] {
-        var out = marker
-        out += commonBlock ?? common(input)
-        out += battery(input)
+        let commonRegs = commonBlock ?? common(input)
+        let batteryRegs = battery(input)
+        var out: [UInt16] = []
+        out.reserveCapacity(marker.count + commonRegs.count + batteryRegs.count + strings.reduce(2) { $0 + $1.count })
+        out += marker
+        out += commonRegs
+        out += batteryRegs
         for s in strings { out += s }
         out += [0xFFFF, 0]
         return out
     }
 
     static func common(_ input: Input) -> [UInt16] {
-        let model = SunSpecModel.common
-        return model.encode([
-            "Mn": RegisterType.encodeString("bmsgate", registers: 16),
-            "Md": RegisterType.encodeString("battery bank \(input.bank.id)", registers: 16),
-            "Opt": RegisterType.encodeString(input.site, registers: 8),
-            "Vr": RegisterType.encodeString(GatewayVersion.current, registers: 8),
-            "SN": RegisterType.encodeString("\(input.site)-\(input.bank.id)", registers: 16),
-            "DA": [UInt16(input.bank.unitId)],
-        ])
+        let c = CommonSlots.shared
+        var m = SunSpecModelRegisters(c.layout)
+        m.set(c.mn, text: "bmsgate")
+        m.set(c.md, text: "battery bank \(input.bank.id)")
+        m.set(c.opt, text: input.site)
+        m.set(c.vr, text: GatewayVersion.current)
+        m.set(c.sn, text: "\(input.site)-\(input.bank.id)")
+        m.set(c.da, Int64(UInt16(truncatingIfNeeded: input.bank.unitId)))
+        return m.registers
     }
 
     /// Canonical alarms as the 802/804 Evt1 bits.
@@ -114,97 +118,87 @@ public enum SunSpecImage {
         let bank = input.bank
         let offline = bank.state == "offline"
         let limits = bank.limits
-        var v: [String: [UInt16]] = [:]
-        func scaled(_ names: [String], _ values: [Double?], type: RegisterType = .uint16, sf: String, _ preferred: Int, _ coarsest: Int) {
-            let exp = ScaleFactor.choose(values, type: type, preferred: preferred, coarsest: coarsest)
-            for (name, value) in zip(names, values) { v[name] = ScaleFactor.encode(value, exp, type: type) }
-            v[sf] = RegisterType.sunssf.encode(Int64(exp))
-        }
+        let b = BatterySlots.shared
+        var v = SunSpecModelRegisters(b.layout)
         let m = offline ? nil : bank  // measurements only from fresh data
         let capacityWh = m.flatMap { b in b.fullCapacity.flatMap { c in b.voltage.map { c * $0 } } }
-        scaled(["AHRtg"], [m?.fullCapacity], sf: "AHRtg_SF", -1, 2)
-        scaled(["WHRtg"], [capacityWh], sf: "WHRtg_SF", 0, 4)
+        v.scaled((b.ahRtg, m?.fullCapacity), sf: b.ahRtgSF, -1, 2)
+        v.scaled((b.whRtg, capacityWh), sf: b.whRtgSF, 0, 4)
         let voltage = m?.voltage ?? limits.chargeVoltage
-        scaled(["WChaRteMax", "WDisChaRteMax"], [voltage.map { $0 * limits.chargeCurrent }, voltage.map { $0 * limits.dischargeCurrent }],
-               sf: "WChaDisChaMax_SF", 0, 3)
-        scaled(["SoC", "SoCRsvMin"], [m?.soc, input.reserveSoc], sf: "SoC_SF", -1, 0)
-        scaled(["DoD"], [m?.soc.map { 100 - $0 }], sf: "DoD_SF", -1, 0)
-        scaled(["SoH"], [m?.soh], sf: "SoH_SF", -1, 0)
-        if let cycles = m?.cycles, cycles >= 0, cycles < 4_294_967_295 { v["NCyc"] = RegisterType.uint32.encode(Int64(cycles)) }
-        if let st = chargeStatus(bank, packs: input.packs, reserve: input.reserveSoc) { v["ChaSt"] = [st] }
-        v["LocRemCtl"] = [1]  // local: the gateway takes no remote control
-        v["Hb"] = [input.heartbeat]
-        v["AlmRst"] = [0]
-        v["Typ"] = [4]  // lithium-ion
-        let state: UInt16 = offline ? 99 : (limits.limited(by: .reserveSoc, .discharge) ? 5 : 3)
-        v["State"] = [state]
-        v["StateVnd"] = [bank.state == "ok" ? 0 : (offline ? 2 : 1)]
-        v["Evt1"] = RegisterType.bitfield32.encode(Int64(events(bank.alarms) | warnings(limits, bank: bank)))
-        v["Evt2"] = RegisterType.bitfield32.encode(0)
-        v["EvtVnd1"] = RegisterType.bitfield32.encode(Int64(CanonicalAlarm.mask(bank.alarms)))
-        v["EvtVnd2"] = RegisterType.bitfield32.encode(Int64(limits.reasonMask))
-        scaled(["V", "VMax", "VMin"], [m?.voltage, m?.voltageMax, m?.voltageMin], sf: "V_SF", -2, 0)
-        scaled(["CellVMax", "CellVMin", "CellVAvg"], [m?.cellMax?.volts, m?.cellMin?.volts, m?.cellAvg], sf: "CellV_SF", -3, -1)
+        v.scaled((b.wChaRteMax, voltage.map { $0 * limits.chargeCurrent }), (b.wDisChaRteMax, voltage.map { $0 * limits.dischargeCurrent }),
+                 sf: b.wChaDisChaMaxSF, 0, 3)
+        v.scaled((b.soc, m?.soc), (b.socRsvMin, input.reserveSoc), sf: b.socSF, -1, 0)
+        v.scaled((b.dod, m?.soc.map { 100 - $0 }), sf: b.dodSF, -1, 0)
+        v.scaled((b.soh, m?.soh), sf: b.sohSF, -1, 0)
+        if let cycles = m?.cycles, cycles >= 0, cycles < 4_294_967_295 { v.set(b.nCyc, Int64(cycles)) }
+        if let st = chargeStatus(bank, packs: input.packs, reserve: input.reserveSoc) { v.set(b.chaSt, Int64(st)) }
+        v.set(b.locRemCtl, 1)  // local: the gateway takes no remote control
+        v.set(b.hb, Int64(input.heartbeat))
+        v.set(b.almRst, 0)
+        v.set(b.typ, 4)  // lithium-ion
+        v.set(b.state, offline ? 99 : (limits.limited(by: .reserveSoc, .discharge) ? 5 : 3))
+        v.set(b.stateVnd, bank.state == "ok" ? 0 : (offline ? 2 : 1))
+        v.set(b.evt1, Int64(events(bank.alarms) | warnings(limits, bank: bank)))
+        v.set(b.evt2, 0)
+        v.set(b.evtVnd1, Int64(CanonicalAlarm.mask(bank.alarms)))
+        v.set(b.evtVnd2, Int64(limits.reasonMask))
+        v.scaled((b.v, m?.voltage), (b.vMax, m?.voltageMax), (b.vMin, m?.voltageMin), sf: b.vSF, -2, 0)
+        v.scaled((b.cellVMax, m?.cellMax?.volts), (b.cellVMin, m?.cellMin?.volts), (b.cellVAvg, m?.cellAvg), sf: b.cellVSF, -3, -1)
         if let m {
-            if let c = m.cellMax, let i = m.packs.firstIndex(of: c.pack) { v["CellVMaxStr"] = [UInt16(i + 1)]; v["CellVMaxMod"] = [1] }
-            if let c = m.cellMin, let i = m.packs.firstIndex(of: c.pack) { v["CellVMinStr"] = [UInt16(i + 1)]; v["CellVMinMod"] = [1] }
+            if let c = m.cellMax, let i = m.packs.firstIndex(of: c.pack) { v.set(b.cellVMaxStr, Int64(i + 1)); v.set(b.cellVMaxMod, 1) }
+            if let c = m.cellMin, let i = m.packs.firstIndex(of: c.pack) { v.set(b.cellVMinStr, Int64(i + 1)); v.set(b.cellVMinMod, 1) }
         }
-        scaled(["A"], [m?.current], type: .int16, sf: "A_SF", -2, 0)
-        scaled(["AChaMax", "ADisChaMax"], [limits.chargeCurrent, limits.dischargeCurrent], sf: "AMax_SF", -1, 1)
-        scaled(["W"], [m?.power], type: .int16, sf: "W_SF", 0, 3)
-        v["ReqInvState"] = [0]
-        return SunSpecModel.battery.encode(v)
+        v.scaled((b.a, m?.current), sf: b.aSF, -2, 0)
+        v.scaled((b.aChaMax, limits.chargeCurrent), (b.aDisChaMax, limits.dischargeCurrent), sf: b.aMaxSF, -1, 1)
+        v.scaled((b.w, m?.power), sf: b.wSF, 0, 3)
+        v.set(b.reqInvState, 0)
+        return v.registers
     }
 
     static func string(_ pack: PackStatus, index: Int) -> [UInt16] {
-        var v: [String: [UInt16]] = ["Idx": [UInt16(index)], "NMod": [1]]
+        let s = StringSlots.shared
+        var v = SunSpecModelRegisters(s.layout)
+        v.set(s.idx, Int64(UInt16(truncatingIfNeeded: index)))
+        v.set(s.nMod, 1)
         guard pack.online, let r = pack.reading else {
-            v["St"] = RegisterType.bitfield32.encode(0)
-            v["Evt1"] = RegisterType.bitfield32.encode(Int64(events([.communication])))
-            v["EvtVnd1"] = RegisterType.bitfield32.encode(Int64(CanonicalAlarm.mask([.communication])))
+            v.set(s.st, 0)
+            v.set(s.evt1, Int64(events([.communication])))
+            v.set(s.evtVnd1, Int64(CanonicalAlarm.mask([.communication])))
             // Same length as when online: clients cache where each model starts.
-            return SunSpecModel.lithiumIonString.encode(v, groups: [[:]])
-        }
-        var module: [String: [UInt16]] = [:]
-        func scaled(_ names: [String], _ values: [Double?], type: RegisterType = .uint16, sf: String, _ preferred: Int, _ coarsest: Int,
-                    moduleNames: [String] = [], moduleValues: [Double?] = []) {
-            let exp = ScaleFactor.choose(values + moduleValues, type: type, preferred: preferred, coarsest: coarsest)
-            for (name, value) in zip(names, values) { v[name] = ScaleFactor.encode(value, exp, type: type) }
-            for (name, value) in zip(moduleNames, moduleValues) { module[name] = ScaleFactor.encode(value, exp, type: type) }
-            v[sf] = RegisterType.sunssf.encode(Int64(exp))
+            return v.registers
         }
         let closed = r.chargeEnabled != false || r.dischargeEnabled != false
-        v["St"] = RegisterType.bitfield32.encode(closed ? 0b11 : 0b01)
-        v["ConFail"] = [0]
-        v["NCellBal"] = [UInt16(min(r.balancing.count, 65534))]
-        scaled(["SoC"], [r.soc], sf: "SoC_SF", -1, 0, moduleNames: ["ModSoC"], moduleValues: [r.soc])
-        scaled(["DoD"], [r.soc.map { 100 - $0 }], sf: "DoD_SF", -1, 0)
-        scaled(["SoH"], [r.soh], sf: "SoH_SF", -1, 0, moduleNames: ["ModSoH"], moduleValues: [r.soh])
-        if let cycles = r.cycles, cycles >= 0, cycles < 4_294_967_295 { v["NCyc"] = RegisterType.uint32.encode(Int64(cycles)) }
-        scaled(["A"], [r.current], type: .int16, sf: "A_SF", -2, 0)
-        scaled(["V"], [r.voltage], sf: "V_SF", -2, 0)
-        scaled(["CellVMax", "CellVMin", "CellVAvg"], [r.cellMax, r.cellMin, r.cellAvg], sf: "CellV_SF", -3, -1,
-               moduleNames: ["ModCellVMax", "ModCellVMin", "ModCellVAvg"], moduleValues: [r.cellMax, r.cellMin, r.cellAvg])
+        v.set(s.st, closed ? 0b11 : 0b01)
+        v.set(s.conFail, 0)
+        v.set(s.nCellBal, Int64(min(r.balancing.count, 65534)))
+        v.scaled((s.soc, r.soc), (s.modSoc, r.soc), sf: s.socSF, -1, 0)
+        v.scaled((s.dod, r.soc.map { 100 - $0 }), sf: s.dodSF, -1, 0)
+        v.scaled((s.soh, r.soh), (s.modSoh, r.soh), sf: s.sohSF, -1, 0)
+        if let cycles = r.cycles, cycles >= 0, cycles < 4_294_967_295 { v.set(s.nCyc, Int64(cycles)) }
+        v.scaled((s.a, r.current), sf: s.aSF, -2, 0)
+        v.scaled((s.v, r.voltage), sf: s.vSF, -2, 0)
+        v.scaled((s.cellVMax, r.cellMax), (s.cellVMin, r.cellMin), (s.cellVAvg, r.cellAvg),
+                 (s.modCellVMax, r.cellMax), (s.modCellVMin, r.cellMin), (s.modCellVAvg, r.cellAvg), sf: s.cellVSF, -3, -1)
         if !r.cells.isEmpty {
-            v["CellVMaxMod"] = [1]
-            v["CellVMinMod"] = [1]
-            module["ModNCell"] = [UInt16(min(r.cells.count, 65534))]
-            if let hi = r.cellMax, let i = r.cells.firstIndex(of: hi) { module["ModCellVMaxCell"] = [UInt16(i + 1)] }
-            if let lo = r.cellMin, let i = r.cells.firstIndex(of: lo) { module["ModCellVMinCell"] = [UInt16(i + 1)] }
+            v.set(s.cellVMaxMod, 1)
+            v.set(s.cellVMinMod, 1)
+            v.set(s.modNCell, Int64(min(r.cells.count, 65534)))
+            if let hi = r.cellMax, let i = r.cells.firstIndex(of: hi) { v.set(s.modCellVMaxCell, Int64(i + 1)) }
+            if let lo = r.cellMin, let i = r.cells.firstIndex(of: lo) { v.set(s.modCellVMinCell, Int64(i + 1)) }
         }
         let temps = r.temperatures
         let tMax = temps.max(), tMin = temps.min()
         let tAvg = temps.isEmpty ? nil : temps.reduce(0, +) / Double(temps.count)
-        scaled(["ModTmpMax", "ModTmpMin", "ModTmpAvg"], [tMax, tMin, tAvg], type: .int16, sf: "ModTmp_SF", -1, 1,
-               moduleNames: ["ModCellTmpMax", "ModCellTmpMin", "ModCellTmpAvg"], moduleValues: [tMax, tMin, tAvg])
+        v.scaled((s.modTmpMax, tMax), (s.modTmpMin, tMin), (s.modTmpAvg, tAvg),
+                 (s.modCellTmpMax, tMax), (s.modCellTmpMin, tMin), (s.modCellTmpAvg, tAvg), sf: s.modTmpSF, -1, 1)
         if !temps.isEmpty {
-            v["ModTmpMaxMod"] = [1]
-            v["ModTmpMinMod"] = [1]
+            v.set(s.modTmpMaxMod, 1)
+            v.set(s.modTmpMinMod, 1)
         }
-        v["Evt1"] = RegisterType.bitfield32.encode(Int64(events(r.alarms)))
-        v["Evt2"] = RegisterType.bitfield32.encode(0)
-        v["EvtVnd1"] = RegisterType.bitfield32.encode(Int64(CanonicalAlarm.mask(r.alarms)))
-        v["EvtVnd2"] = RegisterType.bitfield32.encode(0)
-        return SunSpecModel.lithiumIonString.encode(v, groups: [module])
+        v.set(s.evt1, Int64(events(r.alarms)))
+        v.set(s.evt2, 0)
+        v.set(s.evtVnd1, Int64(CanonicalAlarm.mask(r.alarms)))
+        v.set(s.evtVnd2, 0)
+        return v.registers
     }
 }

@@ -36,18 +36,6 @@ public struct SunSpecModel: Sendable {
         }
         return nil
     }
-
-    /// The model's registers: ID, L, the fixed points from `values`, then one repetition per
-    /// element of `groups`; absent points are "not implemented".
-    public func encode(_ values: [String: [UInt16]], groups: [[String: [UInt16]]] = []) -> [UInt16] {
-        var out: [UInt16] = [id, UInt16(fixedLength + repeatLength * groups.count)]
-        func put(_ p: SunSpecPoint, _ v: [UInt16]?) {
-            if let v, v.count == p.type.size { out += v } else { out += p.type.unimplemented }
-        }
-        for p in points.dropFirst(2) { put(p, values[p.name]) }
-        for g in groups { for p in repeating { put(p, g[p.name]) } }
-        return out
-    }
 }
 
 extension SunSpecModel {
