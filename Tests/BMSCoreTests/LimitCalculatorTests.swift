@@ -245,6 +245,16 @@ import Testing
         #expect(unknown.chargeCurrent == 100)
     }
 
+    @Test func duplicateSerialsListEachSerialOnceWithItsPacksInOrder() {
+        let packs = [pack("a", serial: "X1"), pack("b", serial: "Y"), pack("c", serial: " X1"), pack("d", serial: ""),
+                     pack("e", serial: "Y"), pack("f", serial: "X1\t"), pack("g", serial: ""), pack("h", serial: "Z")]
+        let found = LimitCalculator.duplicateSerials(packs.map { ($0.id, $0.reading) })
+        #expect(found.map(\.serial) == ["X1", "Y"])
+        #expect(found.map(\.packs) == [["a", "c", "f"], ["b", "e"]])
+        #expect(LimitCalculator.duplicateSerials(packs.suffix(3).map { ($0.id, $0.reading) }).isEmpty)
+        #expect(LimitCalculator.duplicateSerials([("x", nil), ("y", nil)]).isEmpty)
+    }
+
     @Test func theBankRaisesDuplicatePack() {
         let statuses = [pack("a", serial: "X1"), pack("b", serial: "X1")].map {
             PackStatus(id: $0.id, driver: "basen", bus: "b", address: "1", online: true, reading: $0.reading, lastError: nil,

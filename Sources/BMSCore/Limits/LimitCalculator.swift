@@ -97,6 +97,7 @@ public enum LimitCalculator {
         let isCharge = direction == .charge
         let bankMax = isCharge ? bank.chargeCurrent : bank.dischargeCurrent
         let key = isCharge ? "charge_current" : "discharge_current"
+        let reportedKey = isCharge ? "charge_current_limit" : "discharge_current_limit"
 
         // Maxima.
         var sum = 0.0
@@ -107,7 +108,7 @@ public enum LimitCalculator {
                 continue
             }
             let own = [isCharge ? pack.limits.chargeCurrent : pack.limits.dischargeCurrent,
-                       reported(reading, "\(key)_limit")].compactMap { $0 }.min()
+                       reported(reading, reportedKey)].compactMap { $0 }.min()
             guard let max = own ?? bankMax.map({ $0 / Double(packs.count) }) else {
                 lower(.notConfigured, "no \(key) limit for \(pack.id): set limits on the pack or the bank")
                 continue
@@ -177,14 +178,20 @@ public enum LimitCalculator {
 
     /// Serial numbers that more than one of `packs` reports, with those packs, in pack order.
     public static func duplicateSerials(_ packs: [(id: String, reading: Reading?)]) -> [(serial: String, packs: [String])] {
-        var bySerial: [String: [String]] = [:]
-        var order: [String] = []
-        for (id, reading) in packs {
-            guard let serial = reading.map({ trimmedSerial($0.identity.serial) }), !serial.isEmpty else { continue }
-            if bySerial[serial] == nil { order.append(serial) }
-            bySerial[serial, default: []].append(id)
+        let serials = packs.map { $0.reading.map { trimmedSerial($0.identity.serial) } ?? "" }
+        var found: [(serial: String, packs: [String])] = []
+        // A bank holds a few to a few dozen packs: pairwise compares of short strings cost
+        // less than hashing every serial for every snapshot.
+        for i in serials.indices where !serials[i].isEmpty {
+            guard !serials[..<i].contains(serials[i]) else { continue }  // reported with its first pack
+            var same: [String] = []
+            for j in serials.indices.dropFirst(i + 1) where serials[j] == serials[i] {
+                if same.isEmpty { same.append(packs[i].id) }
+                same.append(packs[j].id)
+            }
+            if !same.isEmpty { found.append((serials[i], same)) }
         }
-        return order.compactMap { s in bySerial[s].flatMap { $0.count > 1 ? (s, $0) : nil } }
+        return found
     }
 
     /// `serial` without surrounding spaces and tabs; the usual serial has none and is

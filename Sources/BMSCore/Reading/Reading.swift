@@ -230,7 +230,11 @@ public struct Reading: Sendable, Equatable {
     }
 
     /// The value of an extra, or nil.
-    public func extra(_ name: String) -> ExtraValue? { extras.first { $0.name == name }?.value }
+    public func extra(_ name: String) -> ExtraValue? {
+        // Lengths first: most names differ in length, and that costs no string compare.
+        let length = name.utf8.count
+        return extras.first { $0.name.utf8.count == length && $0.name == name }?.value
+    }
 
     public static func == (a: Reading, b: Reading) -> Bool {
         a.jsonText(online: true) == b.jsonText(online: true)
