@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit", "BMSGateTestSupport"]),
         // What tests share: a scripted transport, a manual clock, an in-memory sink, a test
         // driver built in Swift as a C table, a frame-decoder check and seeded fuzz input.
-        .target(name: "BMSGateTestSupport", dependencies: ["BMSGate", "CBMSDriver"], path: "Tests/TestSupport"),
+        .target(name: "BMSGateTestSupport", dependencies: ["BMSGate", "BMSDriverKit", "CBMSDriver"], path: "Tests/TestSupport"),
         .testTarget(name: "BMSCoreTests", dependencies: ["BMSCore"]),
         .testTarget(name: "BMSGateTests", dependencies: ["BMSGate", "BMSCore", "PylonCodec", "CBMSDriver", "BMSGateTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BMSGate", "BMSGateTestSupport"]),

@@ -35,12 +35,29 @@ public struct Link: @unchecked Sendable {
 
     /// Reads what is available, waiting at most `timeoutMs`; an empty array means timeout.
     public func read(max: Int = 512, timeoutMs: UInt32) throws(DriverError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: max)
-        let n = buffer.withUnsafeMutableBufferPointer {
-            raw.pointee.read(raw.pointee.ctx, $0.baseAddress, $0.count, timeoutMs)
+        var out: [UInt8] = []
+        try read(appendingTo: &out, atLeast: 1, max: max, timeoutMs: timeoutMs)
+        return out
+    }
+
+    /// Reads at least `minimum` bytes (fewer only when `timeoutMs` passes) and at most `max`,
+    /// appending them to `buffer`; returns how many came. With a host of ABI 1.3 the host
+    /// waits for all of them (sleeping through their wire time); an older host is asked
+    /// chunk by chunk.
+    @discardableResult
+    public func read(appendingTo buffer: inout [UInt8], atLeast minimum: Int, max: Int = 512, timeoutMs: UInt32) throws(DriverError) -> Int {
+        let cap = Swift.max(max, minimum, 1)
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: cap))
+        let readAtLeast = has(\.read_at_least) ? raw.pointee.read_at_least : nil
+        let n = buffer.withUnsafeMutableBufferPointer { all -> Int32 in
+            let into = all.baseAddress! + start
+            if minimum > 1, let readAtLeast { return readAtLeast(raw.pointee.ctx, into, minimum, cap, timeoutMs) }
+            return raw.pointee.read(raw.pointee.ctx, into, cap, timeoutMs)
         }
+        buffer.removeLast(cap - Swift.max(0, Int(n)))
         if n < 0 { throw DriverError(bms_status(rawValue: n), "read failed") }
-        return Array(buffer.prefix(Int(n)))
+        return Int(n)
     }
 
     /// Discards unread input.
@@ -111,8 +128,9 @@ public struct Link: @unchecked Sendable {
                     ? "no answer within \(timeoutMs) ms"
                     : "incomplete answer within \(timeoutMs) ms (\(buffer.count) bytes: \(Hex.format(buffer.prefix(16)))\(buffer.count > 16 ? " ..." : ""))")
             }
-            let chunk = try read(timeoutMs: UInt32(deadline - now))
-            buffer.append(contentsOf: chunk)
+            // Ask for what the frame still needs at least (its header gives the length), so
+            // the host need not wake for every chunk of a long answer.
+            try read(appendingTo: &buffer, atLeast: decoder.bytesWanted(after: buffer), timeoutMs: UInt32(deadline - now))
         }
     }
 }
@@ -124,4 +142,13 @@ public protocol FrameDecoder {
     /// Consumes bytes from the front of `buffer` (junk and a complete frame) and returns the
     /// frame, or nil when more bytes are needed. Throws on a complete but invalid frame.
     mutating func decode(_ buffer: inout [UInt8]) throws(DriverError) -> Frame?
+    /// After `decode` returned nil for `buffer`: how many more bytes must arrive at least
+    /// before it can return a frame (from the header's length field). A lower bound, never
+    /// a guess; 1 when unknown (the default).
+    func bytesWanted(after buffer: [UInt8]) -> Int
+}
+
+extension FrameDecoder {
+    /// Unknown: one more byte.
+    public func bytesWanted(after buffer: [UInt8]) -> Int { 1 }
 }

@@ -18,7 +18,8 @@ _Static_assert(offsetof(bms_link, write) == 32, "bms_link.write");
 _Static_assert(offsetof(bms_link, sleep_ms) == 80, "bms_link.sleep_ms");
 _Static_assert(offsetof(bms_link, bus_id) == 88, "bms_link.bus_id (1.1)");
 _Static_assert(offsetof(bms_link, bus_device) == 96, "bms_link.bus_device (1.1)");
-_Static_assert(sizeof(bms_link) == 104, "bms_link size");
+_Static_assert(offsetof(bms_link, read_at_least) == 104, "bms_link.read_at_least (1.3)");
+_Static_assert(sizeof(bms_link) == 112, "bms_link size");
 
 _Static_assert(offsetof(bms_identity, model) == 4, "bms_identity.model");
 _Static_assert(sizeof(bms_identity) == 324, "bms_identity size");

@@ -4,9 +4,10 @@ import Testing
 /// The Swift side of the ABI layout asserts (Sources/CBMSDriver/bms_driver_layout.c holds the C side).
 @Suite struct DriverABILayoutTests {
     @Test func structSizesAndOffsets() {
-        #expect(BMS_ABI_MAJOR == 1 && BMS_ABI_MINOR == 2)
+        #expect(BMS_ABI_MAJOR == 1 && BMS_ABI_MINOR == 3)
         #expect(MemoryLayout<bms_option>.size == 16)
-        #expect(MemoryLayout<bms_link>.size == 104)
+        #expect(MemoryLayout<bms_link>.size == 112)
+        #expect(MemoryLayout<bms_link>.offset(of: \.read_at_least) == 104)
         #expect(MemoryLayout<bms_link>.offset(of: \.bus_id) == 88)
         #expect(MemoryLayout<bms_link>.offset(of: \.bus_device) == 96)
         #expect(MemoryLayout<bms_link>.offset(of: \.struct_size) == 0)

@@ -1,4 +1,5 @@
 import BMSDriverKit
+import BMSGateTestSupport
 import Testing
 
 @testable import Basen
@@ -133,5 +134,15 @@ func expectSeedValues(_ r: DriverReading) {
         let emulator = try BasenEmulator(options: DriverOptions([("addresses", "1,2")]))
         let answer = emulator.exchange(BasenFrame.request(address: 1, command: BasenCommand.info))
         #expect(answer == seedInfoFrame)
+    }
+}
+
+/// The decoder's hint (ABI 1.3 `read_at_least`): never more than the frame still has, and
+/// the whole rest once the length byte is in.
+@Suite struct BasenFrameHintTests {
+    @Test func hintsAreTheRestOfTheSeedFrame() {
+        let (problems, exact) = FrameDecoderCheck.hints(BasenFrameDecoder(), frame: seedInfoFrame)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(exact == seedInfoFrame.count - 4 - 1)  // from the length byte to the byte before the last
     }
 }

@@ -120,3 +120,14 @@ struct DalyGoldenFrameTests {
         #expect(decoded > 0)
     }
 }
+
+/// The decoder's hint (ABI 1.3 `read_at_least`): a Daly frame is always 13 bytes.
+@Suite struct DalyFrameHintTests {
+    @Test func hintsAreTheRestOfEachFrame() {
+        for frame in DalyGoldenFrameTests.discharging {
+            let (problems, exact) = FrameDecoderCheck.hints(DalyFrameDecoder(), frame: frame)
+            #expect(problems.isEmpty, "\(problems)")
+            #expect(exact == 13 - 1 - 1)
+        }
+    }
+}

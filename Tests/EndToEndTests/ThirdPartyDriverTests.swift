@@ -83,7 +83,7 @@ import Testing
         let drivers = try TestTools.run(TestTools.bmsgate, ["drivers", "--plugin-dir", dir, "--json"])
         let list = try #require(try JSONSerialization.jsonObject(with: Data(drivers.stdout.utf8)) as? [String: Any])
         let example = try #require((list["drivers"] as? [[String: Any]])?.first { $0["id"] as? String == "example-c" })
-        #expect(example["abi"] as? String == "1.2")
+        #expect(example["abi"] as? String == "1.3")
         #expect((example["options"] as? [[String: Any]])?.map { $0["key"] as? String } == ["address", "temperature_offset"])
         #expect((example["commands"] as? [[String: Any]])?.map { $0["writes"] as? Bool } == [false, true])
     }

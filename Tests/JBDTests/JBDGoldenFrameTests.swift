@@ -118,3 +118,14 @@ struct JBDGoldenFrameTests {
 extension Array {
     func chunked(_ size: Int) -> [[Element]] { stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) } }
 }
+
+/// The decoder's hint (ABI 1.3 `read_at_least`) over the captures.
+@Suite struct JBDFrameHintTests {
+    @Test func hintsAreTheRestOfEachCapture() {
+        for frame in [JBDGoldenFrameTests.ebikeInfo, JBDGoldenFrameTests.ebikeCells, JBDGoldenFrameTests.lfpInfo] {
+            let (problems, exact) = FrameDecoderCheck.hints(JBDFrameDecoder(), frame: frame)
+            #expect(problems.isEmpty, "\(problems)")
+            #expect(exact == frame.count - 4 - 1)
+        }
+    }
+}

@@ -261,3 +261,14 @@ import BMSGateTestSupport
         #expect(JKNWReading.build(try JKNWData.parse(frame.information)).current == -10.5)
     }
 }
+
+/// The decoder's hint (ABI 1.3 `read_at_least`) over the public captures.
+@Suite struct JKNWFrameHintTests {
+    @Test func hintsAreTheRestOfEachCapture() {
+        for frame in [JKNWFrameTests.capture14S, JKNWFrameTests.capture7S] {
+            let (problems, exact) = FrameDecoderCheck.hints(JKNWFrameDecoder(), frame: frame)
+            #expect(problems.isEmpty, "\(problems)")
+            #expect(exact == frame.count - 4 - 1)
+        }
+    }
+}

@@ -103,3 +103,17 @@ struct PylontechDriverTests {
         }
     }
 }
+
+/// The decoder's hint (ABI 1.3 `read_at_least`): once LENGTH is in, the rest of the frame.
+struct PylontechFrameHintTests {
+    @Test func hintsAreTheRestOfTheCapture() {
+        let frame = PylontechDriverTests.capture
+        let (problems, exact) = FrameDecoderCheck.hints(PylontechFrameDecoder(), frame: frame)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(exact == frame.count - 13 - 1)
+        // A LENGTH whose checksum nibble is wrong is not trusted: one byte at a time.
+        var bad = Array(frame.prefix(13))
+        bad[9] = UInt8(ascii: "1")
+        #expect(PylontechFrameDecoder().bytesWanted(after: bad) == 1)
+    }
+}

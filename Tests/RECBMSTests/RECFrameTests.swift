@@ -220,3 +220,13 @@ import BMSGateTestSupport
         }
     }
 }
+
+/// The decoder's hint (ABI 1.3 `read_at_least`).
+@Suite struct RECFrameHintTests {
+    @Test func hintsAreTheRestOfAFrame() {
+        let frame = RECFrame(destination: 0, source: 1, message: Array("3.312,3.315,3.301,3.298".utf8)).encoded
+        let (problems, exact) = FrameDecoderCheck.hints(RECFrameDecoder(), frame: frame)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(exact == frame.count - 4 - 1)
+    }
+}

@@ -69,6 +69,12 @@ public struct BasenFrameDecoder: FrameDecoder {
     /// A decoder.
     public init(strict: Bool = false) { self.strict = strict }
 
+    /// The rest of the frame whose header is in (4 header bytes, length, checksum, EOI).
+    public func bytesWanted(after buffer: [UInt8]) -> Int {
+        guard buffer.first == BasenFrame.soi else { return 1 }
+        return buffer.count < 4 ? 4 - buffer.count : Swift.max(1, 4 + Int(buffer[3]) + 2 - buffer.count)
+    }
+
     public mutating func decode(_ buffer: inout [UInt8]) throws(DriverError) -> BasenFrame? {
         while true {
             guard let start = buffer.firstIndex(of: BasenFrame.soi) else {

@@ -86,6 +86,12 @@ public struct DalyFrameDecoder: FrameDecoder {
     /// A decoder.
     public init() {}
 
+    /// The rest of a 13-byte frame.
+    public func bytesWanted(after buffer: [UInt8]) -> Int {
+        guard buffer.first == DalyFrame.start else { return 1 }
+        return Swift.max(1, DalyFrame.size - buffer.count)
+    }
+
     public mutating func decode(_ buffer: inout [UInt8]) throws(DriverError) -> DalyFrame? {
         while true {
             guard let first = buffer.firstIndex(of: DalyFrame.start) else {

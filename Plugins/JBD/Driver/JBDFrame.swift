@@ -89,6 +89,12 @@ public struct JBDFrameDecoder: FrameDecoder {
     /// A decoder.
     public init(strict: Bool = false) { self.strict = strict }
 
+    /// The rest of the frame whose header is in (4 header bytes, length, checksum, end).
+    public func bytesWanted(after buffer: [UInt8]) -> Int {
+        guard buffer.first == JBDFrame.start else { return 1 }
+        return buffer.count < 4 ? 4 - buffer.count : Swift.max(1, 4 + Int(buffer[3]) + 3 - buffer.count)
+    }
+
     public mutating func decode(_ buffer: inout [UInt8]) throws(DriverError) -> JBDFrame? {
         while true {
             guard let first = buffer.firstIndex(of: JBDFrame.start) else {

@@ -95,6 +95,15 @@ public struct JKNWFrameDecoder: FrameDecoder {
     /// A decoder.
     public init() {}
 
+    /// The rest of the frame whose "NW" and LENGTH are in.
+    public func bytesWanted(after buffer: [UInt8]) -> Int {
+        guard buffer.first == 0x4E else { return 1 }
+        guard buffer.count >= 4 else { return 4 - buffer.count }
+        let total = (Int(buffer[2]) << 8 | Int(buffer[3])) + 2
+        guard total >= JKNWFrame.overhead, total <= Self.maxLength else { return 1 }
+        return Swift.max(1, total - buffer.count)
+    }
+
     public mutating func decode(_ buffer: inout [UInt8]) throws(DriverError) -> JKNWFrame? {
         while true {
             guard let start = buffer.indices.first(where: { i in buffer[i] == 0x4E && (i + 1 == buffer.count || buffer[i + 1] == 0x57) }) else {

@@ -3,6 +3,17 @@ import PylonCodec
 
 /// Pylontech answers from a byte stream: junk before `~` is skipped, a frame ends at CR.
 struct PylontechFrameDecoder: FrameDecoder {
+    /// The rest of the frame once its LENGTH is in (and its length checksum is right):
+    /// `~`, 12 header characters, LENID characters of INFO, 4 of CHKSUM and the CR.
+    func bytesWanted(after buffer: [UInt8]) -> Int {
+        guard buffer.first == 0x7E, buffer.count >= 13 else { return 1 }
+        guard let field = PylonCodec.Hex.bytes(buffer[9..<13]) else { return 1 }
+        let length = UInt16(field[0]) << 8 | UInt16(field[1])
+        let lenid = Int(length & 0xFFF)
+        guard PylonFrame.lengthField(characters: lenid) == length else { return 1 }
+        return Swift.max(1, 18 + lenid - buffer.count)
+    }
+
     mutating func decode(_ buffer: inout [UInt8]) throws(DriverError) -> PylonFrame? {
         guard let start = buffer.firstIndex(of: 0x7E) else {
             buffer.removeAll()

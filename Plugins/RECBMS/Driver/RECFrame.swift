@@ -68,6 +68,12 @@ public struct RECFrameDecoder: FrameDecoder {
     /// A decoder.
     public init(strict: Bool = false) { self.strict = strict }
 
+    /// The rest of the frame whose header is in (STX, addresses, length, CRC, ETX).
+    public func bytesWanted(after buffer: [UInt8]) -> Int {
+        guard buffer.first == RECFrame.stx else { return 1 }
+        return buffer.count < 4 ? 4 - buffer.count : Swift.max(1, Int(buffer[3]) + RECFrame.overhead - buffer.count)
+    }
+
     public mutating func decode(_ buffer: inout [UInt8]) throws(DriverError) -> RECFrame? {
         while true {
             guard let start = buffer.firstIndex(of: RECFrame.stx) else {

@@ -24,4 +24,12 @@ public protocol ByteTransport: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer, timeoutMs: Int) throws(TransportError) -> Int
     /// Drops unread input.
     func discardInput()
+    /// How long one byte takes on the wire, in nanoseconds, when the transport knows (a
+    /// serial line at its baud rate); nil for streams without a pace (TCP, BLE).
+    var byteTimeNanos: UInt64? { get }
+}
+
+extension ByteTransport {
+    /// No known pace.
+    public var byteTimeNanos: UInt64? { nil }
 }

@@ -67,11 +67,17 @@ public enum MonotonicClock {
         return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
     }
 
+    /// Sleeps the calling thread for `nanoseconds`.
+    public static func sleep(nanoseconds: UInt64) {
+        guard nanoseconds > 0 else { return }
+        var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+    }
+
     /// Sleeps the calling thread.
     public static func sleep(ms: Int) {
         guard ms > 0 else { return }
-        var request = timespec(tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000)
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+        sleep(nanoseconds: UInt64(ms) * 1_000_000)
     }
 }

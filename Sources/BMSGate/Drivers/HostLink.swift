@@ -60,34 +60,10 @@ final class HostLink {
             }
         }
         l.read = { ctx, buffer, cap, timeout in
-            let me = HostLink.from(ctx)
-            var wait = Int(timeout)
-            if me.budgetDeadline > 0 {
-                let now = MonotonicClock.nowMs()
-                wait = now >= me.budgetDeadline ? 0 : min(wait, Int(me.budgetDeadline - now))
-            }
-            if me.probeDeadline > 0 && !me.probeAnswered {
-                // A probe whose device has not started answering in time: the operation is
-                // over (a timeout the driver passes on, not a 0 it would retry in a loop).
-                let now = MonotonicClock.nowMs()
-                if now >= me.probeDeadline {
-                    me.probeExpired = true
-                    return BMS_ERR_TIMEOUT.rawValue
-                }
-                wait = min(wait, Int(me.probeDeadline - now))
-            }
-            do throws(TransportError) {
-                let n = try me.transport.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: cap), timeoutMs: wait)
-                if n > 0 { me.probeAnswered = true }
-                if n == 0 && me.probeDeadline > 0 && !me.probeAnswered && MonotonicClock.nowMs() >= me.probeDeadline {
-                    me.probeExpired = true
-                    return BMS_ERR_TIMEOUT.rawValue
-                }
-                return Int32(n)
-            } catch {
-                me.transportFailure = error.message
-                return BMS_ERR_IO.rawValue
-            }
+            HostLink.from(ctx).read(into: buffer, cap: cap, timeoutMs: Int(timeout))
+        }
+        l.read_at_least = { ctx, buffer, min, cap, timeout in
+            HostLink.from(ctx).read(into: buffer, atLeast: min, cap: cap, timeoutMs: Int(timeout))
         }
         l.flush = { ctx in
             HostLink.from(ctx).transport.discardInput()
@@ -128,6 +104,62 @@ final class HostLink {
         l.sleep_ms = { _, ms in MonotonicClock.sleep(ms: Int(ms)) }
         link.initialize(to: l)
         link.pointee.ctx = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    /// `bms_link.read`: what is available within `timeoutMs` (shortened by the poll's budget
+    /// and a probe's deadline), 0 when nothing came, or a negative status.
+    func read(into buffer: UnsafeMutablePointer<UInt8>?, cap: Int, timeoutMs: Int) -> Int32 {
+        var wait = timeoutMs
+        if budgetDeadline > 0 {
+            let now = MonotonicClock.nowMs()
+            wait = now >= budgetDeadline ? 0 : min(wait, Int(budgetDeadline - now))
+        }
+        if probeDeadline > 0 && !probeAnswered {
+            // A probe whose device has not started answering in time: the operation is
+            // over (a timeout the driver passes on, not a 0 it would retry in a loop).
+            let now = MonotonicClock.nowMs()
+            if now >= probeDeadline {
+                probeExpired = true
+                return BMS_ERR_TIMEOUT.rawValue
+            }
+            wait = min(wait, Int(probeDeadline - now))
+        }
+        do throws(TransportError) {
+            let n = try transport.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: cap), timeoutMs: wait)
+            if n > 0 { probeAnswered = true }
+            if n == 0 && probeDeadline > 0 && !probeAnswered && MonotonicClock.nowMs() >= probeDeadline {
+                probeExpired = true
+                return BMS_ERR_TIMEOUT.rawValue
+            }
+            return Int32(n)
+        } catch {
+            transportFailure = error.message
+            return BMS_ERR_IO.rawValue
+        }
+    }
+
+    /// `bms_link.read_at_least`: reads until `minimum` bytes came or `timeoutMs` passed.
+    /// Between chunks it sleeps through the wire time of the bytes still missing, when the
+    /// transport knows its byte time: a 300-byte answer at 115200 baud then costs two or
+    /// three wake-ups instead of one per chunk the port delivers (about 16 bytes).
+    func read(into buffer: UnsafeMutablePointer<UInt8>?, atLeast minimum: Int, cap: Int, timeoutMs: Int) -> Int32 {
+        guard let buffer, cap > 0 else { return read(into: buffer, cap: cap, timeoutMs: timeoutMs) }
+        let want = Swift.min(Swift.max(minimum, 1), cap)
+        let deadline = MonotonicClock.nowMs() + UInt64(Swift.max(timeoutMs, 0))
+        var got = 0
+        while true {
+            let now = MonotonicClock.nowMs()
+            let n = read(into: buffer + got, cap: cap - got, timeoutMs: now >= deadline ? 0 : Int(deadline - now))
+            if n < 0 { return got > 0 && n == BMS_ERR_TIMEOUT.rawValue ? Int32(got) : n }
+            got += Int(n)
+            if got >= want || n == 0 { return Int32(got) }
+            if let byteTime = transport.byteTimeNanos {
+                let left = MonotonicClock.nowMs()
+                guard left < deadline else { return Int32(got) }
+                let missing = UInt64(want - got) * byteTime
+                MonotonicClock.sleep(nanoseconds: Swift.min(missing, (deadline - left) * 1_000_000))
+            }
+        }
     }
 
     deinit {

@@ -84,7 +84,7 @@ extern "C" {
 /** Major ABI version spoken by this header. A host loads only drivers of the same major. */
 #define BMS_ABI_MAJOR 1
 /** Minor ABI version: grows when fields are appended to the structs below. */
-#define BMS_ABI_MINOR 2
+#define BMS_ABI_MINOR 3
 
 /** Name of the one symbol every driver .so exports (see bms_driver_entry_fn). */
 #define BMS_DRIVER_ENTRY_SYMBOL "bms_driver_entry"
@@ -217,6 +217,17 @@ typedef struct bms_link {
      * "sim:<bus id>" for a simulated bus. Never NULL.
      */
     const char *bus_device;
+    /**
+     * (1.3) Read at least `min` and at most `cap` bytes: like read(), but returns
+     * only once `min` bytes arrived, or when the timeout passed (then with what did
+     * arrive, possibly 0). A driver that knows how many bytes its answer still needs
+     * (a length field in the header) asks for them at once: the host can then sleep
+     * through their wire time instead of waking for every chunk the port delivers.
+     * `min` is a lower bound, never a guess: an answer shorter than `min` is only
+     * seen when the timeout passes. Same statuses as read(). NULL-checked with
+     * BMS_HAS(link, read_at_least); a driver falls back to read().
+     */
+    int32_t (*read_at_least)(void *ctx, uint8_t *buf, size_t min, size_t cap, uint32_t timeout_ms);
 } bms_link;
 
 /** Device identity; every field a NUL-terminated string, "" when unknown. */

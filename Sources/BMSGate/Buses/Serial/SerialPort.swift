@@ -26,6 +26,12 @@ public final class SerialPort: ByteTransport {
             + (settings.dtr.map { $0 ? " DTR on" : " DTR off" } ?? "")
     }
 
+    /// Start bit, data bits, parity bit and stop bits at the baud rate.
+    public var byteTimeNanos: UInt64? {
+        let bits = 1 + settings.dataBits + (settings.parity == "none" ? 0 : 1) + settings.stopBits
+        return UInt64(bits) * 1_000_000_000 / UInt64(Swift.max(baud, 1))
+    }
+
     /// Why the last DTR change did not apply (a pseudo-terminal has no modem lines), or nil.
     public private(set) var dtrFailure: String?
     public var isOpen: Bool { fd >= 0 }
