@@ -73,4 +73,22 @@ import Testing
         w.endArray()
         #expect(w.text == #"[{"a":[],"b":[[],true]},{},[null,"x"],-0.5]"#)
     }
+
+    @Test func numbersAreWrittenAsTheTreeRendersThem() {
+        var rng = SystemRandomNumberGenerator()
+        var values: [Double] = [0, -0.0, 1, -1, 999_999_999_999_999, -999_999_999_999_999, 1e15, -1e15, 1e16, 0.1, -3.396,
+                                .nan, .infinity, -.infinity, 65535, 4_294_967_295, Double(Int64.max), 1e-7, 123_456.5]
+        for _ in 0..<3000 {
+            switch Int.random(in: 0..<3, using: &rng) {
+            case 0: values.append(Double(Int64.random(in: -2_000_000_000_000_000...2_000_000_000_000_000, using: &rng)))
+            case 1: values.append(Double(Int.random(in: -100_000...100_000, using: &rng)) / 1000)
+            default: values.append(Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &rng)))
+            }
+        }
+        for n in values {
+            var w = JSONWriter()
+            w.number(n)
+            #expect(w.text == JSONValue.number(n).render(), "\(n)")
+        }
+    }
 }

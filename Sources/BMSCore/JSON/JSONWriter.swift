@@ -1,22 +1,27 @@
-/// Compact JSON written straight into one string: the same text as building a `JSONValue`
-/// and rendering it, without the tree (no boxed values, arrays of pairs or copies).
+/// Compact JSON written straight into one byte buffer: the same text as building a
+/// `JSONValue` and rendering it, without the tree (no boxed values, arrays of pairs or
+/// copies) and without growing a `String` piece by piece (each `String` append re-checks
+/// capacity, ASCII-ness and breadcrumbs; a byte append is a store).
 public struct JSONWriter: JSONEmitter {
-    /// The text so far.
-    public private(set) var text: String
+    /// The UTF-8 bytes so far.
+    public private(set) var bytes: [UInt8]
     /// One entry per open container: bit 0 = it is an array, bit 1 = it has a member.
     private var open: [UInt8] = []
 
     /// An empty writer with room for `capacity` bytes.
     public init(capacity: Int = 1024) {
-        text = ""
-        text.reserveCapacity(capacity)
+        bytes = []
+        bytes.reserveCapacity(capacity)
         open.reserveCapacity(4)
     }
+
+    /// The text so far.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// The comma before a member or array item after the first.
     private mutating func separate() {
         guard let top = open.last else { return }
-        if top & 2 != 0 { text += "," } else { open[open.count - 1] = top | 2 }
+        if top & 2 != 0 { bytes.append(0x2C) } else { open[open.count - 1] = top | 2 }
     }
 
     /// Before a value: in an array it is an item (separated); in an object `key` did it.
@@ -26,100 +31,89 @@ public struct JSONWriter: JSONEmitter {
 
     public mutating func beginObject() {
         beforeValue()
-        text += "{"
+        bytes.append(0x7B)
         open.append(0)
     }
 
     public mutating func endObject() {
-        text += "}"
+        bytes.append(0x7D)
         open.removeLast()
     }
 
     public mutating func beginArray() {
         beforeValue()
-        text += "["
+        bytes.append(0x5B)
         open.append(1)
     }
 
     public mutating func endArray() {
-        text += "]"
+        bytes.append(0x5D)
         open.removeLast()
     }
 
     public mutating func key(_ key: String) {
         separate()
-        JSONValue.quote(key, into: &text)
-        text += ":"
+        quote(key)
+        bytes.append(0x3A)
     }
 
     public mutating func number(_ n: Double) {
         beforeValue()
-        text += JSONValue.numberText(n)
+        // Whole numbers (counts, most settings) digit by digit; the rest as Swift prints
+        // them (shortest round trip), as JSONValue.numberText does.
+        if n.isFinite, n == n.rounded(), abs(n) < 1e15 {
+            var v = Int64(n)
+            if v < 0 { bytes.append(0x2D); v = -v }
+            var digits: (UInt64, UInt64) = (0, 0)  // up to 16 digits, written backwards
+            let count = withUnsafeMutableBytes(of: &digits) { raw -> Int in
+                var i = 0
+                repeat {
+                    raw[15 - i] = UInt8(48 + v % 10)
+                    v /= 10
+                    i += 1
+                } while v > 0
+                return i
+            }
+            withUnsafeBytes(of: &digits) { bytes.append(contentsOf: $0[(16 - count)...]) }
+        } else {
+            append(JSONValue.numberText(n))
+        }
     }
 
     public mutating func string(_ s: String) {
         beforeValue()
-        JSONValue.quote(s, into: &text)
+        quote(s)
     }
 
     public mutating func bool(_ b: Bool) {
         beforeValue()
-        text += b ? "true" : "false"
+        append(b ? "true" : "false")
     }
 
     public mutating func value(_ v: JSONValue) {
         beforeValue()
-        v.write(to: &text)
-    }
-}
-
-/// Builds a `JSONValue` from emitter calls (what `JSONWriter` would write, as a tree).
-public struct JSONTreeBuilder: JSONEmitter {
-    private enum Container {
-        case object(JSONObject, key: String?)
-        case array([JSONValue])
+        append(v.render())
     }
 
-    private var stack: [Container] = []
-    /// The finished value (after the outermost container closed, or a lone value).
-    public private(set) var result: JSONValue = .null
-
-    /// An empty builder.
-    public init() {}
-
-    public mutating func beginObject() { stack.append(.object(JSONObject(), key: nil)) }
-
-    public mutating func endObject() {
-        guard case .object(let o, _) = stack.removeLast() else { preconditionFailure("endObject closes an array") }
-        value(.object(o))
-    }
-
-    public mutating func beginArray() { stack.append(.array([])) }
-
-    public mutating func endArray() {
-        guard case .array(let items) = stack.removeLast() else { preconditionFailure("endArray closes an object") }
-        value(.array(items))
-    }
-
-    public mutating func key(_ key: String) {
-        guard case .object(let o, _) = stack.removeLast() else { preconditionFailure("key outside an object") }
-        stack.append(.object(o, key: key))
-    }
-
-    public mutating func number(_ n: Double) { value(.number(n)) }
-    public mutating func string(_ s: String) { value(.string(s)) }
-    public mutating func bool(_ b: Bool) { value(.bool(b)) }
-
-    public mutating func value(_ v: JSONValue) {
-        guard let top = stack.popLast() else { result = v; return }
-        switch top {
-        case .object(var o, let key):
-            // Producers name each member once (as the writer's text would show a repeat).
-            if let key { o.append(key, v) }
-            stack.append(.object(o, key: nil))
-        case .array(var items):
-            items.append(v)
-            stack.append(.array(items))
+    /// `s` in quotes; copied whole when nothing needs escaping (keys and most values).
+    private mutating func quote(_ s: String) {
+        var s = s
+        let plain = s.withUTF8 { utf8 -> Bool in
+            for b in utf8 where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            bytes.append(0x22)
+            bytes.append(contentsOf: utf8)
+            bytes.append(0x22)
+            return true
         }
+        if !plain {
+            var quoted = ""
+            JSONValue.quote(s, into: &quoted)
+            append(quoted)
+        }
+    }
+
+    private mutating func append(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
     }
 }
