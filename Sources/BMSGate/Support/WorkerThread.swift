@@ -1,3 +1,4 @@
+import CHostSupport
 import Foundation
 
 /// A named OS thread running one body, that can be joined: the one place the gateway starts
@@ -26,7 +27,9 @@ public final class WorkerThread: @unchecked Sendable {
             return !started
         }
         guard first else { return }
-        let t = Thread { [body, done] in
+        let t = Thread { [name, body, done] in
+            // The kernel's name (15 bytes) too, so `top -H` and perf tell the threads apart.
+            _ = bmsgate_thread_name(name)
             body()
             done.signal()
         }

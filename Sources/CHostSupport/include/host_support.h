@@ -52,6 +52,10 @@ int bmsgate_can_send(int fd, uint32_t id, int extended, const uint8_t *data, uin
  */
 int bmsgate_can_receive(int fd, uint32_t *id, int *extended, uint8_t *data, uint8_t *len, int timeout_ms);
 
+/* Names the calling thread for the kernel (ps, top -H, perf): at most 15 bytes are kept.
+   Returns 0 or -errno. */
+int bmsgate_thread_name(const char *name);
+
 #endif
 
 /**

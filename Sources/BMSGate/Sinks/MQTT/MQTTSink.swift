@@ -127,10 +127,17 @@ public final class MQTTSink: Sink, @unchecked Sendable {
         }
     }
 
-    /// Publishing only queues: libmosquitto's own thread does the network I/O, and the
-    /// outbox is bounded. So the publisher writes this sink itself (no thread wake per
-    /// snapshot).
-    public var writesInline: Bool { true }
+    /// Readings within 200 ms are published together, from this sink's own thread: each
+    /// publish is a write to the broker and a wake-up of libmosquitto's network thread, so
+    /// a window costs those wake-ups once instead of once per reading. Subscribers see a
+    /// value at most 200 ms later; the inverter links (Modbus, CAN, RS485) are not delayed.
+    public var gatherWindow: Duration { .milliseconds(200) }
+
+    /// The newest snapshot of a window holds every new result: the cursor compares it with
+    /// what was handled (the ones before it need not be looked at one by one).
+    public func write(batch snapshots: [Snapshot]) {
+        if let newest = snapshots.last { write(newest) }
+    }
 
     /// Says `offline` for the gateway and every pack/bank (a crash leaves only the last
     /// will on the gateway's topic), then disconnects.
