@@ -68,6 +68,23 @@ public struct DriverReading: Sendable, Equatable {
             extras.append((name, value))
         }
     }
+    /// Sets many numeric extras at once, whose names are distinct among themselves (a
+    /// parameter table read once per session): a name set before takes the new value in its
+    /// place, the others are appended in order. Cheaper than `setExtra` for each: only the
+    /// extras set before are looked at (length first), and no index is built.
+    public mutating func setExtras(distinct list: [(String, Double)]) {
+        let before = extras.count
+        extras.reserveCapacity(before + list.count)
+        for (name, value) in list {
+            let length = name.utf8.count
+            if let i = extras[..<before].firstIndex(where: { $0.name.utf8.count == length && $0.name == name }) {
+                extras[i].value = .number(value)
+            } else {
+                extras.append((name, .number(value)))
+            }
+        }
+    }
+
     /// Where each extra is, once there are many (kept in step with `extras`).
     private var extraIndex: [String: Int] = [:]
     /// The value of an extra, or nil.

@@ -17,4 +17,21 @@ import Testing
         #expect(r.extra("text") == .text("x"))
         #expect(r.extra("missing") == nil)
     }
+
+    /// A table added at once: names set before keep their place and take the new value,
+    /// the rest follow in order; setExtra afterwards still finds every name (its index is
+    /// rebuilt from the list).
+    @Test(arguments: [0, 3, 12])
+    func aTableAddedAtOnceMergesWithWhatWasSet(before: Int) {
+        var r = DriverReading()
+        for i in 0..<before { r.setExtra("info\(i)", Double(i)) }
+        r.setExtras(distinct: [("q0", 1), ("info1", 50), ("q1", 2), ("info0", 40)])
+        let expected = (0..<before).map { "info\($0)" } + ["q0"] + (before > 1 ? [] : ["info1"]) + ["q1"] + (before > 0 ? [] : ["info0"])
+        #expect(r.extras.map(\.name) == expected)
+        #expect(r.extra("info1") == .number(50) && r.extra("info0") == .number(40) && r.extra("q1") == .number(2))
+        if before > 2 { #expect(r.extra("info2") == .number(2)) }
+        r.setExtra("q0", 9)
+        r.setExtra("late", 7)
+        #expect(r.extra("q0") == .number(9) && r.extras.last?.name == "late" && r.extras.count == expected.count + 1)
+    }
 }

@@ -38,7 +38,7 @@ public final class BasenDriver: BMSDriver {
         let frame = try ask(BasenCommand.info)
         var reading = DriverReading()
         try BasenInfo.decode(frame.data, into: &reading)
-        for (name, value) in parameterExtras { reading.setExtra(name, value) }
+        reading.setExtras(distinct: parameterExtras)
         return reading
     }
 
@@ -63,6 +63,14 @@ public final class BasenDriver: BMSDriver {
                 link.log(BMS_LOG_WARNING, "\(what) parameters unavailable: \(error.message)")
             }
         }
+        // A parameter the BMS sends twice keeps one entry (its last value), so every poll
+        // can add the list as it is.
+        var position: [String: Int] = [:]
+        var distinct: [(String, Double)] = []
+        for (name, value) in parameterExtras {
+            if let i = position[name] { distinct[i].1 = value } else { position[name] = distinct.count; distinct.append((name, value)) }
+        }
+        parameterExtras = distinct
         started = true
     }
 

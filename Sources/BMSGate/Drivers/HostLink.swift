@@ -139,27 +139,39 @@ final class HostLink {
     }
 
     /// `bms_link.read_at_least`: reads until `minimum` bytes came or `timeoutMs` passed.
-    /// Between chunks it sleeps through the wire time of the bytes still missing, when the
-    /// transport knows its byte time: a 300-byte answer at 115200 baud then costs two or
-    /// three wake-ups instead of one per chunk the port delivers (about 16 bytes).
+    /// When the transport knows its byte time, the bytes still missing cannot arrive sooner
+    /// than their wire time: it takes what is there, sleeps that long, takes the rest; a
+    /// 300-byte answer at 115200 baud then costs two or three wake-ups instead of one per
+    /// chunk the port delivers (about 16 bytes). Bytes that come later than the wire time
+    /// allows (a USB adapter's latency) are waited for as they arrive.
     func read(into buffer: UnsafeMutablePointer<UInt8>?, atLeast minimum: Int, cap: Int, timeoutMs: Int) -> Int32 {
         guard let buffer, cap > 0 else { return read(into: buffer, cap: cap, timeoutMs: timeoutMs) }
         let want = Swift.min(Swift.max(minimum, 1), cap)
         let deadline = MonotonicClock.nowMs() + UInt64(Swift.max(timeoutMs, 0))
+        let byteTime = transport.byteTimeNanos
         var got = 0
-        while true {
+        var sleptForThese = false
+        while got < want {
             let now = MonotonicClock.nowMs()
-            let n = read(into: buffer + got, cap: cap - got, timeoutMs: now >= deadline ? 0 : Int(deadline - now))
+            // What is there now (no wait) when a sleep can cover the rest; otherwise wait
+            // for the next bytes.
+            let sleepable = byteTime != nil && !sleptForThese
+            let n = read(into: buffer + got, cap: cap - got, timeoutMs: sleepable || now >= deadline ? 0 : Int(deadline - now))
             if n < 0 { return got > 0 && n == BMS_ERR_TIMEOUT.rawValue ? Int32(got) : n }
             got += Int(n)
-            if got >= want || n == 0 { return Int32(got) }
-            if let byteTime = transport.byteTimeNanos {
+            if got >= want { break }
+            if let byteTime, sleepable {
                 let left = MonotonicClock.nowMs()
-                guard left < deadline else { return Int32(got) }
-                let missing = UInt64(want - got) * byteTime
-                MonotonicClock.sleep(nanoseconds: Swift.min(missing, (deadline - left) * 1_000_000))
+                guard left < deadline else { break }
+                MonotonicClock.sleep(nanoseconds: Swift.min(UInt64(want - got) * byteTime, (deadline - left) * 1_000_000))
+                sleptForThese = true
+            } else if n == 0 {
+                break  // the time is up
+            } else {
+                sleptForThese = false  // new bytes: the rest can be slept through again
             }
         }
+        return Int32(got)
     }
 
     deinit {
