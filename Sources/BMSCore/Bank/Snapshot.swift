@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The state of one pack at one moment.
 public struct PackStatus: Sendable {
@@ -77,17 +78,18 @@ extension PackStatus {
 }
 
 /// A text made on first use and kept: what several threads would otherwise each render.
-final class RenderedText: @unchecked Sendable {
-    private let lock = NSLock()
-    private var text: String?
+/// One small allocation per pack state (the lock lives inside it: a new state is made for
+/// every poll result).
+final class RenderedText: Sendable {
+    private let text = Mutex<String?>(nil)
 
     func value(_ make: () -> String) -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let text { return text }
-        let made = make()
-        text = made
-        return made
+        text.withLock { text in
+            if let text { return text }
+            let made = make()
+            text = made
+            return made
+        }
     }
 }
 

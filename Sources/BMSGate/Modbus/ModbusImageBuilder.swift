@@ -69,8 +69,7 @@ public final class ModbusImageBuilder: @unchecked Sendable {
                 regs = build(config, bank: bank, members: members, snapshot: snapshot, heartbeat: heartbeat)
             } else if settings.map == .simple, var kept = registers[c] {
                 // Unchanged bank: only the registers that move with time alone.
-                patchTime(&kept, members: members, snapshot: snapshot, heartbeat: heartbeat)
-                guard kept != registers[c]! else { continue }
+                guard patchTime(&kept, members: members, snapshot: snapshot, heartbeat: heartbeat) else { continue }
                 regs = kept
             } else {
                 continue
@@ -130,13 +129,20 @@ public final class ModbusImageBuilder: @unchecked Sendable {
         return encoded
     }
 
-    /// Writes the time-dependent simple-map registers (ages, heartbeat) for `snapshot.time`.
-    private func patchTime(_ out: inout [UInt16], members: [Int], snapshot: Snapshot, heartbeat: UInt16) {
-        let packs = members.map { snapshot.packs[$0] }
-        out[SimpleRegisterMap.bankHeartbeatOffset] = heartbeat
-        out[SimpleRegisterMap.bankAgeOffset] = SimpleRegisterMap.bankAge(packs, now: snapshot.time)
-        for (k, pack) in packs.enumerated() {
-            out[SimpleRegisterMap.packStride * (k + 1) + SimpleRegisterMap.packAgeOffset] = SimpleRegisterMap.packAge(pack, now: snapshot.time)
+    /// Writes the time-dependent simple-map registers (ages, heartbeat) for `snapshot.time`;
+    /// true when one of them changed. Reads the packs in place (no copies).
+    @discardableResult
+    private func patchTime(_ out: inout [UInt16], members: [Int], snapshot: Snapshot, heartbeat: UInt16) -> Bool {
+        var changed = false
+        func put(_ value: UInt16, at i: Int) {
+            if out[i] != value { out[i] = value; changed = true }
         }
+        put(heartbeat, at: SimpleRegisterMap.bankHeartbeatOffset)
+        put(SimpleRegisterMap.bankAge(members.lazy.map { snapshot.packs[$0] }, now: snapshot.time), at: SimpleRegisterMap.bankAgeOffset)
+        for (k, p) in members.enumerated() {
+            put(SimpleRegisterMap.packAge(snapshot.packs[p], now: snapshot.time),
+                at: SimpleRegisterMap.packStride * (k + 1) + SimpleRegisterMap.packAgeOffset)
+        }
+        return changed
     }
 }

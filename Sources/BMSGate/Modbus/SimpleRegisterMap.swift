@@ -162,19 +162,27 @@ public enum SimpleRegisterMap {
     public static let packAgeOffset = packFields.first { $0.name == "data_age" }!.offset
 
     /// The bank's data_age register value (not implemented = 0xFFFF).
-    static func bankAge(_ packs: [PackStatus], now: Date) -> UInt16 {
+    static func bankAge<Packs: Sequence<PackStatus>>(_ packs: Packs, now: Date) -> UInt16 {
         var oldest: Double?
-        for p in packs { if let a = age(p.reading, now) { oldest = max(oldest ?? a, a) } }
-        var out: [UInt16] = [0]
-        ScaleFactor.write(oldest ?? (packs.isEmpty ? nil : 65534), 0, type: .uint16, into: &out, at: 0)
-        return out[0]
+        var any = false
+        for p in packs {
+            any = true
+            if let a = age(p.reading, now) { oldest = max(oldest ?? a, a) }
+        }
+        return register(oldest ?? (any ? 65534 : nil))
     }
 
     /// A pack's data_age register value (not implemented = 0xFFFF).
     static func packAge(_ pack: PackStatus, now: Date) -> UInt16 {
-        var out: [UInt16] = [0]
-        ScaleFactor.write(age(pack.reading, now).map { min($0, 65534) }, 0, type: .uint16, into: &out, at: 0)
-        return out[0]
+        register(age(pack.reading, now).map { min($0, 65534) })
+    }
+
+    /// Seconds as one uint16 register, as `ScaleFactor.write` puts them (out of range or
+    /// unknown: not implemented), without an array for one value.
+    private static func register(_ seconds: Double?) -> UInt16 {
+        guard let seconds, seconds.isFinite else { return 0xFFFF }
+        let raw = ScaleFactor.scaled(seconds, 0)
+        return RegisterType.uint16.range.contains(raw) ? UInt16(raw) : 0xFFFF
     }
 
     /// Encodes `fields` of `source` into `out` from `base` (no allocation per field).
