@@ -47,16 +47,25 @@ public struct BankStatus: Sendable {
     /// Aggregates `statuses` (the bank's packs, in bank order) and computes the bank's limits.
     public static func aggregate(_ config: BankConfig, statuses: [PackStatus],
                                  packLimits: [String: PackLimitsConfig] = [:]) -> BankStatus {
-        var bank = aggregate(id: config.id, unitId: config.unitId, statuses: statuses)
+        // One device counted twice matters to the alarms and to the limits: found once.
+        let duplicates = LimitCalculator.duplicateSerials(statuses.filter(\.online).map { ($0.id, $0.reading) })
+        var bank = aggregate(id: config.id, unitId: config.unitId, statuses: statuses, duplicates: duplicates)
         let inputs = statuses.map {
             PackLimitInput(id: $0.id, online: $0.online, reading: $0.reading, limits: packLimits[$0.id] ?? PackLimitsConfig())
         }
-        bank.limits = LimitCalculator.compute(bank: config.limits, packs: inputs, bankSoc: bank.soc)
+        bank.limits = LimitCalculator.compute(bank: config.limits, packs: inputs, bankSoc: bank.soc, duplicates: duplicates)
         return bank
     }
 
     /// Aggregates `statuses` (the bank's packs, in bank order), without limits.
     public static func aggregate(id: String, unitId: Int = 1, statuses: [PackStatus]) -> BankStatus {
+        aggregate(id: id, unitId: unitId, statuses: statuses,
+                  duplicates: LimitCalculator.duplicateSerials(statuses.filter(\.online).map { ($0.id, $0.reading) }))
+    }
+
+    /// `aggregate` with the online packs' duplicate serials already found.
+    static func aggregate(id: String, unitId: Int, statuses: [PackStatus],
+                          duplicates: [(serial: String, packs: [String])]) -> BankStatus {
         let online = statuses.filter(\.online)
         let readings = online.compactMap(\.reading)
         func sum(_ values: [Double?]) -> Double? {
@@ -91,7 +100,7 @@ public struct BankStatus: Sendable {
         }
         var alarms = Set(readings.flatMap(\.alarms))
         if online.count < statuses.count { alarms.insert(.communication) }
-        if !LimitCalculator.duplicateSerials(online.map { ($0.id, $0.reading) }).isEmpty { alarms.insert(.duplicatePack) }
+        if !duplicates.isEmpty { alarms.insert(.duplicatePack) }
         bank.alarms = alarms.sorted()
         return bank
     }

@@ -46,6 +46,13 @@ public struct PackLimitInput: Sendable {
 public enum LimitCalculator {
     /// The limits of a bank made of `packs` (all its packs, online or not), whose SoC is `bankSoc`.
     public static func compute(bank: BankLimitsConfig, packs: [PackLimitInput], bankSoc: Double?) -> ChargeLimits {
+        compute(bank: bank, packs: packs, bankSoc: bankSoc,
+                duplicates: duplicateSerials(packs.filter { $0.online && $0.reading != nil }.map { ($0.id, $0.reading) }))
+    }
+
+    /// `compute` with the online packs' duplicate serials already found (`duplicateSerials`).
+    static func compute(bank: BankLimitsConfig, packs: [PackLimitInput], bankSoc: Double?,
+                        duplicates: [(serial: String, packs: [String])]) -> ChargeLimits {
         let online = packs.filter { $0.online && $0.reading != nil }
         let offline = packs.filter { !($0.online && $0.reading != nil) }
         let voltage = chargeVoltage(bank: bank, packs: packs, online: online)
@@ -55,7 +62,6 @@ public enum LimitCalculator {
                                 reasons: [LimitReason(rule: .noData, direction: .charge, detail: detail),
                                           LimitReason(rule: .noData, direction: .discharge, detail: detail)])
         }
-        let duplicates = duplicateSerials(online.map { ($0.id, $0.reading) })
         if !duplicates.isEmpty {
             let detail = duplicates.map { "\($0.packs.joined(separator: " and ")) report serial '\($0.serial)': one device counted twice" }
                 .joined(separator: "; ")
