@@ -41,6 +41,25 @@ import Testing
         #expect(site.snapshot().banks[0].limits.chargeCurrent == 0)
     }
 
+    /// A pack's configured limits reach its bank's limits (listed in the bank's order, not
+    /// the file's), and a pack without any gets the bank maximum over the number of packs.
+    @Test func packLimitsFromTheFileCapTheBank() throws {
+        let site = Site(config: try ConfigLoader.parse(yaml: """
+            buses: [{id: lab, type: sim}]
+            packs:
+              - {id: a, driver: basen, bus: lab, address: 1}
+              - {id: b, driver: basen, bus: lab, address: 2, limits: {charge_current: 20, discharge_current: 35}}
+            banks: [{id: main, packs: [b, a], stale_after: 10s, limits: {charge_current: 100, discharge_current: 120}}]
+            """, file: "t.yaml"), clock: { 1_000_000 })
+        for id in ["a", "b"] {
+            site.record(pack: id, result: .success(reading(id, soc: 50, capacity: 100, current: 0, cells: [3.3, 3.3])),
+                        counters: PackCounters(), at: Date())
+        }
+        let limits = site.snapshot().banks[0].limits
+        #expect(limits.chargeCurrent == 70)  // b: 20, a: 100 / 2
+        #expect(limits.dischargeCurrent == 95)  // b: 35, a: 120 / 2
+    }
+
     @Test func freshnessAndBankAggregation() throws {
         var now: UInt64 = 1_000_000
         let clock = { now }

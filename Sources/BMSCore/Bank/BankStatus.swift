@@ -47,11 +47,17 @@ public struct BankStatus: Sendable {
     /// Aggregates `statuses` (the bank's packs, in bank order) and computes the bank's limits.
     public static func aggregate(_ config: BankConfig, statuses: [PackStatus],
                                  packLimits: [String: PackLimitsConfig] = [:]) -> BankStatus {
+        aggregate(config, statuses: statuses, limits: statuses.map { packLimits[$0.id] ?? PackLimitsConfig() })
+    }
+
+    /// `aggregate` with each pack's configured limits in bank order (resolved once by the
+    /// caller instead of looked up by name for every snapshot).
+    public static func aggregate(_ config: BankConfig, statuses: [PackStatus], limits: [PackLimitsConfig]) -> BankStatus {
         // One device counted twice matters to the alarms and to the limits: found once.
         let duplicates = LimitCalculator.duplicateSerials(statuses.filter(\.online).map { ($0.id, $0.reading) })
         var bank = aggregate(id: config.id, unitId: config.unitId, statuses: statuses, duplicates: duplicates)
-        let inputs = statuses.map {
-            PackLimitInput(id: $0.id, online: $0.online, reading: $0.reading, limits: packLimits[$0.id] ?? PackLimitsConfig())
+        let inputs = zip(statuses, limits).map {
+            PackLimitInput(id: $0.id, online: $0.online, reading: $0.reading, limits: $1)
         }
         bank.limits = LimitCalculator.compute(bank: config.limits, packs: inputs, bankSoc: bank.soc, duplicates: duplicates)
         return bank

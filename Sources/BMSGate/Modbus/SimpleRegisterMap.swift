@@ -50,8 +50,15 @@ public enum SimpleRegisterMap {
     public struct PackSource: Sendable {
         public var pack: PackStatus
         public var now: Date
-        /// The reading, only when fresh.
-        var fresh: Reading? { pack.online ? pack.reading : nil }
+        /// The reading, only when fresh (looked up once for the block's ~70 fields).
+        let fresh: Reading?
+
+        /// A pack at `now`.
+        public init(pack: PackStatus, now: Date) {
+            self.pack = pack
+            self.now = now
+            fresh = pack.online ? pack.reading : nil
+        }
     }
 
     static func age(_ reading: Reading?, _ now: Date) -> Double? {
@@ -187,8 +194,9 @@ public enum SimpleRegisterMap {
 
     /// Encodes `fields` of `source` into `out` from `base` (no allocation per field).
     static func fill<S>(_ out: inout [UInt16], at base: Int, _ fields: [SimpleMapField<S>], _ source: S) {
-        for f in fields {
-            ScaleFactor.write(f.value(source), f.scale, type: f.type, into: &out, at: base + f.offset)
+        // By index: binding each field would copy its strings and closure context.
+        for i in fields.indices {
+            ScaleFactor.write(fields[i].value(source), fields[i].scale, type: fields[i].type, into: &out, at: base + fields[i].offset)
         }
     }
 }

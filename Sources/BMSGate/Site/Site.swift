@@ -19,12 +19,15 @@ public final class Site: @unchecked Sendable {
     private var packs: [PackState]
     private var changes = 0
     private let clock: () -> UInt64
-    private let packLimits: [String: PackLimitsConfig]
     /// What the last snapshot held: a snapshot rebuilds only the packs recorded since (or
     /// whose freshness flipped) and the banks holding them.
     private var statuses: [PackStatus]
     private var bankStatuses: [BankStatus]
     private var published: [(sequence: Int, online: Bool)]
+    /// Each bank's packs' configured limits, in bank order.
+    private let bankPackLimits: [[PackLimitsConfig]]
+    /// Each pack's stale_after in ms (Duration arithmetic once, not per snapshot).
+    private let staleAfterMs: [UInt64]
     private var generation = 0
     /// Pack id -> index in `packs`, each bank's member indexes, each pack's banks: recording
     /// and snapshots cost O(changes), not O(packs x packs). Shared with every snapshot.
@@ -34,20 +37,22 @@ public final class Site: @unchecked Sendable {
     public init(config: SiteConfig, clock: @escaping () -> UInt64 = MonotonicClock.nowMs) {
         self.config = config
         self.clock = clock
-        packLimits = Dictionary(config.packs.map { ($0.id, $0.limits) }, uniquingKeysWith: { a, _ in a })
         packs = config.packs.map { pack in
             let bankStale = config.banks.first { $0.packs.contains(pack.id) }?.staleAfter
             return PackState(config: pack, staleAfter: pack.staleAfter ?? bankStale ?? .seconds(10))
         }
+        staleAfterMs = packs.map { UInt64($0.staleAfter.milliseconds) }
         layout = SiteLayout(packs: config.packs.map(\.id), banks: config.banks.map { ($0.id, $0.packs) })
+        bankPackLimits = layout.bankMembers.map { members in members.map { config.packs[$0].limits } }
         statuses = packs.map { p in
             PackStatus(id: p.config.id, driver: p.config.driver, bus: p.config.bus, address: p.config.address,
                        online: false, reading: nil, lastError: nil, lastPollTime: nil, counters: p.counters, sequence: 0)
         }
         let initial = statuses
-        let limits = packLimits
-        bankStatuses = zip(config.banks, layout.bankMembers).map { bank, members in
-            BankStatus.aggregate(bank, statuses: members.map { initial[$0] }, packLimits: limits)
+        let limits = bankPackLimits
+        let members = layout.bankMembers
+        bankStatuses = config.banks.indices.map { b in
+            BankStatus.aggregate(config.banks[b], statuses: members[b].map { initial[$0] }, limits: limits[b])
         }
         published = Array(repeating: (0, false), count: config.packs.count)
     }
@@ -96,9 +101,11 @@ public final class Site: @unchecked Sendable {
         lock.withLock {
             let now = clock()
             var changed: [Int] = []
-            for (i, p) in packs.enumerated() {
-                let fresh = p.lastGood.map { now - $0 <= UInt64(p.staleAfter.milliseconds) } ?? false
-                guard published[i].sequence != p.sequence || published[i].online != fresh else { continue }
+            for i in packs.indices {
+                // Fields read in place: a whole PackState copy per pack per snapshot adds up.
+                let fresh = packs[i].lastGood.map { now - $0 <= staleAfterMs[i] } ?? false
+                guard published[i].sequence != packs[i].sequence || published[i].online != fresh else { continue }
+                let p = packs[i]
                 published[i] = (p.sequence, fresh)
                 changed.append(i)
                 statuses[i] = PackStatus(id: p.config.id, driver: p.config.driver, bus: p.config.bus, address: p.config.address,
@@ -109,7 +116,7 @@ public final class Site: @unchecked Sendable {
             for i in changed { for b in layout.banksOfPack[i] { touched[b] = true } }
             var changedBanks: [Int] = []
             for b in touched.indices where touched[b] {
-                bankStatuses[b] = BankStatus.aggregate(config.banks[b], statuses: layout.bankMembers[b].map { statuses[$0] }, packLimits: packLimits)
+                bankStatuses[b] = BankStatus.aggregate(config.banks[b], statuses: layout.bankMembers[b].map { statuses[$0] }, limits: bankPackLimits[b])
                 changedBanks.append(b)
             }
             generation += 1
