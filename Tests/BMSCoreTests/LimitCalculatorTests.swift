@@ -255,6 +255,24 @@ import Testing
         #expect(LimitCalculator.duplicateSerials([("x", nil), ("y", nil)]).isEmpty)
     }
 
+    @Test func reportedLimitsAreTheFirstNumberOfEachNameAndFollowChanges() {
+        var r = Reading(pack: "p", driver: "d", time: Date())
+        #expect(r.reportedLimits == ReportedLimits(chargeCurrent: nil, dischargeCurrent: nil, chargeVoltage: nil))
+        r.extras = [("x", .number(1)), ("charge_current_limit", .number(40)), ("charge_current_limit", .number(99)),
+                    ("discharge_current_limit", .text("n/a")), ("discharge_current_limit", .number(50)),
+                    ("charge_voltage_limit", .number(.nan))]
+        #expect(r.reportedLimits.chargeCurrent == 40)
+        #expect(r.reportedLimits.dischargeCurrent == nil)  // the first of the name is text, as extra() finds it
+        #expect(r.reportedLimits.chargeVoltage == nil)
+        let copy = r
+        r.extras.append(("charge_voltage_limit", .number(1)))
+        r.extras[5].value = .number(56.8)
+        #expect(r.reportedLimits.chargeVoltage == 56.8 && copy.reportedLimits.chargeVoltage == nil)
+        for (name, limit) in [("charge_current_limit", r.reportedLimits.chargeCurrent), ("charge_voltage_limit", r.reportedLimits.chargeVoltage)] {
+            if case .number(let v)? = r.extra(name) { #expect(limit == v) }
+        }
+    }
+
     @Test func theBankRaisesDuplicatePack() {
         let statuses = [pack("a", serial: "X1"), pack("b", serial: "X1")].map {
             PackStatus(id: $0.id, driver: "basen", bus: "b", address: "1", online: true, reading: $0.reading, lastError: nil,

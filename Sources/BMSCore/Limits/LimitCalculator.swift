@@ -84,16 +84,17 @@ public enum LimitCalculator {
 
     static func chargeVoltage(bank: BankLimitsConfig, packs: [PackLimitInput], online: [PackLimitInput]) -> Double? {
         var candidates = [bank.chargeVoltage].compactMap { $0 } + packs.compactMap(\.limits.chargeVoltage)
-        candidates += online.compactMap { $0.reading.flatMap { reported($0, "charge_voltage_limit") } }
+        candidates += online.compactMap { $0.reading.flatMap { reported($0.reportedLimits.chargeVoltage) } }
         if let cellMax = bank.cellVoltageMax, let series = online.compactMap({ $0.reading?.cells.count }).max(), series > 0 {
             candidates.append(cellMax * Double(series))
         }
         return candidates.min().map { ($0 * 1000).rounded() / 1000 }
     }
 
-    static func reported(_ reading: Reading, _ name: String) -> Double? {
-        if case .number(let v) = reading.extra(name), v.isFinite, v >= 0 { return v }
-        return nil
+    /// A limit the BMS reports, when it is a usable one.
+    static func reported(_ value: Double?) -> Double? {
+        guard let value, value.isFinite, value >= 0 else { return nil }
+        return value
     }
 
     static func current(_ direction: LimitDirection, bank: BankLimitsConfig, packs: [PackLimitInput],
@@ -103,7 +104,6 @@ public enum LimitCalculator {
         let isCharge = direction == .charge
         let bankMax = isCharge ? bank.chargeCurrent : bank.dischargeCurrent
         let key = isCharge ? "charge_current" : "discharge_current"
-        let reportedKey = isCharge ? "charge_current_limit" : "discharge_current_limit"
 
         // Maxima.
         var sum = 0.0
@@ -114,7 +114,7 @@ public enum LimitCalculator {
                 continue
             }
             let own = [isCharge ? pack.limits.chargeCurrent : pack.limits.dischargeCurrent,
-                       reported(reading, reportedKey)].compactMap { $0 }.min()
+                       reported(isCharge ? reading.reportedLimits.chargeCurrent : reading.reportedLimits.dischargeCurrent)].compactMap { $0 }.min()
             guard let max = own ?? bankMax.map({ $0 / Double(packs.count) }) else {
                 lower(.notConfigured, "no \(key) limit for \(pack.id): set limits on the pack or the bank")
                 continue

@@ -47,7 +47,12 @@ public struct Reading: Sendable, Equatable {
         var alarms: [CanonicalAlarm] = []
         var status: [String] = []
         var identity: PackIdentity = PackIdentity()
-        var extras: [(name: String, value: ExtraValue)] = []
+        var extras: [(name: String, value: ExtraValue)] = [] {
+            didSet { reportedLimits = ReportedLimits(extras) }
+        }
+        /// The limits the BMS reports among the extras, found once per change of the
+        /// extras (the bank limit rules ask for them at every snapshot of the bank).
+        var reportedLimits = ReportedLimits([])
 
         init(pack: String, driver: String, time: Date) {
             self.pack = pack
@@ -229,6 +234,10 @@ public struct Reading: Sendable, Equatable {
         return ((hi - lo) * 10000).rounded() / 10000
     }
 
+    /// The numeric extras a BMS reports its own limits as (`charge_current_limit`,
+    /// `discharge_current_limit`, `charge_voltage_limit`), nil when absent or not a number.
+    public var reportedLimits: ReportedLimits { storage.reportedLimits }
+
     /// The value of an extra, or nil.
     public func extra(_ name: String) -> ExtraValue? {
         // Lengths first: most names differ in length, and that costs no string compare.
@@ -238,5 +247,49 @@ public struct Reading: Sendable, Equatable {
 
     public static func == (a: Reading, b: Reading) -> Bool {
         a.jsonText(online: true) == b.jsonText(online: true)
+    }
+}
+
+/// The limits a BMS reports about itself, taken from a reading's extras (the first of each
+/// name, as `Reading.extra` finds it).
+public struct ReportedLimits: Sendable, Equatable {
+    /// `charge_current_limit`, A.
+    public var chargeCurrent: Double?
+    /// `discharge_current_limit`, A.
+    public var dischargeCurrent: Double?
+    /// `charge_voltage_limit`, V.
+    public var chargeVoltage: Double?
+
+    /// Limits as given.
+    public init(chargeCurrent: Double?, dischargeCurrent: Double?, chargeVoltage: Double?) {
+        self.chargeCurrent = chargeCurrent
+        self.dischargeCurrent = dischargeCurrent
+        self.chargeVoltage = chargeVoltage
+    }
+
+    /// Finds the three in `extras` in one pass.
+    init(_ extras: [(name: String, value: ExtraValue)]) {
+        for (name, value) in extras {
+            guard case .number(let v) = value else {
+                // A text under one of the names still shadows a later number of that name.
+                switch name {
+                case "charge_current_limit" where chargeCurrent == nil: chargeCurrent = .nan
+                case "discharge_current_limit" where dischargeCurrent == nil: dischargeCurrent = .nan
+                case "charge_voltage_limit" where chargeVoltage == nil: chargeVoltage = .nan
+                default: break
+                }
+                continue
+            }
+            switch name.utf8.count {
+            case 20 where name == "charge_current_limit": if chargeCurrent == nil { chargeCurrent = v }
+            case 23 where name == "discharge_current_limit": if dischargeCurrent == nil { dischargeCurrent = v }
+            case 20 where name == "charge_voltage_limit": if chargeVoltage == nil { chargeVoltage = v }
+            default: break
+            }
+        }
+        // NaN marked "present but not a number": as absent to the caller.
+        if chargeCurrent?.isNaN == true { chargeCurrent = nil }
+        if dischargeCurrent?.isNaN == true { dischargeCurrent = nil }
+        if chargeVoltage?.isNaN == true { chargeVoltage = nil }
     }
 }
