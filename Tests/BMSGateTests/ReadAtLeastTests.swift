@@ -11,9 +11,9 @@ import Testing
 /// `Link.receive` asks the host for the rest of a frame whose header is in.
 @Suite struct ReadAtLeastTests {
     /// A serial port on a fresh pty, the host link over it, and the device side.
-    func line() throws -> (pty: PseudoTerminal, port: SerialPort, host: HostLink) {
+    func line(baud: Int = 115_200) throws -> (pty: PseudoTerminal, port: SerialPort, host: HostLink) {
         let pty = try PseudoTerminal()
-        let port = SerialPort(settings: SerialSettings(device: pty.slavePath, baud: 115_200), defaultBaud: 115_200)
+        let port = SerialPort(settings: SerialSettings(device: pty.slavePath, baud: baud), defaultBaud: baud)
         try port.open()
         let host = HostLink(transport: port, transportKind: BMS_TRANSPORT_SERIAL.rawValue, address: "1", timeoutMs: 1000,
                             logger: Logger(label: "test"))
@@ -71,6 +71,25 @@ import Testing
             host.link.pointee.read_at_least(host.link.pointee.ctx, $0.baseAddress, 5, 64, 100)
         }
         #expect(none == 0)
+    }
+
+    /// The poll's time budget bounds the sleep too: a driver asking for more than will come
+    /// gets what came when the budget is spent, not after its own (longer) timeout.
+    @Test func thePollsBudgetEndsTheWait() throws {
+        let (pty, port, host) = try line(baud: 9600)
+        defer { port.close() }
+        let sent = send(Array(repeating: 0x55, count: 16), to: pty, chunk: 16)
+        defer { sent.wait() }
+        MonotonicClock.sleep(ms: 20)  // the 16 bytes are in
+        host.budgetDeadline = MonotonicClock.nowMs() + 100
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let start = MonotonicClock.nowMs()
+        let n = buffer.withUnsafeMutableBufferPointer {
+            host.link.pointee.read_at_least(host.link.pointee.ctx, $0.baseAddress, 4000, 4096, 5000)
+        }
+        #expect(n == 16)
+        // The budget is 100 ms; the missing bytes' wire time at 9600 baud ~4.1 s, the timeout 5 s.
+        #expect(MonotonicClock.nowMs() - start < 2000)
     }
 
     @Test func aClosedPortIsAnIOError() throws {

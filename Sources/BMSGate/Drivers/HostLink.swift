@@ -161,9 +161,11 @@ final class HostLink {
             got += Int(n)
             if got >= want { break }
             if let byteTime, sleepable {
+                // Never past the call's timeout nor the poll's time budget.
                 let left = MonotonicClock.nowMs()
-                guard left < deadline else { break }
-                MonotonicClock.sleep(nanoseconds: Swift.min(UInt64(want - got) * byteTime, (deadline - left) * 1_000_000))
+                let end = budgetDeadline > 0 ? Swift.min(deadline, budgetDeadline) : deadline
+                guard left < end else { break }
+                MonotonicClock.sleep(nanoseconds: Swift.min(UInt64(want - got) * byteTime, (end - left) * 1_000_000))
                 sleptForThese = true
             } else if n == 0 {
                 break  // the time is up
