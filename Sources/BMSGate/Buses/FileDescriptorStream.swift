@@ -4,6 +4,11 @@ import Foundation
 /// serial, TCP and pty transports.
 struct FileDescriptorStream {
     let fd: Int32
+    /// A terminal (serial port, pty slave) configured raw with VMIN = VTIME = 0: there a
+    /// read of 0 bytes means "nothing there" (another process flushed or took the input
+    /// between poll and read), not the end of the stream; only a hang-up ends it. For a
+    /// socket, 0 is the end.
+    var terminal = false
 
     /// Writes everything; waits for room when the descriptor is non-blocking.
     func writeAll(_ bytes: UnsafeRawBufferPointer, what: String) throws(TransportError) {
@@ -42,8 +47,14 @@ struct FileDescriptorStream {
         let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
         if n > 0 { return n }
         if n < 0 && (errno == EAGAIN || errno == EINTR) { return 0 }
+        if n == 0 && !Self.endOfStream(terminal: terminal, revents: p.revents) { return 0 }
         if n == 0 { throw TransportError("\(what): closed by the other side") }
         throw TransportError("\(what): read failed: \(String(cString: strerror(errno)))")
+    }
+
+    /// Whether a read of 0 bytes after poll reported `revents` is the end of the stream.
+    static func endOfStream(terminal: Bool, revents: Int16) -> Bool {
+        !terminal || revents & Int16(POLLHUP | POLLERR) != 0
     }
 
     /// Reads and drops whatever is pending, without waiting.

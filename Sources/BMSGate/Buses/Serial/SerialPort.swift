@@ -85,7 +85,7 @@ public final class SerialPort: ByteTransport {
     public func read(into buffer: UnsafeMutableRawBufferPointer, timeoutMs: Int) throws(TransportError) -> Int {
         guard fd >= 0 else { throw TransportError("\(settings.device) is not open") }
         do {
-            return try FileDescriptorStream(fd: fd).read(into: buffer, timeoutMs: timeoutMs, what: settings.device)
+            return try FileDescriptorStream(fd: fd, terminal: true).read(into: buffer, timeoutMs: timeoutMs, what: settings.device)
         } catch {
             close()
             throw error
