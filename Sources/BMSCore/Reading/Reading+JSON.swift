@@ -11,9 +11,7 @@ extension Reading {
     /// The Reading JSON as compact text (what `json(online:)` renders to), written directly.
     public func jsonText(online: Bool) -> String {
         var writer = JSONWriter(capacity: 512 + 40 * extras.count + 8 * cells.count)
-        writer.beginObject()
-        emitMembers(online: online, to: &writer)
-        writer.endObject()
+        emit(online: online, to: &writer)
         return writer.text
     }
 

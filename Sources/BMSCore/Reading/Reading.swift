@@ -267,29 +267,19 @@ public struct ReportedLimits: Sendable, Equatable {
         self.chargeVoltage = chargeVoltage
     }
 
-    /// Finds the three in `extras` in one pass.
+    /// Finds the three in `extras` in one pass: the first entry of each name counts, and
+    /// one that is text or NaN counts as absent (as `Reading.extra` would find it).
     init(_ extras: [(name: String, value: ExtraValue)]) {
+        var seen = (charge: false, discharge: false, voltage: false)
         for (name, value) in extras {
-            guard case .number(let v) = value else {
-                // A text under one of the names still shadows a later number of that name.
-                switch name {
-                case "charge_current_limit" where chargeCurrent == nil: chargeCurrent = .nan
-                case "discharge_current_limit" where dischargeCurrent == nil: dischargeCurrent = .nan
-                case "charge_voltage_limit" where chargeVoltage == nil: chargeVoltage = .nan
-                default: break
-                }
-                continue
-            }
-            switch name.utf8.count {
-            case 20 where name == "charge_current_limit": if chargeCurrent == nil { chargeCurrent = v }
-            case 23 where name == "discharge_current_limit": if dischargeCurrent == nil { dischargeCurrent = v }
-            case 20 where name == "charge_voltage_limit": if chargeVoltage == nil { chargeVoltage = v }
+            var number: Double?
+            if case .number(let v) = value, !v.isNaN { number = v }
+            switch name {
+            case "charge_current_limit" where !seen.charge: (seen.charge, chargeCurrent) = (true, number)
+            case "discharge_current_limit" where !seen.discharge: (seen.discharge, dischargeCurrent) = (true, number)
+            case "charge_voltage_limit" where !seen.voltage: (seen.voltage, chargeVoltage) = (true, number)
             default: break
             }
         }
-        // NaN marked "present but not a number": as absent to the caller.
-        if chargeCurrent?.isNaN == true { chargeCurrent = nil }
-        if dischargeCurrent?.isNaN == true { dischargeCurrent = nil }
-        if chargeVoltage?.isNaN == true { chargeVoltage = nil }
     }
 }
