@@ -80,10 +80,15 @@ enum CBridge {
         r.pointee.discharge_enabled = d.dischargeEnabled.map { $0 ? 1 : 0 } ?? -1
         let host = r.pointee.host
         if let add = r.pointee.add_status { for s in d.status { add(host, s) } }
+        let setNumber = r.pointee.set_extra_number, setText = r.pointee.set_extra_text
         for (name, value) in d.extras {
-            switch value {
-            case .number(let v): r.pointee.set_extra_number?(host, name, v)
-            case .text(let t): r.pointee.set_extra_text?(host, name, t)
+            // withCString: no array per name (the implicit conversion copies small strings
+            // into a new array each time; drivers set dozens of extras per poll).
+            name.withCString { cName in
+                switch value {
+                case .number(let v): setNumber?(host, cName, v)
+                case .text(let t): t.withCString { setText?(host, cName, $0) }
+                }
             }
         }
         return status

@@ -26,6 +26,9 @@ public enum BasenInfo {
     /// Temperature kind byte of the ambient probe.
     public static let ambientKind: UInt8 = 0x20
 
+    /// The extra name of each undocumented record type (`info_0x0a`...), made once.
+    static let infoNames = (0...255).map { "info_0x" + Hex.format([UInt8($0)]) }
+
     /// Decodes the info payload into `reading`.
     public static func decode(_ data: [UInt8], into reading: inout DriverReading) throws(DriverError) {
         var i = 0
@@ -84,7 +87,7 @@ public enum BasenInfo {
             case 0x09 where count > 0:
                 reading.soh = Double(u16(0)) / 100
             default:
-                let name = "info_0x" + Hex.format([type])
+                let name = infoNames[Int(type)]
                 if count == 1 {
                     reading.setExtra(name, Double(size == 4 ? u32(0) : u16(0)))
                 } else if count > 1 {

@@ -69,45 +69,79 @@ public struct BankStatus: Sendable {
                   duplicates: LimitCalculator.duplicateSerials(statuses.filter(\.online).map { ($0.id, $0.reading) }))
     }
 
-    /// `aggregate` with the online packs' duplicate serials already found.
+    /// `aggregate` with the online packs' duplicate serials already found. One pass over
+    /// the packs with running sums (it runs for every reading of a member pack); sums
+    /// and extremes are taken in pack order, as summing the lists of values would.
     static func aggregate(id: String, unitId: Int, statuses: [PackStatus],
                           duplicates: [(serial: String, packs: [String])]) -> BankStatus {
-        let online = statuses.filter(\.online)
-        let readings = online.compactMap(\.reading)
-        func sum(_ values: [Double?]) -> Double? {
-            let known = values.compactMap { $0 }
-            return known.isEmpty ? nil : (known.reduce(0, +) * 1000).rounded() / 1000
+        /// A sum of the values present, nil when none is.
+        struct Sum {
+            var total = 0.0
+            var any = false
+            mutating func add(_ v: Double?) { if let v { total += v; any = true } }
+            var value: Double? { any ? (total * 1000).rounded() / 1000 : nil }
         }
-        var bank = BankStatus(id: id, unitId: unitId, packs: statuses.map(\.id), onlinePacks: online.map(\.id), alarms: [])
-        let volts = readings.compactMap(\.voltage)
-        bank.voltage = volts.isEmpty ? nil : (volts.reduce(0, +) / Double(volts.count) * 1000).rounded() / 1000
-        bank.voltageMin = volts.min()
-        bank.voltageMax = volts.max()
-        bank.current = sum(readings.map(\.current))
-        bank.power = sum(readings.map { r in r.power ?? r.voltage.flatMap { v in r.current.map { v * $0 } } })
-        bank.remainingCapacity = sum(readings.map(\.remainingCapacity))
-        bank.fullCapacity = sum(readings.map(\.fullCapacity))
-        bank.cycles = readings.compactMap(\.cycles).max()
-        let cells = readings.flatMap(\.cells)
-        if !cells.isEmpty { bank.cellAvg = (cells.reduce(0, +) / Double(cells.count) * 10000).rounded() / 10000 }
-        let weighted = readings.compactMap { r -> (Double, Double)? in
-            guard let soc = r.soc else { return nil }
-            return (soc, r.fullCapacity ?? 1)
-        }
-        let weight = weighted.map(\.1).reduce(0, +)
-        if weight > 0 { bank.soc = (weighted.map { $0.0 * $0.1 }.reduce(0, +) / weight * 100).rounded() / 100 }
-        bank.soh = readings.compactMap(\.soh).min()
-        for r in readings {
-            if let lo = r.cellMin, lo < (bank.cellMin?.volts ?? .infinity) { bank.cellMin = (r.pack, lo) }
-            if let hi = r.cellMax, hi > (bank.cellMax?.volts ?? -.infinity) { bank.cellMax = (r.pack, hi) }
+        var ids: [String] = []
+        var online: [String] = []
+        ids.reserveCapacity(statuses.count)
+        online.reserveCapacity(statuses.count)
+        var volts = 0.0, voltCount = 0
+        var current = Sum(), power = Sum(), remaining = Sum(), full = Sum()
+        var cellTotal = 0.0, cellCount = 0
+        var weight = 0.0, weightedSoc = 0.0
+        var alarmBits: UInt32 = 0
+        var bank = BankStatus(id: id, unitId: unitId, packs: [], onlinePacks: [], alarms: [])
+        for status in statuses {
+            ids.append(status.id)
+            guard status.online else { continue }
+            online.append(status.id)
+            guard let r = status.reading else { continue }
+            if let v = r.voltage {
+                volts += v
+                voltCount += 1
+                if bank.voltageMin.map({ v < $0 }) ?? true { bank.voltageMin = v }
+                if bank.voltageMax.map({ $0 < v }) ?? true { bank.voltageMax = v }
+            }
+            current.add(r.current)
+            power.add(r.power ?? r.voltage.flatMap { v in r.current.map { v * $0 } })
+            remaining.add(r.remainingCapacity)
+            full.add(r.fullCapacity)
+            if let c = r.cycles, bank.cycles.map({ $0 < c }) ?? true { bank.cycles = c }
+            let cells = r.cells
+            if !cells.isEmpty {
+                var lo = cells[0], hi = cells[0]
+                for c in cells {
+                    cellTotal += c
+                    if c < lo { lo = c }
+                    if hi < c { hi = c }
+                }
+                cellCount += cells.count
+                if lo < (bank.cellMin?.volts ?? .infinity) { bank.cellMin = (r.pack, lo) }
+                if hi > (bank.cellMax?.volts ?? -.infinity) { bank.cellMax = (r.pack, hi) }
+            }
+            if let soc = r.soc {
+                let w = r.fullCapacity ?? 1
+                weight += w
+                weightedSoc += soc * w
+            }
+            if let h = r.soh, bank.soh.map({ h < $0 }) ?? true { bank.soh = h }
             let temps = r.temperatures
             if let lo = temps.min() { bank.temperatureMin = min(bank.temperatureMin ?? lo, lo) }
             if let hi = temps.max() { bank.temperatureMax = max(bank.temperatureMax ?? hi, hi) }
+            for alarm in r.alarms { alarmBits |= 1 << UInt32(alarm.bit) }
         }
-        var alarms = Set(readings.flatMap(\.alarms))
-        if online.count < statuses.count { alarms.insert(.communication) }
-        if !duplicates.isEmpty { alarms.insert(.duplicatePack) }
-        bank.alarms = alarms.sorted()
+        bank.packs = ids
+        bank.onlinePacks = online
+        if voltCount > 0 { bank.voltage = (volts / Double(voltCount) * 1000).rounded() / 1000 }
+        bank.current = current.value
+        bank.power = power.value
+        bank.remainingCapacity = remaining.value
+        bank.fullCapacity = full.value
+        if cellCount > 0 { bank.cellAvg = (cellTotal / Double(cellCount) * 10000).rounded() / 10000 }
+        if weight > 0 { bank.soc = (weightedSoc / weight * 100).rounded() / 100 }
+        if online.count < statuses.count { alarmBits |= 1 << UInt32(CanonicalAlarm.communication.bit) }
+        if !duplicates.isEmpty { alarmBits |= 1 << UInt32(CanonicalAlarm.duplicatePack.bit) }
+        bank.alarms = CanonicalAlarm.ordered.enumerated().filter { alarmBits & (1 << UInt32($0.offset)) != 0 }.map(\.element)
         return bank
     }
 

@@ -2,40 +2,110 @@ import Foundation
 import Synchronization
 
 /// The state of one pack at one moment.
+///
+/// A value type whose fields live in one shared box until a copy is changed: every
+/// snapshot holds the state of every pack, and copying the site's states (a snapshot is
+/// made per reading) costs one reference count per pack instead of one per field.
 public struct PackStatus: Sendable {
-    public var id: String { didSet { rendered = RenderedText() } }
-    public var driver: String { didSet { rendered = RenderedText() } }
-    public var bus: String { didSet { rendered = RenderedText() } }
-    public var address: String { didSet { rendered = RenderedText() } }
+    private final class Storage: @unchecked Sendable {
+        var id: String
+        var driver: String
+        var bus: String
+        var address: String
+        var online: Bool
+        var reading: Reading?
+        var lastError: String?
+        var lastPollTime: Date?
+        var counters: PackCounters
+        var sequence: Int
+        /// `json` as rendered once, shared by every sink that writes this state (a file
+        /// line, an MQTT payload, /api/site); a changed field renders again.
+        var rendered = RenderedText()
+
+        init(id: String, driver: String, bus: String, address: String, online: Bool, reading: Reading?, lastError: String?,
+             lastPollTime: Date?, counters: PackCounters, sequence: Int) {
+            self.id = id
+            self.driver = driver
+            self.bus = bus
+            self.address = address
+            self.online = online
+            self.reading = reading
+            self.lastError = lastError
+            self.lastPollTime = lastPollTime
+            self.counters = counters
+            self.sequence = sequence
+        }
+
+        func copy() -> Storage {
+            Storage(id: id, driver: driver, bus: bus, address: address, online: online, reading: reading, lastError: lastError,
+                    lastPollTime: lastPollTime, counters: counters, sequence: sequence)
+        }
+    }
+
+    private var storage: Storage
+
+    /// Before a field changes: a box of its own (copied when shared; only the owner of a
+    /// unique box mutates it, which is what makes sharing it between threads safe) and no
+    /// rendered text.
+    private mutating func change() {
+        if isKnownUniquelyReferenced(&storage) { storage.rendered = RenderedText() } else { storage = storage.copy() }
+    }
+
+    public var id: String {
+        get { storage.id }
+        set { change(); storage.id = newValue }
+    }
+    public var driver: String {
+        get { storage.driver }
+        set { change(); storage.driver = newValue }
+    }
+    public var bus: String {
+        get { storage.bus }
+        set { change(); storage.bus = newValue }
+    }
+    public var address: String {
+        get { storage.address }
+        set { change(); storage.address = newValue }
+    }
     /// Fresh data (last good reading younger than stale_after).
-    public var online: Bool { didSet { rendered = RenderedText() } }
+    public var online: Bool {
+        get { storage.online }
+        set { change(); storage.online = newValue }
+    }
     /// The last good reading, if any (may be stale: check `online`).
-    public var reading: Reading? { didSet { rendered = RenderedText() } }
+    public var reading: Reading? {
+        get { storage.reading }
+        set { change(); storage.reading = newValue }
+    }
     /// The reason of the last failed poll, nil when the last poll succeeded.
-    public var lastError: String? { didSet { rendered = RenderedText() } }
+    public var lastError: String? {
+        get { storage.lastError }
+        set { change(); storage.lastError = newValue }
+    }
     /// When the last poll (good or bad) finished.
-    public var lastPollTime: Date? { didSet { rendered = RenderedText() } }
-    public var counters: PackCounters { didSet { rendered = RenderedText() } }
+    public var lastPollTime: Date? {
+        get { storage.lastPollTime }
+        set { change(); storage.lastPollTime = newValue }
+    }
+    public var counters: PackCounters {
+        get { storage.counters }
+        set { change(); storage.counters = newValue }
+    }
     /// Number of poll results so far: a sink writes a pack when this changes.
-    public var sequence: Int { didSet { rendered = RenderedText() } }
-    /// `json` as rendered once, shared by every sink that writes this state (a file line,
-    /// an MQTT payload, /api/site); a changed field renders again.
-    private var rendered = RenderedText()
+    public var sequence: Int {
+        get { storage.sequence }
+        set { change(); storage.sequence = newValue }
+    }
 
     /// A pack state.
     public init(id: String, driver: String, bus: String, address: String, online: Bool, reading: Reading?, lastError: String?,
                 lastPollTime: Date?, counters: PackCounters, sequence: Int) {
-        self.id = id
-        self.driver = driver
-        self.bus = bus
-        self.address = address
-        self.online = online
-        self.reading = reading
-        self.lastError = lastError
-        self.lastPollTime = lastPollTime
-        self.counters = counters
-        self.sequence = sequence
+        storage = Storage(id: id, driver: driver, bus: bus, address: address, online: online, reading: reading,
+                          lastError: lastError, lastPollTime: lastPollTime, counters: counters, sequence: sequence)
     }
+
+    /// The text made once for this state.
+    fileprivate var rendered: RenderedText { storage.rendered }
 
     /// The line a JSON sink writes for this pack: the reading when the last poll was good,
     /// otherwise the failure (`online` stays true until the data is stale), with

@@ -21,9 +21,18 @@ public protocol JSONEmitter {
     mutating func bool(_ b: Bool)
     /// A whole value from a tree.
     mutating func value(_ v: JSONValue)
+    /// Members of the innermost object that `produce` writes, taken from `cache` when it
+    /// holds them (a text writer stores what it wrote there; a tree is always produced).
+    /// `produce` writes members only, the same every time for the same cache.
+    mutating func cachedMembers(_ cache: JSONFragmentCache, _ produce: (inout Self) -> Void)
 }
 
 extension JSONEmitter {
+    /// Produces the members (nothing to cache into).
+    public mutating func cachedMembers(_ cache: JSONFragmentCache, _ produce: (inout Self) -> Void) {
+        produce(&self)
+    }
+
     /// `"key":number` when `n` is present; nothing otherwise (as `JSONObject.append` with nil).
     public mutating func member(_ name: String, _ n: Double?) {
         guard let n else { return }

@@ -95,6 +95,25 @@ public struct JSONWriter: JSONEmitter {
         append(v.render())
     }
 
+    /// The cached members when there are some; otherwise the members as `produce` writes
+    /// them, then stored (without the comma that joined them to earlier members).
+    public mutating func cachedMembers(_ cache: JSONFragmentCache, _ produce: (inout JSONWriter) -> Void) {
+        guard let top = open.last, top & 1 == 0 else {
+            produce(&self)
+            return
+        }
+        if let fragment = cache.stored {
+            guard !fragment.isEmpty else { return }
+            separate()
+            bytes.append(contentsOf: fragment)
+            return
+        }
+        let hadMembers = top & 2 != 0
+        let start = bytes.count
+        produce(&self)
+        cache.store(bytes[(hadMembers && bytes.count > start ? start + 1 : start)...])
+    }
+
     /// `s` in quotes; copied whole when nothing needs escaping (keys and most values).
     private mutating func quote(_ s: String) {
         var s = s

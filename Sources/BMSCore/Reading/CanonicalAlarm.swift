@@ -27,8 +27,11 @@ public enum CanonicalAlarm: String, CaseIterable, Sendable, Comparable, CustomSt
     /// The alarms a driver can raise on a pack (`enum bms_alarm`); the others are the host's.
     public static let packAlarms = allCases.filter { $0 != .duplicatePack }
 
+    /// `allCases` made once (the synthesized property builds a new array at every use).
+    public static let ordered = allCases
+
     /// The alarm's bit (its position in `allCases`).
-    public var bit: Int { Self.allCases.firstIndex(of: self)! }
+    public var bit: Int { Self.ordered.firstIndex(of: self)! }
 
     /// The alarm's name as every output shows it.
     public var description: String { rawValue }

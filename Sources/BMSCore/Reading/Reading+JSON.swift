@@ -68,22 +68,20 @@ extension Reading {
             }
             o.endObject()
         }
-        let extras = self.extras
-        if !extras.isEmpty {
+        let shared = sharedExtras
+        if !shared.list.isEmpty {
             o.key("extras")
             o.beginObject()
-            // Drivers set each name once; a repeated name keeps its first value.
-            let hashed = extras.count > 16
-            var seen = Set<String>(minimumCapacity: hashed ? extras.count : 0)
-            for (i, (name, value)) in extras.enumerated() {
-                if hashed {
-                    guard seen.insert(name).inserted else { continue }
-                } else if extras[..<i].contains(where: { $0.name == name }) {
-                    continue
-                }
-                switch value {
-                case .number(let n): o.member(name, n)
-                case .text(let t): o.member(name, t)
+            // Written once per chunk of unchanged extras: later readings copy the bytes.
+            let extras = shared.list, first = shared.firstOfName
+            for (k, cache) in shared.chunks.enumerated() {
+                o.cachedMembers(cache) { o in
+                    for i in k * ReadingExtras.chunkSize..<min(extras.count, (k + 1) * ReadingExtras.chunkSize) where first[i] {
+                        switch extras[i].value {
+                        case .number(let n): o.member(extras[i].name, n)
+                        case .text(let t): o.member(extras[i].name, t)
+                        }
+                    }
                 }
             }
             o.endObject()

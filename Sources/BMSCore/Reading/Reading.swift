@@ -47,12 +47,10 @@ public struct Reading: Sendable, Equatable {
         var alarms: [CanonicalAlarm] = []
         var status: [String] = []
         var identity: PackIdentity = PackIdentity()
-        var extras: [(name: String, value: ExtraValue)] = [] {
-            didSet { reportedLimits = ReportedLimits(extras) }
-        }
-        /// The limits the BMS reports among the extras, found once per change of the
-        /// extras (the bank limit rules ask for them at every snapshot of the bank).
-        var reportedLimits = ReportedLimits([])
+        /// The extras with their limits and JSON, shared with other readings whose extras
+        /// are the same (the bank limit rules ask for the limits at every snapshot of the
+        /// bank; file, MQTT and HTTP write the JSON for every reading).
+        var extras = ReadingExtras.none
 
         init(pack: String, driver: String, time: Date) {
             self.pack = pack
@@ -210,8 +208,21 @@ public struct Reading: Sendable, Equatable {
         set { makeUnique(); storage.identity = newValue }
     }
     public var extras: [(name: String, value: ExtraValue)] {
+        get { storage.extras.list }
+        _modify {
+            makeUnique()
+            var list = storage.extras.list
+            storage.extras = .none  // the list's only owner now, when the box was ours alone
+            defer { storage.extras = ReadingExtras(list) }
+            yield &list
+        }
+        set { makeUnique(); storage.extras = ReadingExtras(newValue) }
+    }
+
+    /// The extras as a shareable whole: a reading given another's `sharedExtras` has the
+    /// same extras, and finds their limits and writes their JSON no more than that one did.
+    public var sharedExtras: ReadingExtras {
         get { storage.extras }
-        _modify { makeUnique(); yield &storage.extras }
         set { makeUnique(); storage.extras = newValue }
     }
 
@@ -236,7 +247,7 @@ public struct Reading: Sendable, Equatable {
 
     /// The numeric extras a BMS reports its own limits as (`charge_current_limit`,
     /// `discharge_current_limit`, `charge_voltage_limit`), nil when absent or not a number.
-    public var reportedLimits: ReportedLimits { storage.reportedLimits }
+    public var reportedLimits: ReportedLimits { storage.extras.reportedLimits }
 
     /// The value of an extra, or nil.
     public func extra(_ name: String) -> ExtraValue? {

@@ -13,12 +13,15 @@ final class ReadingBuffer {
     private let temperatures = UnsafeMutablePointer<Double>.allocate(capacity: temperatureCapacity)
     fileprivate var status: [String] = []
     fileprivate var extras: [(name: String, value: ExtraValue)] = []
-    /// The extra names of the previous poll (unique, in order), and whether this poll's
+    /// The extra names of the previous reading (in order), and whether this poll's
     /// names so far came in the same order: drivers report the same extras every poll, so
     /// a name is usually taken from the last poll (no new string) and known to be new in
     /// this one (no search).
     private var previousNames: [String] = []
     private var inOrder = true
+    /// The extras given to the last reading: the next one shares them when the driver set
+    /// the same names and values (most settings do not change from poll to poll).
+    private var lastExtras = ReadingExtras.none
 
     deinit {
         reading.deallocate()
@@ -30,15 +33,12 @@ final class ReadingBuffer {
     /// Resets to "nothing reported" before a poll or decode.
     func reset() {
         status = []
-        if !extras.isEmpty { previousNames = extras.map(\.name) }
         extras.removeAll(keepingCapacity: true)
         inOrder = true
         var r = bms_reading()
         r.struct_size = UInt32(MemoryLayout<bms_reading>.size)
-        for path in [\bms_reading.voltage, \.current, \.power, \.soc, \.soh, \.remaining_capacity, \.full_capacity,
-                     \.cycles, \.mos_temperature, \.ambient_temperature] {
-            r[keyPath: path] = .nan
-        }
+        (r.voltage, r.current, r.power, r.soc, r.soh) = (.nan, .nan, .nan, .nan, .nan)
+        (r.remaining_capacity, r.full_capacity, r.cycles, r.mos_temperature, r.ambient_temperature) = (.nan, .nan, .nan, .nan, .nan)
         r.cells = cells
         r.cell_flags = flags
         r.cells_capacity = UInt32(Self.cellCapacity)
@@ -107,7 +107,9 @@ final class ReadingBuffer {
         out.chargeEnabled = r.charge_enabled < 0 ? nil : r.charge_enabled == 1
         out.dischargeEnabled = r.discharge_enabled < 0 ? nil : r.discharge_enabled == 1
         out.status = status
-        out.extras = extras
+        lastExtras = ReadingExtras.next(extras, after: lastExtras)
+        out.sharedExtras = lastExtras
+        previousNames = lastExtras.names.list
         return out
     }
 }

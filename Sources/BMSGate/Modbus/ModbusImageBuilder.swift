@@ -8,9 +8,15 @@ import Foundation
 /// model, or its simple-map block) is encoded again only when that pack changed, a bank's
 /// registers only when one of its packs or its heartbeat changed, and only the changed
 /// banks get a new libmodbus mapping; the rest of the image is shared with the previous one.
+///
+/// Two steps, so the registers can wait for a client: `advance(to:)` runs for every
+/// snapshot and only moves the heartbeats (O(banks)); `render(_:)` encodes the registers
+/// of a snapshot, and skipped snapshots cost nothing (the cursor finds what changed since
+/// the last render). Thread-safe: both steps take the builder's lock.
 public final class ModbusImageBuilder: @unchecked Sendable {
     let settings: ModbusSinkSettings
     let banks: [BankConfig]
+    private let lock = NSLock()
     private var cursor = SnapshotCursor()
     private var lastTime: Date?
     /// Per configured bank: its index in the snapshot's banks (nil = not in the site).
@@ -18,6 +24,8 @@ public final class ModbusImageBuilder: @unchecked Sendable {
     private var layoutOf: SiteLayout?
     private var freshSeconds: [Double]
     private var heartbeats: [UInt16]
+    /// Each bank's heartbeat as its registers were last encoded.
+    private var encodedBeats: [UInt16]
     /// Each configured bank's registers and their mapping, as served now.
     private var registers: [[UInt16]?]
     private var units: [UInt8: UnitRegisters] = [:]
@@ -33,23 +41,57 @@ public final class ModbusImageBuilder: @unchecked Sendable {
         self.banks = banks
         freshSeconds = Array(repeating: 0, count: banks.count)
         heartbeats = Array(repeating: 0, count: banks.count)
+        encodedBeats = heartbeats
         registers = Array(repeating: nil, count: banks.count)
     }
 
-    /// The image of `snapshot` (call from one thread).
+    /// The image of `snapshot`: `advance(to:)` and `render(_:)` in one.
     public func image(_ snapshot: Snapshot) -> RegisterImage {
+        lock.withLock {
+            advanceLocked(to: snapshot)
+            return renderLocked(snapshot)
+        }
+    }
+
+    /// Counts the time since the previous snapshot into the heartbeat of each bank that
+    /// has fresh data. Call for every snapshot, in order.
+    public func advance(to snapshot: Snapshot) {
+        lock.withLock { advanceLocked(to: snapshot) }
+    }
+
+    /// The registers of `snapshot` (one advanced to, normally the newest), encoding only
+    /// what changed since the last render.
+    public func render(_ snapshot: Snapshot) -> RegisterImage {
+        lock.withLock { renderLocked(snapshot) }
+    }
+
+    private func advanceLocked(to snapshot: Snapshot) {
         let elapsed = lastTime.map { max(0, snapshot.time.timeIntervalSince($0)) } ?? 0
         lastTime = snapshot.time
-        if layoutOf !== snapshot.layout {
+        adopt(snapshot.layout)
+        for (c, b) in bankIndex.enumerated() {
+            guard let b else { continue }
+            if snapshot.banks[b].state != "offline" { freshSeconds[c] += elapsed }
+            heartbeats[c] = UInt16(truncatingIfNeeded: Int(freshSeconds[c]))
+        }
+    }
+
+    /// A new site (or the first snapshot): configured banks mapped to snapshot banks once.
+    private func adopt(_ layout: SiteLayout) {
+        if layoutOf !== layout {
             // A new site (or the first snapshot): map configured banks to snapshot banks once.
-            layoutOf = snapshot.layout
-            bankIndex = banks.map { snapshot.layout.bankIndex[$0.id] }
+            layoutOf = layout
+            bankIndex = banks.map { layout.bankIndex[$0.id] }
             registers = Array(repeating: nil, count: banks.count)
             packBlocks = [:]
             commonBlocks = [:]
             units = [:]
             cursor = SnapshotCursor()
         }
+    }
+
+    private func renderLocked(_ snapshot: Snapshot) -> RegisterImage {
+        adopt(snapshot.layout)
         let changes = cursor.changes(in: snapshot)
         for p in changes.packs { packBlocks[p] = nil }
         var changedBank = Array(repeating: false, count: snapshot.banks.count)
@@ -59,10 +101,9 @@ public final class ModbusImageBuilder: @unchecked Sendable {
         for (c, config) in banks.enumerated() {
             guard let b = bankIndex[c] else { continue }
             let bank = snapshot.banks[b]
-            if bank.state != "offline" { freshSeconds[c] += elapsed }
-            let heartbeat = UInt16(truncatingIfNeeded: Int(freshSeconds[c]))
-            let beat = heartbeat != heartbeats[c]
-            heartbeats[c] = heartbeat
+            let heartbeat = heartbeats[c]
+            let beat = heartbeat != encodedBeats[c]
+            encodedBeats[c] = heartbeat
             let members = snapshot.layout.bankMembers[b]
             var regs: [UInt16]
             if changedBank[b] || registers[c] == nil || (beat && settings.map == .sunspec) {
@@ -83,7 +124,7 @@ public final class ModbusImageBuilder: @unchecked Sendable {
     }
 
     /// The heartbeat of configured bank `c` as last encoded.
-    func heartbeat(ofBank c: Int) -> UInt16 { heartbeats[c] }
+    func heartbeat(ofBank c: Int) -> UInt16 { lock.withLock { encodedBeats[c] } }
 
     /// One bank's registers, from the pack blocks kept or encoded now.
     private func build(_ config: BankConfig, bank status: BankStatus, members: [Int], snapshot: Snapshot, heartbeat: UInt16) -> [UInt16] {

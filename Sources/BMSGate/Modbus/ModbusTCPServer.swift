@@ -95,6 +95,10 @@ public final class ModbusTCPServer: @unchecked Sendable {
     /// Replaces the registers every connection answers from.
     public func update(_ image: RegisterImage) { images.current = image }
 
+    /// Replaces them by what `render` returns when a client next reads: the registers are
+    /// encoded per read, not per snapshot, and a snapshot no client read costs nothing.
+    public func update(later render: @escaping @Sendable () -> RegisterImage) { images.update(later: render) }
+
     /// Counters so far.
     public var stats: ModbusServerStats { lock.withLock { counters } }
 

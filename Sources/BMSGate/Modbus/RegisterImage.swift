@@ -47,15 +47,31 @@ public final class RegisterImage: Sendable {
     public init(units: [UInt8: UnitRegisters]) { self.units = units }
 }
 
-/// The current image, swapped atomically by the sink and read by every connection.
+/// The current image, swapped atomically by the sink and read by every connection. The
+/// sink may leave a render instead of an image: it runs when a client next reads (under
+/// the box's lock, so once), and a newer render replaces one that never ran.
 final class RegisterImageBox: @unchecked Sendable {
     private let lock = NSLock()
     private var image: RegisterImage
+    private var pending: (@Sendable () -> RegisterImage)?
 
     init(_ image: RegisterImage) { self.image = image }
 
     var current: RegisterImage {
-        get { lock.withLock { image } }
-        set { lock.withLock { image = newValue } }
+        get {
+            lock.withLock {
+                if let render = pending {
+                    pending = nil
+                    image = render()
+                }
+                return image
+            }
+        }
+        set { lock.withLock { pending = nil; image = newValue } }
+    }
+
+    /// Replaces the image by what `render` returns, the next time it is read.
+    func update(later render: @escaping @Sendable () -> RegisterImage) {
+        lock.withLock { pending = render }
     }
 }

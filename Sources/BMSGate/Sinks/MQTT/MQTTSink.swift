@@ -255,26 +255,31 @@ public final class MQTTSink: Sink, @unchecked Sendable {
 
 /// What decides the keys of a pack's MQTT state (and so its Home Assistant entities):
 /// which measurements are known, the arrays' lengths, the identity (also the device), the
-/// extras' names (the same string objects poll after poll: compared in O(1) each), and
+/// extras' names (one shared `ExtraNames` while they stay the same: one identity compare), and
 /// whether an error is attached.
 struct PackShape: Equatable {
     var known: UInt32
-    var counts: [Int]
+    var counts: (cells: Int, temperatures: Int, balancing: Int, alarms: Int, status: Int)
     var identity: PackIdentity
-    var extras: [String]
+    var extras: ExtraNames
     var error: Bool
 
     init(_ pack: PackStatus, _ r: Reading) {
         var bits: UInt32 = 0
-        for (i, present) in [r.voltage != nil, r.current != nil, r.power != nil, r.soc != nil, r.soh != nil,
-                             r.remainingCapacity != nil, r.fullCapacity != nil, r.cycles != nil, r.mosTemperature != nil,
-                             r.ambientTemperature != nil, r.chargeEnabled != nil, r.dischargeEnabled != nil].enumerated() where present {
-            bits |= 1 << UInt32(i)
-        }
+        func mark(_ present: Bool, _ bit: UInt32) { if present { bits |= 1 << bit } }
+        mark(r.voltage != nil, 0); mark(r.current != nil, 1); mark(r.power != nil, 2); mark(r.soc != nil, 3)
+        mark(r.soh != nil, 4); mark(r.remainingCapacity != nil, 5); mark(r.fullCapacity != nil, 6); mark(r.cycles != nil, 7)
+        mark(r.mosTemperature != nil, 8); mark(r.ambientTemperature != nil, 9); mark(r.chargeEnabled != nil, 10)
+        mark(r.dischargeEnabled != nil, 11)
         known = bits
-        counts = [r.cells.count, r.temperatures.count, r.balancing.count, r.alarms.count, r.status.count]
+        counts = (r.cells.count, r.temperatures.count, r.balancing.count, r.alarms.count, r.status.count)
         identity = r.identity
-        extras = r.extras.map(\.name)
+        extras = r.sharedExtras.names
         error = pack.lastError != nil
+    }
+
+    static func == (a: PackShape, b: PackShape) -> Bool {
+        a.known == b.known && a.counts == b.counts && a.identity == b.identity && a.error == b.error
+            && ExtraNames.same(a.extras, b.extras)
     }
 }

@@ -1,10 +1,12 @@
 import Foundation
 import Logging
 
-/// The `modbus-tcp` sink: every snapshot becomes a new register image, swapped in whole
-/// while the server keeps answering from the previous one. Serving never waits on polling
-/// (the server has its own threads) and polling never waits on clients (this sink sits
-/// behind its own queue).
+/// The `modbus-tcp` sink: every snapshot moves the banks' heartbeats and is left with the
+/// server; the first client read after it encodes the registers of what changed (so a
+/// site publishing 64 readings a second to an inverter polling once a second encodes once
+/// a second, and a value is readable as soon as it is published). A new image is swapped
+/// in whole while other connections keep answering from the previous one. Serving never
+/// waits on polling (the server has its own threads) and polling never waits on clients.
 public final class ModbusTCPSink: Sink {
     public let name: String
     /// The server (its port is the bound one).
@@ -22,10 +24,12 @@ public final class ModbusTCPSink: Sink {
     }
 
     public func write(_ snapshot: Snapshot) {
-        server.update(builder.image(snapshot))
+        builder.advance(to: snapshot)
+        let builder = self.builder
+        server.update { builder.render(snapshot) }
     }
 
-    /// The image follows what changed and is swapped under a lock: no waiting on clients.
+    /// Writing is a heartbeat step and a swap under a lock: no waiting on clients.
     public var writesInline: Bool { true }
 
     public func close() {
