@@ -128,6 +128,69 @@ import Testing
     }
 }
 
+extension BusWorkerTests {
+    /// The packs of one line are polled in rounds, back to back (one wake-up of the bus
+    /// thread per round, not per pack), even when the first round was slow (identity and
+    /// parameters are read then), and each pack keeps its interval.
+    @Test func aLinesPacksArePolledBackToBackInRounds() throws {
+        final class Log: @unchecked Sendable {
+            let lock = NSLock()
+            var polls: [(address: Int, ms: UInt64)] = []
+            var seen = Set<Int>()
+        }
+        let log = Log()
+        let device = LineDriver.device()
+        let transport = ScriptedTransport { request in
+            let line = String(decoding: request, as: UTF8.self)
+            if line.hasPrefix("P"), let address = Int(line.dropFirst().prefix { $0 != "\n" }) {
+                let first = log.lock.withLock { () -> Bool in
+                    log.polls.append((address, MonotonicClock.nowMs()))
+                    return log.seen.insert(address).inserted
+                }
+                Thread.sleep(forTimeInterval: first ? 0.06 : 0.005)  // a slow first poll, then the wire time
+            }
+            return device(request)
+        }
+        let bus = BusConfig(id: "b", settings: SimBusSettings(), location: here)
+        let packs = (1...4).map { i -> (PackConfig, LoadedDriver) in
+            var pack = PackConfig(id: "p\(i)", driver: "test-line", bus: "b", address: "\(i)", location: here)
+            pack.pollInterval = .milliseconds(400)
+            pack.timeout = .milliseconds(100)
+            return (pack, LineDriver.loaded)
+        }
+        let config = SiteConfig(file: "test", site: "t", pluginDirs: [], buses: [bus], packs: packs.map(\.0), banks: [], sinks: [])
+        let w = BusWorker(bus: bus, transport: transport, transportKind: BMS_TRANSPORT_SERIAL.rawValue, packs: packs,
+                          site: Site(config: config), emulatorServer: nil, logger: Logger(label: "test"))
+        w.start()
+        Thread.sleep(forTimeInterval: 2.9)
+        w.stop()
+        let polls = log.lock.withLock { log.polls }
+        let t0 = try #require(polls.first).ms
+        #expect(polls.prefix(4).map(\.address) == [1, 2, 3, 4] && polls[3].ms - t0 >= 150, "the first round: 60 ms a pack")
+        // Rounds after the first: polls less than 20 ms apart (a poll takes 5 ms here).
+        var rounds: [[(address: Int, ms: UInt64)]] = []
+        for p in polls.dropFirst(4) {
+            if let last = rounds.last?.last, p.ms - last.ms < 20 { rounds[rounds.count - 1].append(p) } else { rounds.append([p]) }
+        }
+        // From the second round on, each holds every pack, in order.
+        #expect(rounds.count >= 6, "\(rounds.count) rounds in 2.9 s")
+        for (n, round) in rounds.dropLast().enumerated() {
+            #expect(round.map(\.address) == [1, 2, 3, 4], "round \(n + 2): \(round.map(\.address))")
+        }
+        // Every pack keeps its interval: 400 ms from one poll to the next, give or take the scheduler.
+        for address in 1...4 {
+            let times = polls.filter { $0.address == address }.map(\.ms).dropFirst()
+            for (a, b) in zip(times, times.dropFirst()) {
+                #expect(b - a >= 380 && b - a <= 440, "pack \(address): \(b - a) ms between polls")
+            }
+        }
+        #expect(BusWorker.nextDue(started: 10_000, roundStart: 9_900, interval: 1000) == 10_900)
+        // A round that runs past half an interval (a line too slow for its packs): each
+        // pack keeps its own rhythm, so none is polled twice before the others.
+        #expect(BusWorker.nextDue(started: 10_000, roundStart: 9_000, interval: 1000) == 11_000)
+    }
+}
+
 /// Polling helper for unit tests.
 enum TestToolsWait {
     static func until(_ seconds: Double, _ condition: () -> Bool) -> Bool {

@@ -1,4 +1,4 @@
-import BMSCore
+@testable import BMSCore
 import Foundation
 import Testing
 
@@ -63,6 +63,25 @@ import Testing
         #expect(status.jsonLine == status.json.render())
     }
 
+    /// A pack state is shared by copies until one changes: the changed copy writes its new
+    /// line, the others keep theirs (a snapshot holds copies of every pack's state).
+    @Test func aChangedCopyOfAPackStateWritesItsOwnLine() {
+        var a = PackStatus(id: "p", driver: "d", bus: "b", address: "1", online: true, reading: fullReading(),
+                           lastError: nil, lastPollTime: nil, counters: PackCounters(), sequence: 3)
+        let line = a.jsonLine
+        var b = a
+        b.online = false
+        #expect(a.jsonLine == line && a.online)
+        #expect(b.jsonLine == line.replacingOccurrences(of: #""online":true"#, with: #""online":false"#))
+        // The only owner changes in place, and the line follows.
+        a.sequence = 4
+        a.online = false
+        #expect(a.jsonLine == b.jsonLine && a.sequence == 4 && b.sequence == 3)
+        a.reading = nil
+        a.lastError = "gone"
+        #expect(a.jsonLine == a.json.render() && a.jsonLine.contains(#""error":"gone""#) && b.reading != nil)
+    }
+
     @Test func writerSeparatesNestedContainers() {
         var w = JSONWriter()
         w.beginArray()
@@ -90,5 +109,71 @@ import Testing
             w.number(n)
             #expect(w.text == JSONValue.number(n).render(), "\(n)")
         }
+    }
+}
+
+/// Readings share their extras' JSON chunk by chunk (`ReadingExtras.next`); the lines they
+/// write must be what the tree says, whatever changed from one reading to the next.
+@Suite struct ReadingExtrasSharingTests {
+    @Test func sharedChunksWriteWhatTheTreeSays() {
+        var rng = SystemRandomNumberGenerator()
+        var names = (0..<70).map { "setting_\($0)" }
+        var values: [ExtraValue] = names.indices.map { .number(Double($0)) }
+        var extras = ReadingExtras.none
+        var kept = 0, rewritten = 0
+        for step in 0..<400 {
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0: // a name comes or goes: nothing can be kept
+                if Bool.random(using: &rng), names.count > 3 {
+                    let i = Int.random(in: 0..<names.count, using: &rng)
+                    names.remove(at: i)
+                    values.remove(at: i)
+                } else {
+                    names.append(Bool.random(using: &rng) ? names[0] : "new_\(step)")  // sometimes a repeated name
+                    values.append(.text("t\"\(step)"))
+                }
+            case 1...5: // a few values move (cell min/max indexes, say)
+                for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                    let i = Int.random(in: 0..<values.count, using: &rng)
+                    values[i] = Bool.random(using: &rng) ? .number(Double.random(in: -1e6...1e6, using: &rng)) : .text("v\(step)")
+                }
+            default: break // the same as before
+            }
+            let list = zip(names, values).map { (name: $0, value: $1) }
+            let previous = extras
+            extras = ReadingExtras.next(list, after: previous)
+            #expect(extras.holds(list))
+            if previous.names.list == names {
+                for (k, chunk) in extras.chunks.enumerated() where k < previous.chunks.count {
+                    let range = k * ReadingExtras.chunkSize..<min(list.count, (k + 1) * ReadingExtras.chunkSize)
+                    let same = range.allSatisfy { previous.list[$0].value == list[$0].value }
+                    #expect((chunk === previous.chunks[k]) == same, "step \(step), chunk \(k)")
+                    if same { kept += 1 } else { rewritten += 1 }
+                }
+            }
+            var r = Reading(pack: "p", driver: "basen", time: Date(timeIntervalSince1970: 1_800_000_000))
+            r.soc = 50
+            r.sharedExtras = extras
+            let tree = r.json(online: true).render()
+            #expect(r.jsonText(online: true) == tree, "step \(step)")
+            #expect(r.jsonText(online: true) == tree, "step \(step), from the cache")
+            // The same extras set through the plain list write the same text.
+            var plain = Reading(pack: "p", driver: "basen", time: r.time)
+            plain.soc = 50
+            plain.extras = list
+            #expect(plain.jsonText(online: true) == tree)
+        }
+        #expect(kept > 500 && rewritten > 50)
+    }
+
+    @Test func aReadingCopyKeepsItsExtrasAndAChangedCopyGetsItsOwn() {
+        var a = Reading(pack: "p", driver: "d", time: Date(timeIntervalSince1970: 0))
+        a.extras = [("charge_current_limit", .number(40)), ("x", .text("y"))]
+        var b = a
+        #expect(b.sharedExtras === a.sharedExtras && b.reportedLimits.chargeCurrent == 40)
+        b.extras[0].value = .number(20)
+        #expect(a.reportedLimits.chargeCurrent == 40 && b.reportedLimits.chargeCurrent == 20)
+        #expect(a.jsonText(online: true).contains(#""charge_current_limit":40"#))
+        #expect(b.jsonText(online: true).contains(#""charge_current_limit":20,"x":"y""#))
     }
 }

@@ -121,6 +121,71 @@ import Testing
     }
 }
 
+extension SnapshotChangesTests {
+    /// The sink only moves the heartbeats per snapshot; the registers are encoded when a
+    /// client reads, from the newest snapshot, and equal a full rebuild whatever number of
+    /// snapshots went unread. A real client reads a value as soon as it was published.
+    @Test(arguments: [ModbusSinkSettings.Map.simple, ModbusSinkSettings.Map.sunspec])
+    func registersAreEncodedWhenAClientReads(map: ModbusSinkSettings.Map) throws {
+        var now: UInt64 = 1_000_000
+        let config = try config()
+        let site = Site(config: config, clock: { now })
+        var settings = ModbusSinkSettings()
+        settings.host = "127.0.0.1"
+        settings.port = 0
+        settings.map = map
+        var wall = Date(timeIntervalSince1970: 1_800_000_000)
+        let sink = try ModbusTCPSink(settings: settings, banks: config.banks, initial: site.snapshot(at: wall), logger: Logger(label: "t"))
+        defer { sink.close() }
+        var rng = SystemRandomNumberGenerator()
+        var freshSeconds = [0.0, 0.0], last = wall
+        var reads = 0, unread = 0
+        for step in 0..<250 {
+            let advance = UInt64.random(in: 50...900, using: &rng)
+            now += step % 61 == 60 ? 12_000 : advance
+            wall = wall.addingTimeInterval(Double(advance) / 1000)
+            let pack = ["a", "b", "c", "d"].randomElement(using: &rng)!
+            site.record(pack: pack, result: .success(reading(pack, soc: Double.random(in: 5...95, using: &rng).rounded(), at: wall)),
+                        counters: PackCounters(), at: wall)
+            let snapshot = site.snapshot(at: wall)
+            // The heartbeat counts every snapshot's time while the bank has fresh data.
+            for b in 0..<2 where snapshot.banks[b].state != "offline" {
+                freshSeconds[b] += wall.timeIntervalSince(last)
+            }
+            last = wall
+            sink.write(snapshot)
+            guard Int.random(in: 0..<4, using: &rng) == 0 else { unread += 1; continue }
+            reads += 1
+            let image = sink.server.images.current
+            for (b, bank) in config.banks.enumerated() {
+                var status = snapshot.banks[b]
+                status.unitId = bank.unitId
+                let heartbeat = sink.builder.heartbeat(ofBank: b)
+                #expect(heartbeat == UInt16(truncatingIfNeeded: Int(freshSeconds[b])), "step \(step)")
+                let expected: [UInt16] = switch map {
+                case .simple: SimpleRegisterMap.registers(bank: status, packs: snapshot.members(ofBank: b), heartbeat: heartbeat, now: snapshot.time)
+                case .sunspec: SunSpecImage.registers(.init(site: snapshot.site, bank: status, packs: snapshot.members(ofBank: b),
+                                                            reserveSoc: bank.limits.reserveSoc, heartbeat: heartbeat))
+                }
+                #expect(try #require(image.units[UInt8(bank.unitId)]).registers == expected, "step \(step), bank \(bank.id), \(map)")
+            }
+        }
+        #expect(reads > 30 && unread > 100)
+        guard map == .simple else { return }
+        // Over the wire: the bank's SoC (register 10, x10) as published, with no other trigger.
+        for soc in [37.0, 81.0] {
+            for pack in ["a", "b"] {
+                site.record(pack: pack, result: .success(reading(pack, soc: soc, at: wall)), counters: PackCounters(), at: wall)
+            }
+            sink.write(site.snapshot(at: wall))
+            let client = try RawModbusClient(port: sink.server.port)
+            client.send([0, 1, 0, 0, 0, 6, 1, 0x03, 0, 10, 0, 1])
+            let answer = try #require(client.receive())
+            #expect(answer.count == 11 && Int(answer[9]) << 8 | Int(answer[10]) == Int(soc * 10))
+        }
+    }
+}
+
 @Suite struct ISOTimeTests {
     @Test func formatsUTCWithMillisecondsDigitByDigit() {
         #expect(ISOTime.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")

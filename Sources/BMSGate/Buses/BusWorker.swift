@@ -29,6 +29,10 @@ public final class BusWorker: @unchecked Sendable {
     private var commands: [PendingCommand] = []
     /// True when the last thing the bus thread did was a command: a due poll goes next.
     private var lastRanCommand = false
+    /// When the current round began: the first poll after the bus thread last slept. The
+    /// packs polled back to back in a round are due again together, an interval after it.
+    private var roundStart: UInt64 = 0
+    private var sleptSinceLastPoll = true
     /// Commands that may wait for one bus; more are answered "busy" (HTTP 503).
     public static let commandQueueLimit = 16
 
@@ -162,8 +166,11 @@ public final class BusWorker: @unchecked Sendable {
                 }
                 if due {
                     lastRanCommand = false
+                    if sleptSinceLastPoll { roundStart = MonotonicClock.nowMs() }
+                    sleptSinceLastPoll = false
                     return .poll(runner)
                 }
+                sleptSinceLastPoll = true
                 wake.wait(untilMs: runner.nextDue)
             }
             return .stop
@@ -171,16 +178,23 @@ public final class BusWorker: @unchecked Sendable {
     }
 
     /// How early a poll may run: a pack due within this long (a tenth of its interval, at
-    /// most 100 ms) is polled right after the one before it instead of after another wait.
-    /// Its next poll is an interval from then, so a line's packs close ranks and are polled
-    /// back to back, one wake-up per round, in the rhythm of the first (the thread never
-    /// sleeps to wake early: only a pack that follows another runs early).
+    /// most 100 ms) joins the round running now instead of costing another wake-up (the
+    /// thread never sleeps to wake early: only a pack that follows another runs early).
     static func earlySlack(_ r: PackRunner) -> UInt64 {
         min(UInt64(max(0, r.pack.pollInterval.milliseconds)) / 10, 100)
     }
 
+    /// When a pack polled at `started` in the round begun at `roundStart` is due again: an
+    /// interval after the round began, so the packs of a line are polled in rounds, back to
+    /// back, one wake-up per round instead of one per pack. A line too slow for its packs'
+    /// interval (a round running past half an interval) keeps each pack's own rhythm, so
+    /// every pack still gets its turn.
+    static func nextDue(started: UInt64, roundStart: UInt64, interval: UInt64) -> UInt64 {
+        started - min(started, roundStart) <= interval / 2 ? roundStart + interval : started + interval
+    }
+
     private func run() {
-        // Every pack is due at once: they go in order, back to back, and stay that way.
+        // Every pack is due at once: the first round polls them in order, back to back.
         let start = MonotonicClock.nowMs()
         for r in runners { r.nextDue = start }
         loop: while true {
@@ -280,7 +294,7 @@ public final class BusWorker: @unchecked Sendable {
             r.counters.ok += 1
             if r.consecutiveFailures > 0 { logger.info("pack \(r.pack.id) answers again") }
             r.consecutiveFailures = 0
-            r.nextDue = started + interval
+            r.nextDue = Self.nextDue(started: started, roundStart: roundStart, interval: interval)
         case .failure(let failure):
             r.consecutiveFailures += 1
             if r.consecutiveFailures == 1 || r.consecutiveFailures % 20 == 0 {
