@@ -17,10 +17,18 @@ public enum Hex {
     }
 
     /// Formats bytes as lower-case hex separated by `separator`.
-    public static func format(_ bytes: some Sequence<UInt8>, separator: String = " ") -> String {
-        bytes.map { byte in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined(separator: separator)
+    public static func format(_ bytes: some Sequence<UInt8>, separator: String = " ", uppercase: Bool = false) -> String {
+        let digits: StaticString = uppercase ? "0123456789ABCDEF" : "0123456789abcdef"
+        let between = Array(separator.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * (2 + between.count))
+        digits.withUTF8Buffer { hex in
+            for byte in bytes {
+                if !out.isEmpty { out.append(contentsOf: between) }
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

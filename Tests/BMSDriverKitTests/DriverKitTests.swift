@@ -1,3 +1,4 @@
+import Foundation
 import CBMSDriver
 import Testing
 
@@ -11,6 +12,14 @@ import Testing
         #expect(Hex.parse("7e0") == nil)
         #expect(Hex.parse("zz") == nil)
         #expect(Hex.format([0x0d, 0xa0]) == "0d a0")
+    }
+
+    @Test func hexFormatsEveryByteInEitherCaseWithAnySeparator() {
+        let all = (0...255).map { UInt8($0) }
+        #expect(Hex.format(all, separator: "") == all.map { String(format: "%02x", $0) }.joined())
+        #expect(Hex.format(all, separator: ":", uppercase: true) == all.map { String(format: "%02X", $0) }.joined(separator: ":"))
+        #expect(Hex.format([UInt8]()) == "" && Hex.format([0x7e]) == "7e" && Hex.format([1, 2], separator: ", ") == "01, 02")
+        #expect(Hex.parse(Hex.format(all)) == all)
     }
 
     @Test func alarmNamesFollowTheHeaderBits() {

@@ -1,3 +1,4 @@
+import Foundation
 import BMSDriverKit
 import Testing
 
@@ -26,6 +27,20 @@ import Testing
         #expect(r.extra("alarm") == .number(1))
         #expect(r.extra("fault") == .number(0))
         #expect(r.extra("status_bitmask") == .text("00:00:00:01:00:00:00:00:10:11"))
+    }
+
+    /// The report a poll takes (one look at the bits) says what the single questions say.
+    @Test func theReportAgreesWithEachQuestion() {
+        var rng = SystemRandomNumberGenerator()
+        for round in 0..<500 {
+            let bytes = (0..<10).map { _ in round % 5 == 0 ? 0 : UInt8.random(in: 0...255, using: &rng) & UInt8.random(in: 0...255, using: &rng) }
+            let status = BasenStatus(bytes: bytes)
+            let report = status.report
+            #expect(report.texts == status.texts && report.alarms == status.alarms && report.errorBitmask == status.errorBitmask)
+            #expect(report.alarm == status.alarm && report.fault == status.fault && report.summary == status.summary)
+            #expect(report.summary == (status.texts.isEmpty ? "Idle" : status.texts.joined(separator: ", ")))
+            #expect(status.bitmaskText == bytes.map { String(format: "%02X", $0) }.joined(separator: ":"))
+        }
     }
 
     @Test func faultsSetTheFaultFlag() throws {

@@ -71,15 +71,16 @@ public enum BasenInfo {
                 }
             case 0x06:
                 let status = BasenStatus(bytes: values)
-                reading.status = status.texts
-                reading.alarms.formUnion(status.alarms)
+                let report = status.report
+                reading.status = report.texts
+                reading.alarms.formUnion(report.alarms)
                 reading.chargeEnabled = !status.chargeOff
                 reading.dischargeEnabled = !status.dischargeOff
                 reading.setExtra("status_bitmask", status.bitmaskText)
-                reading.setExtra("error_bitmask", Double(status.errorBitmask))
-                reading.setExtra("alarm", status.alarm ? 1 : 0)
-                reading.setExtra("fault", status.fault ? 1 : 0)
-                reading.setExtra("status_text", status.summary)
+                reading.setExtra("error_bitmask", Double(report.errorBitmask))
+                reading.setExtra("alarm", report.alarm ? 1 : 0)
+                reading.setExtra("fault", report.fault ? 1 : 0)
+                reading.setExtra("status_text", report.summary)
             case 0x07 where count > 0:
                 reading.cycles = Double(u16(0))
             case 0x08 where count > 0:

@@ -29,17 +29,41 @@ public struct BasenStatus: Sendable, Equatable {
     /// Vendor texts of the set bits.
     public var texts: [String] { active.map(\.text) }
     /// Canonical alarms raised by the set bits.
-    public var alarms: Alarms { active.reduce(into: Alarms()) { $0.formUnion($1.alarms) } }
+    public var alarms: Alarms { Self.alarms(of: active) }
     /// The derived 16-bit error bitmask (see the seed's table).
-    public var errorBitmask: UInt16 { active.reduce(0) { $0 | $1.errorMask } }
+    public var errorBitmask: UInt16 { Self.errorBitmask(of: active) }
     /// Any alarm-kind bit set.
     public var alarm: Bool { active.contains { $0.kind == .alarm } }
     /// Any fault-kind bit set.
     public var fault: Bool { active.contains { $0.kind == .fault } }
     /// The bytes as "00:00:...".
-    public var bitmaskText: String { Hex.format(bytes, separator: ":").uppercased() }
+    public var bitmaskText: String { Hex.format(bytes, separator: ":", uppercase: true) }
     /// Summary text: the set bits joined, or "Idle".
-    public var summary: String { texts.isEmpty ? "Idle" : texts.joined(separator: ", ") }
+    public var summary: String { Self.summary(of: active.map(\.text)) }
+
+    /// Everything a reading takes from the status, from one look at the bits (it is
+    /// decoded at every poll).
+    public struct Report: Sendable {
+        public var texts: [String]
+        public var alarms: Alarms
+        public var errorBitmask: UInt16
+        public var alarm: Bool
+        public var fault: Bool
+        public var summary: String
+    }
+
+    /// The report of the set bits.
+    public var report: Report {
+        let active = self.active
+        let texts = active.map(\.text)
+        return Report(texts: texts, alarms: Self.alarms(of: active), errorBitmask: Self.errorBitmask(of: active),
+                      alarm: active.contains { $0.kind == .alarm }, fault: active.contains { $0.kind == .fault },
+                      summary: Self.summary(of: texts))
+    }
+
+    private static func alarms(of active: [Bit]) -> Alarms { active.reduce(into: Alarms()) { $0.formUnion($1.alarms) } }
+    private static func errorBitmask(of active: [Bit]) -> UInt16 { active.reduce(0) { $0 | $1.errorMask } }
+    private static func summary(of texts: [String]) -> String { texts.isEmpty ? "Idle" : texts.joined(separator: ", ") }
 
     /// True when a set bit says the charge MOSFET is off: switched off by hand, failed, or
     /// opened by a protection that stops charging (or both directions), or the pack locked.
