@@ -18,6 +18,7 @@ struct Options {
             switch a {
             case "--clients": clients = args.next().flatMap(Int.init) ?? clients
             case "--seconds": seconds = args.next().flatMap(Double.init) ?? seconds
+            case "-h", "--help": print("usage: bmsgate-bench-modbus [--clients N] [--seconds S]"); exit(0)
             default: print("usage: bmsgate-bench-modbus [--clients N] [--seconds S]"); exit(2)
             }
         }
