@@ -77,6 +77,18 @@ import Testing
         #expect(fresh.changes(in: manual).packs == [0, 1, 2, 3])
     }
 
+    /// Bank `b`'s registers built from scratch.
+    func fullRebuild(_ snapshot: Snapshot, bank b: Int, config: SiteConfig, map: ModbusSinkSettings.Map, heartbeat: UInt16) -> [UInt16] {
+        var status = snapshot.banks[b]
+        status.unitId = config.banks[b].unitId
+        let packs = snapshot.members(ofBank: b)
+        switch map {
+        case .simple: return SimpleRegisterMap.registers(bank: status, packs: packs, heartbeat: heartbeat, now: snapshot.time)
+        case .sunspec: return SunSpecImage.registers(.init(site: snapshot.site, bank: status, packs: packs,
+                                                           reserveSoc: config.banks[b].limits.reserveSoc, heartbeat: heartbeat))
+        }
+    }
+
     /// Many random snapshots: the incremental image equals registers built from scratch.
     @Test(arguments: [ModbusSinkSettings.Map.simple, ModbusSinkSettings.Map.sunspec])
     func incrementalRegistersEqualAFullRebuild(map: ModbusSinkSettings.Map) throws {
@@ -104,15 +116,7 @@ import Testing
             if step % 13 == 5 { skipped += 1; continue }  // the sink's queue dropped this one
             let image = builder.image(snapshot)
             for (b, bank) in config.banks.enumerated() {
-                var status = snapshot.banks[b]
-                status.unitId = bank.unitId
-                let packs = snapshot.members(ofBank: b)
-                let heartbeat = builder.heartbeat(ofBank: b)
-                let expected: [UInt16] = switch map {
-                case .simple: SimpleRegisterMap.registers(bank: status, packs: packs, heartbeat: heartbeat, now: snapshot.time)
-                case .sunspec: SunSpecImage.registers(.init(site: snapshot.site, bank: status, packs: packs,
-                                                            reserveSoc: bank.limits.reserveSoc, heartbeat: heartbeat))
-                }
+                let expected = fullRebuild(snapshot, bank: b, config: config, map: map, heartbeat: builder.heartbeat(ofBank: b))
                 let unit = try #require(image.units[UInt8(bank.unitId)])
                 #expect(unit.registers == expected, "step \(step), bank \(bank.id), \(map)")
             }
@@ -158,15 +162,9 @@ extension SnapshotChangesTests {
             reads += 1
             let image = sink.server.images.current
             for (b, bank) in config.banks.enumerated() {
-                var status = snapshot.banks[b]
-                status.unitId = bank.unitId
                 let heartbeat = sink.builder.heartbeat(ofBank: b)
                 #expect(heartbeat == UInt16(truncatingIfNeeded: Int(freshSeconds[b])), "step \(step)")
-                let expected: [UInt16] = switch map {
-                case .simple: SimpleRegisterMap.registers(bank: status, packs: snapshot.members(ofBank: b), heartbeat: heartbeat, now: snapshot.time)
-                case .sunspec: SunSpecImage.registers(.init(site: snapshot.site, bank: status, packs: snapshot.members(ofBank: b),
-                                                            reserveSoc: bank.limits.reserveSoc, heartbeat: heartbeat))
-                }
+                let expected = fullRebuild(snapshot, bank: b, config: config, map: map, heartbeat: heartbeat)
                 #expect(try #require(image.units[UInt8(bank.unitId)]).registers == expected, "step \(step), bank \(bank.id), \(map)")
             }
         }
