@@ -40,6 +40,9 @@ public final class ModbusTCPServer: @unchecked Sendable {
     let images: RegisterImageBox
     /// With exactly one unit, unit id 255 ("this server", Modbus-TCP spec) also reaches it.
     private var listenFD: Int32 = -1
+    /// A pipe whose write end `stop` writes to: the accept thread sleeps in poll until a
+    /// client or the stop arrives (no periodic wake-ups while idle).
+    private var wakeFDs: [Int32] = [-1, -1]
     private var acceptThread: WorkerThread?
     private let lock = NSLock()
     private var connections: [Int: Connection] = [:]
@@ -86,6 +89,12 @@ public final class ModbusTCPServer: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(listenFD, $0, &len) }
         }
         port = Int(Self.port(of: addr))
+        guard pipe(&wakeFDs) == 0 else {
+            close(listenFD)
+            listenFD = -1
+            throw ModbusServerError("cannot make the stop pipe: \(String(cString: strerror(errno)))")
+        }
+        for fd in wakeFDs { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let t = WorkerThread(name: "modbus-accept") { [self] in acceptLoop() }
         acceptThread = t
         t.start()
@@ -109,8 +118,16 @@ public final class ModbusTCPServer: @unchecked Sendable {
             for c in connections.values { shutdown(c.fd, Int32(SHUT_RDWR)) }
             return !stopping && acceptThread != nil
         }
+        if wakeFDs[1] >= 0 {
+            var byte: UInt8 = 1
+            _ = Glibc.write(wakeFDs[1], &byte, 1)
+        }
         if wasRunning { acceptThread?.join() }
         if listenFD >= 0 { close(listenFD); listenFD = -1 }
+        for i in wakeFDs.indices where wakeFDs[i] >= 0 {
+            close(wakeFDs[i])
+            wakeFDs[i] = -1
+        }
     }
 
     static func listen(host: String, port: Int) throws -> Int32 {
@@ -169,9 +186,9 @@ public final class ModbusTCPServer: @unchecked Sendable {
     }
 
     private func acceptLoop() {
-        var pfd = pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)
+        var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFDs[0], events: Int16(POLLIN), revents: 0)]
         while !lock.withLock({ stopping }) {
-            guard poll(&pfd, 1, 200) > 0 else { continue }
+            guard poll(&fds, 2, -1) > 0, fds[0].revents != 0 else { continue }
             var addr = sockaddr_storage()
             var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let fd = withUnsafeMutablePointer(to: &addr) {
