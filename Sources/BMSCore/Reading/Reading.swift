@@ -207,6 +207,7 @@ public struct Reading: Sendable, Equatable {
         _modify { makeUnique(); yield &storage.identity }
         set { makeUnique(); storage.identity = newValue }
     }
+    /// Vendor values by name, in the order the driver set them (JSON: `extras`).
     public var extras: [(name: String, value: ExtraValue)] {
         get { storage.extras.list }
         _modify {

@@ -32,6 +32,7 @@ public final class BusWorker: @unchecked Sendable {
     /// When the current round began: the first poll after the bus thread last slept. The
     /// packs polled back to back in a round are due again together, an interval after it.
     private var roundStart: UInt64 = 0
+    /// Set when the bus thread waits: the next poll begins a round.
     private var sleptSinceLastPoll = true
     /// Commands that may wait for one bus; more are answered "busy" (HTTP 503).
     public static let commandQueueLimit = 16

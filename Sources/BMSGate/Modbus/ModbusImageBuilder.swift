@@ -79,7 +79,6 @@ public final class ModbusImageBuilder: @unchecked Sendable {
     /// A new site (or the first snapshot): configured banks mapped to snapshot banks once.
     private func adopt(_ layout: SiteLayout) {
         if layoutOf !== layout {
-            // A new site (or the first snapshot): map configured banks to snapshot banks once.
             layoutOf = layout
             bankIndex = banks.map { layout.bankIndex[$0.id] }
             registers = Array(repeating: nil, count: banks.count)
