@@ -54,7 +54,7 @@ public struct BankStatus: Sendable {
     /// caller instead of looked up by name for every snapshot).
     public static func aggregate(_ config: BankConfig, statuses: [PackStatus], limits: [PackLimitsConfig]) -> BankStatus {
         // One device counted twice matters to the alarms and to the limits: found once.
-        let duplicates = LimitCalculator.duplicateSerials(statuses.filter(\.online).map { ($0.id, $0.reading) })
+        let duplicates = onlineDuplicates(statuses)
         var bank = aggregate(id: config.id, unitId: config.unitId, statuses: statuses, duplicates: duplicates)
         let inputs = zip(statuses, limits).map {
             PackLimitInput(id: $0.id, online: $0.online, reading: $0.reading, limits: $1)
@@ -65,8 +65,12 @@ public struct BankStatus: Sendable {
 
     /// Aggregates `statuses` (the bank's packs, in bank order), without limits.
     public static func aggregate(id: String, unitId: Int = 1, statuses: [PackStatus]) -> BankStatus {
-        aggregate(id: id, unitId: unitId, statuses: statuses,
-                  duplicates: LimitCalculator.duplicateSerials(statuses.filter(\.online).map { ($0.id, $0.reading) }))
+        aggregate(id: id, unitId: unitId, statuses: statuses, duplicates: onlineDuplicates(statuses))
+    }
+
+    /// The serial numbers more than one online pack reports.
+    static func onlineDuplicates(_ statuses: [PackStatus]) -> [(serial: String, packs: [String])] {
+        LimitCalculator.duplicateSerials(statuses.filter(\.online).map { ($0.id, $0.reading) })
     }
 
     /// `aggregate` with the online packs' duplicate serials already found. One pass over
@@ -128,7 +132,7 @@ public struct BankStatus: Sendable {
             let temps = r.temperatures
             if let lo = temps.min() { bank.temperatureMin = min(bank.temperatureMin ?? lo, lo) }
             if let hi = temps.max() { bank.temperatureMax = max(bank.temperatureMax ?? hi, hi) }
-            for alarm in r.alarms { alarmBits |= 1 << UInt32(alarm.bit) }
+            alarmBits |= CanonicalAlarm.mask(r.alarms)
         }
         bank.packs = ids
         bank.onlinePacks = online
@@ -139,9 +143,9 @@ public struct BankStatus: Sendable {
         bank.fullCapacity = full.value
         if cellCount > 0 { bank.cellAvg = (cellTotal / Double(cellCount) * 10000).rounded() / 10000 }
         if weight > 0 { bank.soc = (weightedSoc / weight * 100).rounded() / 100 }
-        if online.count < statuses.count { alarmBits |= 1 << UInt32(CanonicalAlarm.communication.bit) }
-        if !duplicates.isEmpty { alarmBits |= 1 << UInt32(CanonicalAlarm.duplicatePack.bit) }
-        bank.alarms = CanonicalAlarm.ordered.enumerated().filter { alarmBits & (1 << UInt32($0.offset)) != 0 }.map(\.element)
+        if online.count < statuses.count { alarmBits |= CanonicalAlarm.mask([.communication]) }
+        if !duplicates.isEmpty { alarmBits |= CanonicalAlarm.mask([.duplicatePack]) }
+        bank.alarms = CanonicalAlarm.alarms(in: alarmBits)
         return bank
     }
 

@@ -43,6 +43,11 @@ public enum CanonicalAlarm: String, CaseIterable, Sendable, Comparable, CustomSt
         alarms.reduce(0) { $0 | (1 << UInt32($1.bit)) }
     }
 
+    /// The alarms whose bits are set in `mask`, in bit order (the inverse of `mask(_:)`).
+    public static func alarms(in mask: UInt32) -> [CanonicalAlarm] {
+        ordered.enumerated().filter { mask & (1 << UInt32($0.offset)) != 0 }.map(\.element)
+    }
+
     /// Alarms that stop charging.
     public var stopsCharge: Bool {
         switch self {

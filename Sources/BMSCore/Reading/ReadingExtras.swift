@@ -65,7 +65,6 @@ public final class ReadingExtras: Sendable {
     private static func newChunks(_ count: Int) -> [JSONFragmentCache] {
         (0..<(count + chunkSize - 1) / chunkSize).map { _ in JSONFragmentCache() }
     }
-
 }
 
 /// The names of a set of extras, in order: one object for as long as a BMS reports the

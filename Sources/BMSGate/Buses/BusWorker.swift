@@ -160,14 +160,15 @@ public final class BusWorker: @unchecked Sendable {
             while !stopped {
                 guard let runner = runners.min(by: { $0.nextDue < $1.nextDue }) else { return .stop }
                 commands.removeAll { !$0.isQueued }
-                let due = MonotonicClock.nowMs() + Self.earlySlack(runner) >= runner.nextDue
+                let now = MonotonicClock.nowMs()
+                let due = now + Self.earlySlack(runner) >= runner.nextDue
                 if !commands.isEmpty && !(due && lastRanCommand) {
                     lastRanCommand = true
                     return .command(commands.removeFirst())
                 }
                 if due {
                     lastRanCommand = false
-                    if sleptSinceLastPoll { roundStart = MonotonicClock.nowMs() }
+                    if sleptSinceLastPoll { roundStart = now }
                     sleptSinceLastPoll = false
                     return .poll(runner)
                 }
