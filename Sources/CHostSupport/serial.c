@@ -53,6 +53,17 @@ int bmsgate_serial_flush_input(int fd) {
     return 0;
 }
 
+int bmsgate_serial_flush_output(int fd) {
+    if (ioctl(fd, TCFLSH, TCOFLUSH) != 0) return -errno;
+    return 0;
+}
+
+int bmsgate_serial_output_pending(int fd) {
+    int pending = 0;
+    if (ioctl(fd, TIOCOUTQ, &pending) != 0) return -errno;
+    return pending;
+}
+
 int bmsgate_serial_dtr(int fd, int on) {
     int bits = TIOCM_DTR;
     if (ioctl(fd, on ? TIOCMBIS : TIOCMBIC, &bits) != 0) return -errno;

@@ -102,6 +102,57 @@ struct PylonRS485SinkUnitTests {
         #expect(m.chargeCurrent == 0 && !m.chargeEnabled && m.chargeVoltage == 55.2)
     }
 
+    /// An inverter adds the modules' 0x92 limits: whatever the failsafe mode, the module
+    /// layout and which packs are stale or blocked, the sum never exceeds the bank's limit,
+    /// and a stale pack's module says 0 A (before the fix, `failsafe: share` with
+    /// `modules: packs` gave the stale pack's module a share too: 2 x 50 A for a 50 A bank).
+    @Test func theModulesNeverAddUpToMoreThanTheBank() throws {
+        for failsafe in ["zero", "share"] {
+            for layout in [PylonRS485Settings.Modules.packs, .bank] {
+                let yaml = """
+                    buses: [{id: lab, type: sim}]
+                    packs:
+                      - {id: a, driver: basen, bus: lab, address: 1}
+                      - {id: b, driver: basen, bus: lab, address: 2}
+                      - {id: c, driver: basen, bus: lab, address: 3}
+                    banks: [{id: main, packs: [a, b, c], limits: {charge_voltage: 55.2, charge_current: 100, discharge_current: 150}, failsafe: \(failsafe)}]
+
+                    """
+                let bank = try ConfigLoader.parse(yaml: yaml, file: "site.yaml").banks[0]
+                var settings = PylonRS485Settings(bank: "main", link: .device("/dev/null", baud: 9600))
+                settings.modules = layout
+                // Every combination of online / stale / charge blocked by the BMS for three packs.
+                for combination in 0..<27 {
+                    let states = (0..<3).map { (combination / [1, 3, 9][$0]) % 3 }
+                    let packs = ["a", "b", "c"].enumerated().map { i, id in
+                        var p = pack(id, online: states[i] != 1, chargeEnabled: states[i] != 2)
+                        p.reading?.identity.serial = "SN-\(id)"
+                        return p
+                    }
+                    let status = BankStatus.aggregate(bank, statuses: packs)
+                    let view = PylonBankView(bank: status, packs: packs, settings: settings, config: bank)
+                    var charge = 0.0, discharge = 0.0
+                    for module in view.modules {
+                        let m = try PylonManagement.decode(try ask(view, address: module.address, command: 0x92, info: [module.address]).info)
+                        charge += m.chargeCurrent
+                        discharge += m.dischargeCurrent
+                        #expect(m.chargeEnabled == (m.chargeCurrent > 0) && m.dischargeEnabled == (m.dischargeCurrent > 0))
+                        if layout == .packs, states[Int(module.address) - 2] == 1 {
+                            #expect(m.chargeCurrent == 0 && m.dischargeCurrent == 0 && !m.chargeEnabled && !m.dischargeEnabled,
+                                    "\(failsafe) \(states): the stale pack's module")
+                        }
+                    }
+                    let label = "failsafe \(failsafe), modules \(layout), states \(states)"
+                    #expect(charge <= status.limits.chargeCurrent + 1e-9, "\(label): \(charge) A > \(status.limits.chargeCurrent) A")
+                    #expect(discharge <= status.limits.dischargeCurrent + 1e-9, "\(label): \(discharge) A > \(status.limits.dischargeCurrent) A")
+                    if layout == .bank { #expect(abs(charge - status.limits.chargeCurrent) < 0.051) }
+                }
+            }
+        }
+        // The share is rounded down to the 0.1 A 0x92 carries: 6 x 16.6 A, not 6 x 16.7 A.
+        #expect(PylonBankView.share(100, of: 6) == 16.6 && PylonBankView.share(100, of: 4) == 25 && PylonBankView.share(0, of: 3) == 0)
+    }
+
     @Test func theBankAsOneModuleCarriesTheWholeLimitsAndTheWorstPack() throws {
         let v = try view([pack("a", online: true, cells: [3.30, 3.31]), pack("b", online: true, cells: [3.10, 3.35])], modules: .bank, limits: (100, 150))
         #expect(v.modules.map(\.address) == [2])

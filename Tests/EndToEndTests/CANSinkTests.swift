@@ -41,7 +41,7 @@ import Testing
         return Peer(process: p, output: out)
     }
 
-    func site(_ dir: String, http: Int, extra: String = "") throws {
+    func site(_ dir: String, http: Int, extra: String = "", period: String = "500ms") throws {
         try """
             site: can-test
             buses:
@@ -56,7 +56,7 @@ import Testing
                 stale_after: 1500ms
                 limits: {charge_current: 100, discharge_current: 150, charge_voltage: 55.2}
             sinks:
-              - {type: can, bank: main, profile: pylon, device: \(dir)/gateway, discharge_voltage: 48.0, period: 500ms\(extra)}
+              - {type: can, bank: main, profile: pylon, device: \(dir)/gateway, discharge_voltage: 48.0, period: \(period)\(extra)}
               - {type: http, listen: "127.0.0.1:\(http)"}
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
     }
@@ -159,6 +159,11 @@ import Testing
         inverter = try peer(dir, seconds: 15)
         defer { inverter.process.terminate() }
         #expect(TestTools.waitUntil(10) { (inverter.latest(0x351)?["charge_current"] as? Double ?? 0) > 0 })
+        // The first set after the reopen carries the current command, not a spurious failsafe.
+        let first351 = inverter.frames.first { $0["id"] as? Int == 0x351 }?["decoded"] as? [String: Any]
+        let first359 = inverter.frames.first { $0["id"] as? Int == 0x359 }?["decoded"] as? [String: Any]
+        #expect((first351?["charge_current"] as? Double ?? 0) > 0, "\(String(describing: first351))")
+        #expect(first359?["protection"] as? Int == 0, "\(String(describing: first359))")
         let out = gw.stop()
         let log = out.stderr + out.stdout
         #expect(log.contains("reopening") || log.contains("retrying every 2 s"), "\(log.suffix(800))")

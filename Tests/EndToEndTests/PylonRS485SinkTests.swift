@@ -151,4 +151,60 @@ import Testing
             #expect(a.contains("02D7A0") && a.contains("032004B0C0"), "\(a)")
         }
     }
+
+    /// A client that connects and idles, and one that sends and never reads, hold nobody up
+    /// (before: 0 of 12 answered, the sink thread blocked for ever); four idle connections
+    /// take the slots, a newcomer is refused while they are young and displaces the idlest
+    /// after `PylonTCPClients.displaceAfter`; /api/sinks lists the clients and /metrics counts.
+    @Test func aClientThatHoldsItsConnectionHoldsNobodyUp() throws {
+        let dir = try TestTools.tempDir("pylon-tcp-hog"), port = TestTools.freePort(), http = TestTools.freePort()
+        try """
+            site: pylon-tcp-hog
+            buses: [{id: lab, type: sim}]
+            packs: [{id: p1, driver: basen, bus: lab, address: 1, poll_interval: 300ms}]
+            banks: [{id: main, packs: [p1], limits: {charge_current: 80, discharge_current: 120, charge_voltage: 55.2}}]
+            sinks:
+              - {type: pylon-rs485, bank: main, listen: "127.0.0.1:\(port)"}
+              - {type: http, listen: "127.0.0.1:\(http)"}
+            """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
+        let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
+        var stopped = false
+        defer { if !stopped { _ = gw.stop() } }
+        #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["packs_online"] as? Double == 1 })
+        func clients(_ step: String, _ extra: [String] = []) throws -> [String: Any] {
+            let r = try TestTools.run(TestTools.python, [TestTools.pythonTools + "/pylon_tcp_clients.py", "\(port)", step] + extra, timeout: 90)
+            #expect(r.status == 0, "\(r.stderr.suffix(800))")
+            return (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]) ?? [:]
+        }
+        let hog = try clients("hog")
+        print("pylon tcp: \(hog["answered"] ?? "?") of 12 fresh clients answered beside an idle one and one that never reads")
+        #expect(hog["answered"] as? Int == 12, "\(hog)")
+
+        let sink = { () -> [String: Any]? in
+            ((try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["sinks"] as? [[String: Any]])?.first { ($0["name"] as? String)?.hasPrefix("pylon-rs485") == true }
+        }
+        let afterHog = try #require(sink())
+        #expect((afterHog["pylon_write_timeouts_total"] as? Double ?? 0) >= 1, "the client that never reads was closed: \(afterHog)")
+        #expect((afterHog["connections_accepted_total"] as? Double ?? 0) >= 14)
+
+        // Four idle connections take every slot; a fifth is refused while they are young and
+        // served once the idlest has been idle for the displacement time.
+        let wait = 31.0
+        let result = try clients("fill", ["\(wait)"])
+        #expect(result["refused_while_young"] as? Bool == true, "\(result)")
+        #expect(result["served_after_wait"] as? Bool == true, "\(result)")
+        let filled = try #require(sink())
+        #expect((filled["connections_refused_total"] as? Double ?? 0) >= 1)
+        #expect((filled["connections_evicted_total"] as? Double ?? 0) >= 1)
+        let listed = try HTTPAPITests.curl(http, "GET", "/api/sinks").body
+        #expect(listed.contains("\"max_clients\"") && listed.contains("\"clients\""), "\(listed)")
+        let metrics = try HTTPAPITests.curl(http, "GET", "/metrics").body
+        #expect(metrics.contains("bmsgate_sink_connections_open{") && metrics.contains("bmsgate_sink_pylon_write_timeouts_total{"))
+
+        // Peer events are counted, not logged one by one.
+        let out = gw.stop()
+        stopped = true
+        let lines = (out.stderr + out.stdout).split(separator: "\n").filter { $0.contains("disconnected") }
+        #expect(lines.count <= 3, "\(lines.count) disconnect lines")
+    }
 }

@@ -4,7 +4,8 @@ layouts, little-endian), and sends the Pylon keepalive 0x305 once a second.
 
 usage: can_peer.py PATH SECONDS [--no-keepalive] [--garbage]
   --garbage   also write a BEL, a junk line and a broken frame every second
-One JSON object per line: {"t": monotonic seconds, "id": 849, "data": "hex", "decoded": {...}}
+One JSON object per line: {"t": monotonic seconds, "id": 849, "data": "hex", "decoded": {...}},
+or {"t": ..., "broken": "why"} for a line python-can could not parse.
 (time.monotonic is CLOCK_MONOTONIC, the clock bmsgate measures with).
 """
 import json
@@ -50,7 +51,13 @@ try:
                 bus.send(can.Message(arbitration_id=0x305, data=bytes(8), is_extended_id=False))
             if garbage:
                 bus.serialPortOrig.write(b"\x07hello world\rt12\rt3518zz\r")
-        msg = bus.recv(timeout=0.05)
+        try:
+            msg = bus.recv(timeout=0.05)
+        except (ValueError, IndexError) as e:
+            # A line cut short (a battery that dropped what its stalled link queued): python-can
+            # raises on it; an adapter rejects it. Said, then skipped.
+            print(json.dumps({"t": time.monotonic(), "broken": str(e)}), flush=True)
+            continue
         if msg is None:
             continue
         print(json.dumps({"t": time.monotonic(), "id": msg.arbitration_id, "data": bytes(msg.data).hex(),

@@ -1,8 +1,14 @@
 /// A transport failure with a one-line reason (e.g. "open /dev/ttyUSB0: No such file or directory").
 public struct TransportError: Error, Sendable, CustomStringConvertible {
     public var message: String
+    /// The peer stopped taking data (a write found no room within its bound); the
+    /// transport itself is still open.
+    public var stalled: Bool
     /// An error.
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String, stalled: Bool = false) {
+        self.message = message
+        self.stalled = stalled
+    }
     public var description: String { message }
 }
 

@@ -10,15 +10,27 @@ struct FileDescriptorStream {
     /// socket, 0 is the end.
     var terminal = false
 
-    /// Writes everything; waits for room when the descriptor is non-blocking.
-    func writeAll(_ bytes: UnsafeRawBufferPointer, what: String) throws(TransportError) {
+    /// Writes everything; waits for room when the descriptor is non-blocking. With
+    /// `timeoutMs`, gives up when the peer has not taken everything by then and throws a
+    /// `stalled` error (what was written stays queued: the caller decides whether to flush
+    /// it); without, waits as long as it takes.
+    func writeAll(_ bytes: UnsafeRawBufferPointer, what: String, timeoutMs: Int? = nil) throws(TransportError) {
         var offset = 0
+        let deadline = timeoutMs.map { MonotonicClock.nowMs() + UInt64(max(0, $0)) }
         while offset < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n > 0 { offset += n; continue }
             if n < 0 && (errno == EAGAIN || errno == EINTR) {
+                var wait: Int32 = 1000
+                if let deadline {
+                    let now = MonotonicClock.nowMs()
+                    guard now < deadline else {
+                        throw TransportError("\(what): the other side takes nothing (no room to write for \(timeoutMs!) ms)", stalled: true)
+                    }
+                    wait = Int32(min(1000, deadline - now))
+                }
                 var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&p, 1, 1000)
+                _ = poll(&p, 1, wait)
                 continue
             }
             throw TransportError("\(what): write failed: \(String(cString: strerror(errno)))")
@@ -67,6 +79,12 @@ struct FileDescriptorStream {
             if n <= 0 { return }
         }
     }
+}
+
+extension UInt64 {
+    /// Milliseconds from `stamp` to this time, 0 when `stamp` is later (taken by another
+    /// thread after this time was read): an age that cannot wrap to 584 million years.
+    public func saturatingAge(since stamp: UInt64) -> UInt64 { self > stamp ? self - stamp : 0 }
 }
 
 /// The monotonic clock the host and drivers share.

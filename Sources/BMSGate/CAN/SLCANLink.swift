@@ -6,7 +6,7 @@ import Foundation
 /// received `t`/`T` lines are frames, version and status answers are ignored, anything
 /// else is counted as garbage and skipped.
 public final class SLCANLink: CANLink {
-    let transport: any ByteTransport
+    let transport: SerialPort
     let bitrate: Int
     private var splitter = SLCAN.LineSplitter()
     private var received: [CANFrame] = []
@@ -16,16 +16,31 @@ public final class SLCANLink: CANLink {
     public private(set) var garbage = 0
 
     /// An adapter on `transport` at `bitrate` bit/s.
-    public init(transport: any ByteTransport, bitrate: Int) {
+    public init(transport: SerialPort, bitrate: Int) {
         self.transport = transport
         self.bitrate = bitrate
+        transport.writeTimeoutMs = 1000
     }
 
     public var endpoint: String { "\(transport.endpoint) (slcan \(bitrate / 1000) kbit/s)" }
     public var isOpen: Bool { transport.isOpen }
+    /// The serial port's write bound: past it the port flushes its output and the send throws.
+    public var sendTimeoutMs: Int {
+        get { transport.writeTimeoutMs ?? 0 }
+        set { transport.writeTimeoutMs = newValue }
+    }
+    public var pendingOutput: Int { transport.pendingOutput }
+    public func dropQueued() {
+        transport.flushOutput()
+        resync = true
+    }
+    /// A flush may have cut a line the adapter had begun to read: the next write starts
+    /// with a CR, so the adapter rejects the cut line (BEL) instead of joining it to a new one.
+    private var resync = false
 
     public func open() throws(TransportError) {
         try transport.open()
+        resync = false
         transport.discardInput()
         splitter = SLCAN.LineSplitter()
         for command in SLCAN.openCommands(bitrate: bitrate) {
@@ -56,12 +71,17 @@ public final class SLCANLink: CANLink {
     }
 
     private func write(_ line: String) throws(TransportError) {
-        let bytes = Array((line + "\r").utf8)
+        let bytes = Array(((resync ? "\r" : "") + line + "\r").utf8)
         var failure: TransportError?
         bytes.withUnsafeBytes { raw in
             do throws(TransportError) { try transport.write(raw) } catch { failure = error }
         }
-        if let failure { throw failure }
+        // A write that timed out was flushed by the port, perhaps in the middle of the line.
+        if let failure {
+            if failure.stalled { resync = true }
+            throw failure
+        }
+        resync = false
     }
 
     /// Reads what arrives within `ms`; true when a BEL came.

@@ -14,6 +14,12 @@ public final class SocketCANLink: CANLink {
 
     public var endpoint: String { interface }
     public var isOpen: Bool { fd >= 0 }
+    /// A send waits at most 100 ms for room in the interface's queue (fixed in the C side).
+    public var sendTimeoutMs = 100
+    /// The kernel's queue is not visible per socket.
+    public var pendingOutput: Int { 0 }
+    /// Frames already in the interface's queue (txqueuelen, 10 by default) cannot be taken back.
+    public func dropQueued() {}
 
     public func open() throws(TransportError) {
         close()
@@ -38,9 +44,11 @@ public final class SocketCANLink: CANLink {
             bmsgate_can_send(fd, frame.id, frame.extended ? 1 : 0, $0.baseAddress, UInt8($0.count))
         }
         if rc < 0 {
-            let reason = rc == -ENOBUFS ? "transmit queue full (no other node acknowledges: is the inverter connected?)" : String(cString: strerror(-rc))
-            if rc != -ENOBUFS { close() }
-            throw TransportError("\(interface): \(reason)")
+            if rc == -ENOBUFS {
+                throw TransportError("\(interface): transmit queue full (no other node acknowledges: is the inverter connected?)", stalled: true)
+            }
+            close()
+            throw TransportError("\(interface): \(String(cString: strerror(-rc)))")
         }
     }
 

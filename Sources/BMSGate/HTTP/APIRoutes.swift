@@ -74,7 +74,11 @@ struct APIRoutes {
             o["packs_online"] = .number(Double(snap.packs.filter(\.online).count))
             o["time"] = .string(ISOTime.format(snap.time))
         }
-        o["sinks"] = .array(s.access.sinkHealth.map(\.json))
+        let sinks = s.access.sinkHealth
+        o["sinks"] = .array(sinks.map(\.json))
+        // Inverter links that are open but take nothing (a stalled CAN adapter, an RS485
+        // line nobody drains): the inverter hears nothing new from the battery.
+        o["stalled_links"] = .array(sinks.filter { if case .object(let status)? = $0.status { status["stalled"] == .bool(true) } else { false } }.map { .string($0.name) })
         return APIResponse.json(.object(o))
     }
 

@@ -26,6 +26,13 @@ int bmsgate_serial_drain(int fd);
 
 /** Discards received, unread input of a tty. Returns 0 or -errno. */
 int bmsgate_serial_flush_input(int fd);
+/**
+ * Discards output written but not yet sent (TCOFLUSH); on a pseudo-terminal, what the
+ * other end has not read yet. Returns 0 or -errno.
+ */
+int bmsgate_serial_flush_output(int fd);
+/** Bytes written but not yet sent (TIOCOUTQ; a pseudo-terminal says 0). Returns it or -errno. */
+int bmsgate_serial_output_pending(int fd);
 /** Raises (on != 0) or drops the DTR line; 0 or -errno (a pseudo-terminal has no modem lines). */
 int bmsgate_serial_dtr(int fd, int on);
 

@@ -68,12 +68,21 @@ public final class SerialPort: ByteTransport {
         fd = -1
     }
 
+    /// A write the other side has not taken within this many ms is abandoned: what is
+    /// queued is flushed and the write throws a `stalled` error, the port stays open (an
+    /// inverter link must not send old data late). Nil: a write waits as long as it takes.
+    public var writeTimeoutMs: Int?
+
     public func write(_ bytes: UnsafeRawBufferPointer) throws(TransportError) {
         guard fd >= 0 else { throw TransportError("\(settings.device) is not open") }
         do {
-            try FileDescriptorStream(fd: fd).writeAll(bytes, what: settings.device)
+            try FileDescriptorStream(fd: fd).writeAll(bytes, what: settings.device, timeoutMs: writeTimeoutMs)
         } catch {
-            close()
+            if error.stalled {
+                flushOutput()
+            } else {
+                close()
+            }
             throw error
         }
         if settings.turnaround > .zero && !settings.rs485 {
@@ -90,6 +99,19 @@ public final class SerialPort: ByteTransport {
             close()
             throw error
         }
+    }
+
+    /// Drops what was written and not yet sent (or, on a pseudo-terminal, not yet read).
+    public func flushOutput() {
+        guard fd >= 0 else { return }
+        _ = bmsgate_serial_flush_output(fd)
+    }
+
+    /// Bytes written and not yet sent, as the driver reports them (0 on a pseudo-terminal,
+    /// whose writes go straight to the other end).
+    public var pendingOutput: Int {
+        guard fd >= 0 else { return 0 }
+        return max(0, Int(bmsgate_serial_output_pending(fd)))
     }
 
     public func discardInput() {

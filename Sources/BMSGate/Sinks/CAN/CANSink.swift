@@ -8,7 +8,9 @@ import Logging
 /// older than the bank's `stale_after`, should the gateway itself stall). At shutdown it
 /// sends a last set with both currents at 0 A. Between sets it reads what the inverter
 /// sends. A link that cannot be opened (no SocketCAN, no adapter) is one clear error in the
-/// log; the sink keeps trying and the rest of the site runs on.
+/// log; the sink keeps trying and the rest of the site runs on. A link that takes no frames
+/// (a stalled adapter, nobody reading) is **stalled**: what is queued is dropped, never
+/// sent late, the drop is counted, and every period the current set is tried again.
 public final class CANSink: Sink, @unchecked Sendable {
     public let name: String
     let settings: CANSinkSettings
@@ -32,6 +34,17 @@ public final class CANSink: Sink, @unchecked Sendable {
     private var lastClamped: [String] = []
     private var warnedSilent = false
     private let startedMs = MonotonicClock.nowMs()
+    /// Since when the link takes no frames (monotonic ms); nil while it drains.
+    private var stalledSinceMs: UInt64?
+    /// Frame sets dropped (not sent) because the link took nothing within the bound.
+    private var droppedSets = 0
+    /// When the last whole set went out (monotonic ms).
+    private var lastSetMs: UInt64?
+    /// Sets that went in since the link stalled (or last dropped one).
+    private var setsWhileStalled = 0
+    /// With an inverter never heard on the link, this many sets in a row taken while
+    /// stalled count as the link draining again.
+    static let stallRecoverySets = 10
 
     /// Starts sending for `bank` (the first sets carry 0 A until a snapshot arrives).
     public init(settings: CANSinkSettings, bank: BankConfig, logger: Logger) throws {
@@ -54,6 +67,7 @@ public final class CANSink: Sink, @unchecked Sendable {
             link = SLCANLink(transport: SerialPort(settings: SerialSettings(device: sim.path, baud: 115_200), defaultBaud: 115_200),
                              bitrate: settings.bitrate)
         }
+        link.sendTimeoutMs = Int(Self.sendBound(settings.period).milliseconds)
         let endpoint = simulator.map { "simulated inverter on \($0.path)" } ?? link.endpoint
         name = "can \(settings.profile.rawValue) \(endpoint) (bank \(bank.id))"
         simulator?.start()
@@ -82,12 +96,18 @@ public final class CANSink: Sink, @unchecked Sendable {
         simulator?.stop()
     }
 
+    /// How long one frame may wait for room on the link: one period, at most a second (so
+    /// the final set and shutdown stay bounded whatever the period).
+    static func sendBound(_ period: Duration) -> Duration { min(period, .seconds(1)) }
+
     /// The state to send now: the latest, or the failsafe when it is older than the bank's
     /// `stale_after` (plus a period), which only happens when the gateway itself stalls.
+    /// A state stamped after `nowMs` (written while the caller was opening the link) is new,
+    /// not old: the age never wraps.
     func currentState(nowMs: UInt64) -> CANBatteryState {
         condition.withLock {
             let maxAge = UInt64(bankConfig.staleAfter.milliseconds + settings.period.milliseconds)
-            guard stateMs > 0, nowMs &- stateMs <= maxAge else {
+            guard stateMs > 0, nowMs.saturatingAge(since: stateMs) <= maxAge else {
                 var s = state.stopped
                 s.stale = true
                 return s
@@ -101,13 +121,14 @@ public final class CANSink: Sink, @unchecked Sendable {
         var next = MonotonicClock.nowMs()
         var retryAtMs: UInt64 = 0
         while condition.withLock({ running }) {
-            let now = MonotonicClock.nowMs()
-            if !link.isOpen, now >= retryAtMs {
+            if !link.isOpen, MonotonicClock.nowMs() >= retryAtMs {
                 open()
-                retryAtMs = now + 2000
+                retryAtMs = MonotonicClock.nowMs() + 2000
             }
             condition.withLock { linkUp = link.isOpen }
-            if link.isOpen { sendSet(currentState(nowMs: now)) }
+            // The clock is read after the open (which can take a while): the set carries
+            // the command as it is now.
+            if link.isOpen { _ = sendSet(currentState(nowMs: MonotonicClock.nowMs())) }
             next += periodMs
             if next + periodMs < MonotonicClock.nowMs() { next = MonotonicClock.nowMs() }  // fell far behind: start over
             listen(untilMs: next)
@@ -115,8 +136,11 @@ public final class CANSink: Sink, @unchecked Sendable {
         }
         // The last word: both currents 0 A, nothing enabled.
         if link.isOpen {
-            sendSet(currentState(nowMs: MonotonicClock.nowMs()).stopped)
-            logger.info("\(name): sent the final frame set (0 A both ways)")
+            if sendSet(currentState(nowMs: MonotonicClock.nowMs()).stopped) {
+                logger.info("\(name): sent the final frame set (0 A both ways)")
+            } else {
+                logger.error("\(name): the final frame set (0 A both ways) could not be sent: the link is stuck")
+            }
         }
         link.close()
     }
@@ -132,11 +156,23 @@ public final class CANSink: Sink, @unchecked Sendable {
         }
     }
 
-    private func sendSet(_ state: CANBatteryState) {
+    /// Sends one set; false when it could not go out whole (link failed or stalled).
+    private func sendSet(_ state: CANBatteryState) -> Bool {
         let set = settings.profile.frames(state, quirks: Set(settings.quirks), manufacturer: settings.manufacturer, name: settings.name)
         if set.clamped != lastClamped {
             for note in set.clamped { logger.warning("\(name): clamped to the profile's range: \(note)") }
             lastClamped = set.clamped
+        }
+        // While stalled, what the last period queued is dropped before the current set goes
+        // in: the link holds at most one set, the newest, when its reader comes back.
+        if condition.withLock({ stalledSinceMs != nil }) { link.dropQueued() }
+        // An adapter that still holds bytes of the previous set a period later is not
+        // draining: drop them rather than let this set queue behind them.
+        else if let last = lastSetMs, MonotonicClock.nowMs().saturatingAge(since: last) >= UInt64(settings.period.milliseconds),
+           link.pendingOutput > 0 {
+            link.dropQueued()
+            stalled(TransportError("\(link.endpoint): the adapter has not sent the previous frame set", stalled: true))
+            return false
         }
         let gap = settings.profile.minimumGapMs
         for frame in set.frames {
@@ -144,16 +180,54 @@ public final class CANSink: Sink, @unchecked Sendable {
                 try link.send(frame)
             } catch {
                 condition.withLock { sendErrors += 1 }
+                if error.stalled {
+                    stalled(error)
+                    return false
+                }
                 if !link.isOpen {
                     if !linkDown { logger.error("\(name): \(error) — reopening") }
                     linkDown = true
-                    return
+                    return false
                 }
             }
             // The gap also follows the last frame: the next set must not come closer.
             if gap > 0 { listen(untilMs: MonotonicClock.nowMs() + UInt64(gap)) }
         }
-        condition.withLock { sets += 1 }
+        let now = MonotonicClock.nowMs()
+        lastSetMs = now
+        let recovered = condition.withLock { () -> (seconds: Double, dropped: Int)? in
+            sets += 1
+            guard let since = stalledSinceMs else { return nil }
+            // A link that took this set may only have made room by the flush: it drains
+            // again once the inverter is heard after the stall began, or, for an inverter
+            // never heard on this link, after `stallRecoverySets` sets in a row went in.
+            setsWhileStalled += 1
+            if let heard = report.lastSeenMs {
+                guard heard > since else { return nil }
+            } else if setsWhileStalled < Self.stallRecoverySets {
+                return nil
+            }
+            stalledSinceMs = nil
+            return (Double(now.saturatingAge(since: since)) / 1000, droppedSets)
+        }
+        if let recovered {
+            logger.warning("\(name): the link drains again after \(String(format: "%.1f", recovered.seconds)) s stalled (\(recovered.dropped) frame sets dropped so far, none sent late)")
+        }
+        return true
+    }
+
+    /// The link took nothing within the bound: what was queued is already dropped.
+    private func stalled(_ error: TransportError) {
+        let first = condition.withLock { () -> Bool in
+            droppedSets += 1
+            setsWhileStalled = 0
+            guard stalledSinceMs == nil else { return false }
+            stalledSinceMs = MonotonicClock.nowMs()
+            return true
+        }
+        if first {
+            logger.error("\(name): \(error.message) — the link is STALLED: frame sets are dropped, never sent late, and the current one is tried every period")
+        }
     }
 
     /// Reads the inverter's frames until `untilMs` (or until the sink stops).
@@ -200,7 +274,7 @@ public final class CANSink: Sink, @unchecked Sendable {
         let now = MonotonicClock.nowMs()
         let limit = UInt64(settings.inverterTimeout.milliseconds)
         let last = condition.withLock { report.lastSeenMs } ?? startedMs
-        if now &- last > limit, !warnedSilent {
+        if now.saturatingAge(since: last) > limit, !warnedSilent {
             warnedSilent = true
             logger.warning("\(name): no frame from the inverter for \(limit / 1000) s (is it connected, and set to this battery protocol?)")
         }
@@ -208,9 +282,14 @@ public final class CANSink: Sink, @unchecked Sendable {
 
     /// One line for the terminal table.
     func summary(_ r: InverterReport) -> String {
-        guard condition.withLock({ linkUp }) else { return "LINK DOWN: no frames reach the inverter (see the log)" }
+        let (up, stalledMs, dropped) = condition.withLock { (linkUp, stalledSinceMs, droppedSets) }
+        guard up else { return "LINK DOWN: no frames reach the inverter (see the log)" }
+        if let stalledMs {
+            let age = Double(MonotonicClock.nowMs().saturatingAge(since: stalledMs)) / 1000
+            return String(format: "LINK STALLED for %.0f s: the link takes no frames, %d sets dropped (see the log)", age, dropped)
+        }
         guard let ms = r.lastSeenMs else { return "sending; inverter NOT HEARD yet" }
-        let age = Double(MonotonicClock.nowMs() &- ms) / 1000
+        let age = Double(MonotonicClock.nowMs().saturatingAge(since: ms)) / 1000
         let fields = r.fields.keys.sorted().map { "\($0) \(JSONValue.numberText(r.fields[$0]!))" }.joined(separator: ", ")
         let heard = age > settings.inverterTimeout.seconds ? "inverter SILENT for \(Int(age)) s" : String(format: "inverter heard %.1f s ago", age)
         return "sending; \(heard), \(r.frames) frames" + (fields.isEmpty ? "" : " (\(fields))")
@@ -220,17 +299,21 @@ public final class CANSink: Sink, @unchecked Sendable {
     public var inverter: InverterReport { condition.withLock { report } }
 
     public var counters: [SinkCounter] {
-        let (r, sets, errors) = condition.withLock { (report, self.sets, sendErrors) }
+        let (r, sets, errors, up, stalled, dropped) = condition.withLock {
+            (report, self.sets, sendErrors, linkUp, stalledSinceMs != nil, droppedSets)
+        }
         let now = MonotonicClock.nowMs()
         var out = [
             SinkCounter("can_frame_sets_total", "Frame sets sent to the inverter", Double(sets)),
             SinkCounter("can_send_errors_total", "Frames that could not be sent", Double(errors)),
-            SinkCounter("can_link_up", "1 while the CAN link is open", condition.withLock { linkUp } ? 1 : 0, kind: .gauge),
-            SinkCounter("inverter_seen", "1 when the inverter was heard within inverter_timeout", r.lastSeenMs.map { now &- $0 <= UInt64(settings.inverterTimeout.milliseconds) ? 1 : 0 } ?? 0, kind: .gauge),
+            SinkCounter("can_link_up", "1 while the CAN link is open and takes frames", up && !stalled ? 1 : 0, kind: .gauge),
+            SinkCounter("can_link_stalled", "1 while the CAN link is open but takes no frames", stalled ? 1 : 0, kind: .gauge),
+            SinkCounter("can_dropped_sets_total", "Frame sets dropped, not sent late, because the link took nothing", Double(dropped)),
+            SinkCounter("inverter_seen", "1 when the inverter was heard within inverter_timeout", r.lastSeenMs.map { now.saturatingAge(since: $0) <= UInt64(settings.inverterTimeout.milliseconds) ? 1 : 0 } ?? 0, kind: .gauge),
             SinkCounter("inverter_frames_total", "Frames received from the inverter", Double(r.frames)),
         ]
         if let ms = r.lastSeenMs {
-            out.append(SinkCounter("inverter_last_seen_age_seconds", "Seconds since the inverter was last heard (a CAN frame, an RS485 request)", Double(now &- ms) / 1000, kind: .gauge))
+            out.append(SinkCounter("inverter_last_seen_age_seconds", "Seconds since the inverter was last heard (a CAN frame, an RS485 request)", Double(now.saturatingAge(since: ms)) / 1000, kind: .gauge))
         }
         return out
     }
@@ -240,7 +323,11 @@ public final class CANSink: Sink, @unchecked Sendable {
         var o = JSONObject()
         o["bank"] = .string(bankConfig.id)
         o["link"] = .string(link.endpoint)
-        o["link_up"] = .bool(condition.withLock { linkUp })
+        let (up, stalledMs, dropped) = condition.withLock { (linkUp, stalledSinceMs, droppedSets) }
+        o["link_up"] = .bool(up && stalledMs == nil)
+        o["stalled"] = .bool(stalledMs != nil)
+        if let stalledMs { o["stalled_seconds"] = .number(Double(MonotonicClock.nowMs().saturatingAge(since: stalledMs)) / 1000) }
+        o["dropped_sets"] = .number(Double(dropped))
         o["inverter"] = r.json(profile: settings.profile, nowMs: MonotonicClock.nowMs())
         o["summary"] = .string(summary(r))
         return .object(o)

@@ -18,7 +18,7 @@ public struct InverterReport: Sendable, Equatable {
         o["seen"] = .bool(lastSeenMs != nil)
         o["frames"] = .number(Double(frames))
         if let lastSeen { o["last_seen"] = .string(ISOTime.format(lastSeen)) }
-        if let ms = lastSeenMs { o["age_seconds"] = .number(Double(nowMs &- ms) / 1000) }
+        if let ms = lastSeenMs { o["age_seconds"] = .number(Double(nowMs.saturatingAge(since: ms)) / 1000) }
         var f = JSONObject()
         for key in fields.keys.sorted() { f[key] = .number(fields[key]!) }
         o["reports"] = .object(f)

@@ -67,9 +67,12 @@ struct PylonBankView: Sendable {
                              system: system(modules, bank: nil), systemManagement: modules[0].management)
     }
 
-    /// The bank from `status` and its `packs`. Limits are the bank's after the failsafe; with
-    /// one module per pack each module carries an equal share of them, so an inverter that
-    /// adds the modules up never gets more than the bank allows.
+    /// The bank from `status` and its `packs`. Limits are the bank's after the failsafe. With
+    /// one module per pack, each online pack's module carries an equal share of them (bank
+    /// limit / online packs) and a module says 0 A in a direction it cannot serve (its pack
+    /// is offline, or its BMS switched that direction off), so the modules' limits always
+    /// add up to at most the bank's, whatever the failsafe mode: an inverter that adds them
+    /// never gets more than the bank allows.
     init(bank status: BankStatus, packs: [PackStatus], settings: PylonRS485Settings, config: BankConfig) {
         let cvl = status.limits.chargeVoltage ?? config.limits.chargeVoltage ?? settings.chargeVoltage ?? 0
         let cellCount = packs.compactMap { $0.reading?.cells.count }.max() ?? 16
@@ -77,9 +80,10 @@ struct PylonBankView: Sendable {
         let online = packs.filter { status.onlinePacks.contains($0.id) }
         let share = settings.modules == .bank ? 1 : max(1, online.count)
         func management(_ enabledCharge: Bool, _ enabledDischarge: Bool) -> PylonManagement {
-            let ccl = status.limits.chargeCurrent / Double(share), dcl = status.limits.dischargeCurrent / Double(share)
+            let ccl = enabledCharge ? Self.share(status.limits.chargeCurrent, of: share) : 0
+            let dcl = enabledDischarge ? Self.share(status.limits.dischargeCurrent, of: share) : 0
             return PylonManagement(chargeVoltage: cvl, dischargeVoltage: dvl, chargeCurrent: ccl, dischargeCurrent: dcl,
-                                   chargeEnabled: enabledCharge && ccl > 0, dischargeEnabled: enabledDischarge && dcl > 0)
+                                   chargeEnabled: ccl > 0, dischargeEnabled: dcl > 0)
         }
         switch settings.modules {
         case .bank:
@@ -110,6 +114,13 @@ struct PylonBankView: Sendable {
         systemManagement = PylonManagement(chargeVoltage: cvl, dischargeVoltage: dvl, chargeCurrent: status.limits.chargeCurrent,
                                            dischargeCurrent: status.limits.dischargeCurrent,
                                            chargeEnabled: status.limits.chargeCurrent > 0, dischargeEnabled: status.limits.dischargeCurrent > 0)
+    }
+
+    /// `limit` / `parts`, rounded down to the 0.1 A that 0x92 carries: the parts never add
+    /// up to more than the limit (100 A over 6 modules is 16.6 A each, not 16.7).
+    static func share(_ limit: Double, of parts: Int) -> Double {
+        guard limit > 0, parts > 0 else { return 0 }
+        return ((limit / Double(parts) * 10 * 1e6).rounded() / 1e6).rounded(.down) / 10
     }
 
     /// 0x62 from the bank's alarms: bmsgate's alarms are protections; cell imbalance and a

@@ -43,7 +43,7 @@ extension PylonRS485Settings: SinkSettings {
     }
 
     public var maxConnections: Int? {
-        if case .listen = link { return 1 }
+        if case .listen = link { return PylonTCPClients.maxClients }
         return nil
     }
 

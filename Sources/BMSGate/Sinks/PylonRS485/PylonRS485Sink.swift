@@ -3,10 +3,12 @@ import Logging
 import PylonCodec
 
 /// The `pylon-rs485` sink: the bank answers an RS485 inverter as a Pylontech battery. Its
-/// own thread reads requests (serial port, pty, or one TCP client at a time) and answers
-/// each from the latest snapshot; the failsafe reaches the inverter through 0x92 (status
-/// bits off, currents 0) since some inverters never ask 0x44. A port that cannot be opened
-/// is one error in the log, retried every 2 s, and the rest of the site runs on.
+/// own thread reads requests (serial port, pty, or up to four TCP clients at once, see
+/// `PylonTCPClients`) and answers each from the latest snapshot; the failsafe reaches the
+/// inverter through 0x92 (status bits off, currents 0) since some inverters never ask 0x44.
+/// A port that cannot be opened is one error in the log, retried every 2 s, and the rest of
+/// the site runs on. An answer the serial line has not taken within `writeTimeout` is
+/// dropped (flushed, counted), never sent late.
 public final class PylonRS485Sink: Sink, @unchecked Sendable {
     public let name: String
     let settings: PylonRS485Settings
@@ -21,6 +23,14 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
     private var errors = 0
     private var lastRequestMs: UInt64?
     private var listenFD: Int32 = -1
+    /// The TCP clients' counters and list as the sink thread last saw them.
+    private var tcpStats = PylonTCPClients.Stats()
+    private var tcpClients: [PylonTCPClients.ClientInfo] = []
+    /// Answers dropped because the serial line took nothing within the bound.
+    private var droppedAnswers = 0
+    private var stalledSinceMs: UInt64?
+    /// How long the serial line may take to accept an answer.
+    static let writeTimeout: Duration = .seconds(1)
     /// The polling inverter of `device: sim`.
     let simulator: PylonInverterSimulator?
 
@@ -63,7 +73,7 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
     func currentView() -> PylonBankView {
         condition.withLock {
             let maxAge = UInt64(bankConfig.staleAfter.milliseconds) + 1000
-            return viewMs > 0 && MonotonicClock.nowMs() &- viewMs <= maxAge ? view : .empty(settings: settings, bank: bankConfig)
+            return viewMs > 0 && MonotonicClock.nowMs().saturatingAge(since: viewMs) <= maxAge ? view : .empty(settings: settings, bank: bankConfig)
         }
     }
 
@@ -79,18 +89,23 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
     private var isRunning: Bool { condition.withLock { running } }
 
     private func serve() {
+        if case .listen = settings.link {
+            serveTCP()
+            return
+        }
         var failing = false
         while isRunning {
-            let transport: (any ByteTransport)?
+            let port: SerialPort?
             switch settings.link {
             case .device(let path, let baud):
-                transport = SerialPort(settings: SerialSettings(device: path, baud: baud), defaultBaud: baud)
+                port = SerialPort(settings: SerialSettings(device: path, baud: baud), defaultBaud: baud)
             case .simulated:
-                transport = simulator.map { SerialPort(settings: SerialSettings(device: $0.path, baud: 9600), defaultBaud: 9600) }
+                port = simulator.map { SerialPort(settings: SerialSettings(device: $0.path, baud: 9600), defaultBaud: 9600) }
             case .listen:
-                transport = acceptClient()
+                port = nil
             }
-            guard let transport else { continue }
+            guard let transport = port else { continue }
+            transport.writeTimeoutMs = Int(Self.writeTimeout.milliseconds)
             do {
                 try transport.open()
                 if failing { logger.warning("\(name): open again") }
@@ -133,21 +148,49 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
                 answer.withUnsafeBytes { raw in
                     do throws(TransportError) { try transport.write(raw) } catch { writeFailure = error }
                 }
+                if let writeFailure, writeFailure.stalled {
+                    // Flushed by the port: the inverter gets the next answer, not this one late.
+                    let first = condition.withLock { () -> Bool in
+                        droppedAnswers += 1
+                        defer { if stalledSinceMs == nil { stalledSinceMs = MonotonicClock.nowMs() } }
+                        return stalledSinceMs == nil
+                    }
+                    if first { logger.error("\(name): \(writeFailure.message) — the line is STALLED: answers are dropped, never sent late") }
+                    continue
+                }
                 if let writeFailure {
                     logger.warning("\(name): \(writeFailure)")
                     return
                 }
+                let stalledFor = condition.withLock { () -> UInt64? in
+                    defer { stalledSinceMs = nil }
+                    return stalledSinceMs.map { MonotonicClock.nowMs().saturatingAge(since: $0) }
+                }
+                if let stalledFor { logger.warning("\(name): the line takes answers again after \(stalledFor / 1000) s stalled") }
             }
         }
     }
 
-    /// Waits for an RS485 bridge to connect (one at a time); nil when none came yet.
-    private func acceptClient() -> (any ByteTransport)? {
-        var p = pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)
-        guard listenFD >= 0, poll(&p, 1, 200) > 0 else { return nil }
-        let fd = accept(listenFD, nil, nil)
-        guard fd >= 0 else { return nil }
-        return AcceptedSocket(fd: fd)
+    /// Serves the TCP clients until the sink stops.
+    private func serveTCP() {
+        let clients = PylonTCPClients(listenFD: listenFD, name: name, logger: logger)
+        while isRunning {
+            clients.step(timeoutMs: 200) { request in
+                let answer = PylonResponder.answer(request, view: currentView(), settings: settings)
+                let ok = answer.count > 8 && answer[7] == 0x30 && answer[8] == 0x30
+                condition.withLock {
+                    if ok { answered += 1 } else { errors += 1 }
+                    lastRequestMs = MonotonicClock.nowMs()
+                }
+                return answer
+            }
+            let (stats, info) = (clients.stats, clients.info)
+            condition.withLock {
+                tcpStats = stats
+                tcpClients = info
+            }
+        }
+        clients.closeAll()
     }
 
     private func sleepWhileRunning(ms: Int) {
@@ -156,55 +199,65 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
     }
 
     public var counters: [SinkCounter] {
-        let (a, e, last) = condition.withLock { (answered, errors, lastRequestMs) }
+        let (a, e, last, tcp, open, dropped, stalled) = condition.withLock {
+            (answered, errors, lastRequestMs, tcpStats, tcpClients.count, droppedAnswers, stalledSinceMs != nil)
+        }
         var out = [
             SinkCounter("pylon_answers_total", "Requests answered with data", Double(a)),
             SinkCounter("pylon_error_answers_total", "Requests answered with an error code", Double(e)),
         ]
+        if case .listen = settings.link {
+            out += SinkCounter.connections(open: open, accepted: tcp.accepted, evicted: tcp.displaced, refused: tcp.refused)
+            out.append(SinkCounter("pylon_write_timeouts_total", "TCP clients closed because they took no answer in time", Double(tcp.writeTimeouts)))
+        } else {
+            out.append(SinkCounter("pylon_dropped_answers_total", "Answers dropped, not sent late, because the line took nothing", Double(dropped)))
+            out.append(SinkCounter("pylon_line_stalled", "1 while the serial line takes no answers", stalled ? 1 : 0, kind: .gauge))
+        }
         if let last {
-            out.append(SinkCounter("inverter_last_seen_age_seconds", "Seconds since the inverter was last heard (a CAN frame, an RS485 request)", Double(MonotonicClock.nowMs() &- last) / 1000, kind: .gauge))
+            out.append(SinkCounter("inverter_last_seen_age_seconds", "Seconds since the inverter was last heard (a CAN frame, an RS485 request)", Double(MonotonicClock.nowMs().saturatingAge(since: last)) / 1000, kind: .gauge))
         }
         return out
     }
 
     public var status: JSONValue? {
-        let (a, last) = condition.withLock { (answered, lastRequestMs) }
+        let (a, last, tcp, clients, stalledMs, dropped) = condition.withLock {
+            (answered, lastRequestMs, tcpStats, tcpClients, stalledSinceMs, droppedAnswers)
+        }
         var o = JSONObject()
         o["bank"] = .string(bankConfig.id)
         o["modules"] = .string(settings.modules.rawValue)
         o["answered"] = .number(Double(a))
-        if let last {
-            let age = Double(MonotonicClock.nowMs() &- last) / 1000
-            o["inverter_last_request_age_seconds"] = .number(age)
-            o["summary"] = .string(String(format: "inverter asked %.1f s ago, %d answers", age, a))
+        if case .listen = settings.link {
+            o["clients"] = .array(clients.map { c in
+                var j = JSONObject()
+                j["peer"] = .string(c.peer)
+                j["connected"] = .string(ISOTime.format(c.connectedAt))
+                j["connected_seconds"] = .number((c.connectedSeconds * 10).rounded() / 10)
+                j["requests"] = .number(Double(c.requests))
+                j["idle_seconds"] = .number((c.idleSeconds * 10).rounded() / 10)
+                return .object(j)
+            })
+            o["max_clients"] = .number(Double(PylonTCPClients.maxClients))
+            o["displaced"] = .number(Double(tcp.displaced))
+            o["refused"] = .number(Double(tcp.refused))
+            o["write_timeouts"] = .number(Double(tcp.writeTimeouts))
         } else {
-            o["summary"] = .string("no request from the inverter yet")
+            o["stalled"] = .bool(stalledMs != nil)
+            o["dropped_answers"] = .number(Double(dropped))
+        }
+        if let last {
+            let age = Double(MonotonicClock.nowMs().saturatingAge(since: last)) / 1000
+            o["inverter_last_request_age_seconds"] = .number(age)
+            o["summary"] = .string(String(format: "inverter asked %.1f s ago, %d answers", age, a) + Self.linkNote(clients: clients, tcp: settings.link, stalledMs: stalledMs))
+        } else {
+            o["summary"] = .string("no request from the inverter yet" + Self.linkNote(clients: clients, tcp: settings.link, stalledMs: stalledMs))
         }
         return .object(o)
     }
-}
 
-/// One accepted TCP connection as a byte transport (it cannot be reopened).
-final class AcceptedSocket: ByteTransport {
-    private var fd: Int32
-    init(fd: Int32) { self.fd = fd }
-    deinit { close() }
-    var endpoint: String { "tcp client" }
-    var isOpen: Bool { fd >= 0 }
-    func open() throws(TransportError) {
-        guard fd >= 0 else { throw TransportError("the connection is closed") }
+    /// ", 2 TCP clients" or ", LINE STALLED" for the summary line.
+    static func linkNote(clients: [PylonTCPClients.ClientInfo], tcp link: PylonRS485Settings.Link, stalledMs: UInt64?) -> String {
+        if case .listen = link { return ", \(clients.count) TCP client\(clients.count == 1 ? "" : "s")" }
+        return stalledMs == nil ? "" : ", LINE STALLED: answers dropped (see the log)"
     }
-    func close() {
-        if fd >= 0 { Glibc.close(fd) }
-        fd = -1
-    }
-    func write(_ bytes: UnsafeRawBufferPointer) throws(TransportError) {
-        guard fd >= 0 else { throw TransportError("the connection is closed") }
-        try FileDescriptorStream(fd: fd).writeAll(bytes, what: "tcp client")
-    }
-    func read(into buffer: UnsafeMutableRawBufferPointer, timeoutMs: Int) throws(TransportError) -> Int {
-        guard fd >= 0 else { throw TransportError("the connection is closed") }
-        return try FileDescriptorStream(fd: fd).read(into: buffer, timeoutMs: timeoutMs, what: "tcp client")
-    }
-    func discardInput() {}
 }
