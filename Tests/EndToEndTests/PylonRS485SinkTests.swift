@@ -207,4 +207,50 @@ import Testing
         let lines = (out.stderr + out.stdout).split(separator: "\n").filter { $0.contains("disconnected") }
         #expect(lines.count <= 3, "\(lines.count) disconnect lines")
     }
+
+    /// An inverter on the serial line that asks and stops reading: the sink's answer cannot
+    /// be written within its bound, so it is dropped (flushed, counted) and the line is
+    /// reported stalled; the sink keeps serving and the line recovers when read again.
+    @Test func aSerialLineThatStopsDrainingIsReportedAndRecovers() throws {
+        let dir = try TestTools.tempDir("pylon-stall"), http = TestTools.freePort()
+        let socat = try CANSinkTests().linkedTerminals(dir)
+        defer { socat.terminate() }
+        try """
+            site: pylon-stall
+            buses: [{id: lab, type: sim}]
+            packs: [{id: p1, driver: basen, bus: lab, address: 1, poll_interval: 300ms}]
+            banks: [{id: main, packs: [p1], limits: {charge_current: 80, discharge_current: 120, charge_voltage: 55.2}}]
+            sinks:
+              - {type: pylon-rs485, bank: main, device: \(dir)/gateway}
+              - {type: http, listen: "127.0.0.1:\(http)"}
+            """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
+        let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
+        defer { _ = gw.stop() }
+        #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["packs_online"] as? Double == 1 })
+        let sink = { () -> [String: Any]? in
+            ((try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["sinks"] as? [[String: Any]])?.first { ($0["name"] as? String)?.hasPrefix("pylon-rs485") == true }
+        }
+        // 1000 questions (20 kB) and nobody reads the 60 kB of answers for 6 s.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TestTools.python)
+        p.arguments = [TestTools.pythonTools + "/pylon_stall.py", dir + "/inverter", "1000", "6"]
+        let out = Pipe()
+        p.standardOutput = out
+        try TestTools.spawn(p)
+        #expect(TestTools.waitUntil(6) { (sink()?["status"] as? [String: Any])?["stalled"] as? Bool == true })
+        let stalled = try #require(sink())
+        #expect((stalled["pylon_dropped_answers_total"] as? Double ?? 0) >= 1, "\(stalled)")
+        #expect(stalled["pylon_line_stalled"] as? Double == 1)
+        #expect((try HTTPAPITests.curl(http, "GET", "/healthz").json?["stalled_links"] as? [String])?.count == 1)
+        p.waitUntilExit()
+        let result = (try? JSONSerialization.jsonObject(with: out.fileHandleForReading.readDataToEndOfFile()) as? [String: Any]) ?? [:]
+        print("pylon stall: \(result["drained_answers"] ?? "?") of 1000 answers reached the stalled inverter, \(Int(sink()?["pylon_dropped_answers_total"] as? Double ?? 0)) dropped")
+        #expect(result["answered_after"] as? Bool == true, "\(result)")
+        #expect((result["drained_answers"] as? Int ?? 1000) < 1000)
+        // It drains again once it took every answer for PylonRS485Sink.stallRecovery (10 s).
+        #expect(TestTools.waitUntil(15) {
+            _ = try? self.client(dir + "/inverter", ["--errors"])
+            return (sink()?["status"] as? [String: Any])?["stalled"] as? Bool == false
+        })
+    }
 }

@@ -29,6 +29,9 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
     /// Answers dropped because the serial line took nothing within the bound.
     private var droppedAnswers = 0
     private var stalledSinceMs: UInt64?
+    private var lastDropMs: UInt64 = 0
+    /// A stalled line that took every answer for this long drains again.
+    static let stallRecovery: Duration = .seconds(10)
     /// How long the serial line may take to accept an answer.
     static let writeTimeout: Duration = .seconds(1)
     /// The polling inverter of `device: sim`.
@@ -121,7 +124,7 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
     }
 
     /// Answers requests on an open transport until it fails or the sink stops.
-    private func session(_ transport: any ByteTransport) {
+    private func session(_ transport: SerialPort) {
         var splitter = PylonFrameSplitter()
         var buffer = [UInt8](repeating: 0, count: 1024)
         while isRunning {
@@ -144,6 +147,9 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
                     if ok { answered += 1 } else { errors += 1 }
                     lastRequestMs = MonotonicClock.nowMs()
                 }
+                // While stalled, what an earlier answer left queued is dropped first: the line
+                // holds at most the newest answer when the inverter reads again.
+                if condition.withLock({ stalledSinceMs != nil }) { transport.flushOutput() }
                 var writeFailure: TransportError?
                 answer.withUnsafeBytes { raw in
                     do throws(TransportError) { try transport.write(raw) } catch { writeFailure = error }
@@ -152,7 +158,8 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
                     // Flushed by the port: the inverter gets the next answer, not this one late.
                     let first = condition.withLock { () -> Bool in
                         droppedAnswers += 1
-                        defer { if stalledSinceMs == nil { stalledSinceMs = MonotonicClock.nowMs() } }
+                        lastDropMs = MonotonicClock.nowMs()
+                        defer { if stalledSinceMs == nil { stalledSinceMs = lastDropMs } }
                         return stalledSinceMs == nil
                     }
                     if first { logger.error("\(name): \(writeFailure.message) — the line is STALLED: answers are dropped, never sent late") }
@@ -162,9 +169,13 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
                     logger.warning("\(name): \(writeFailure)")
                     return
                 }
+                // A write that went in may only have found room through the flush: the line
+                // drains again once it took every answer for `stallRecovery`.
                 let stalledFor = condition.withLock { () -> UInt64? in
-                    defer { stalledSinceMs = nil }
-                    return stalledSinceMs.map { MonotonicClock.nowMs().saturatingAge(since: $0) }
+                    let now = MonotonicClock.nowMs()
+                    guard let since = stalledSinceMs, now.saturatingAge(since: lastDropMs) >= UInt64(Self.stallRecovery.milliseconds) else { return nil }
+                    stalledSinceMs = nil
+                    return now.saturatingAge(since: since)
                 }
                 if let stalledFor { logger.warning("\(name): the line takes answers again after \(stalledFor / 1000) s stalled") }
             }

@@ -1,0 +1,28 @@
+"""An RS485 inverter that asks and stops reading (its UART stalled), then reads again.
+
+usage: pylon_stall.py PATH REQUESTS HOLD
+Writes REQUESTS 0x92 requests without reading, waits HOLD seconds, then drains what
+arrived and asks once more. One JSON object: how many answers came while it drained, and
+whether the last question was answered.
+"""
+import json
+import sys
+import time
+
+import serial
+
+path, count, hold = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+REQUEST = b"~20024692E00202FD2E\r"
+port = serial.Serial(path, 9600, timeout=0.2)
+for _ in range(count):
+    port.write(REQUEST)
+time.sleep(hold)
+drained = b""
+while True:
+    chunk = port.read(65536)
+    if not chunk:
+        break
+    drained += chunk
+port.write(REQUEST)
+answer = port.read_until(b"\r")
+print(json.dumps({"drained_answers": drained.count(b"\r"), "answered_after": answer.startswith(b"~20024600")}))
