@@ -37,9 +37,9 @@ struct CANSinkAgeTests {
         sink.write(Snapshot(site: "t", time: Date(), packs: [pack], banks: [status]))
         // The sink thread read its clock 150 ms before the state arrived (an open in between).
         let state = sink.currentState(nowMs: before &- 150)
-        #expect(!state.stale && state.chargeCurrent == 100 && state.dischargeCurrent == 150)
+        #expect(!state.failsafe && state.chargeCurrent == 100 && state.dischargeCurrent == 150)
         // A state older than stale_after + a period is the failsafe.
         let old = sink.currentState(nowMs: before + 3100)
-        #expect(old.stale && old.chargeCurrent == 0 && old.dischargeCurrent == 0)
+        #expect(old.failsafe && old.systemError && old.chargeCurrent == 0 && old.dischargeCurrent == 0)
     }
 }

@@ -36,9 +36,11 @@ struct PylonRS485SinkUnitTests {
         let bank = site.banks[0]
         var status = BankStatus.aggregate(bank, statuses: packs)
         status.limits = ChargeLimits(chargeVoltage: 55.2, chargeCurrent: limits.0, dischargeCurrent: limits.1, reasons: [])
+        var controller = ChargeController(bank: bank)
+        status.command = controller.command(for: status, packs: packs)
         var settings = PylonRS485Settings(bank: "main", link: .device("/dev/null", baud: 9600))
         settings.modules = modules
-        return PylonBankView(bank: status, packs: packs, settings: settings, config: bank)
+        return PylonBankView(command: status.command, bank: status, packs: packs, settings: settings, config: bank)
     }
 
     func ask(_ view: PylonBankView, address: UInt8, command: UInt8, info: [UInt8]) throws -> PylonFrame {
@@ -79,10 +81,12 @@ struct PylonRS485SinkUnitTests {
     }
 
     @Test func systemAlarmBits() {
-        let s = PylonBankView.systemAlarms([.cellOvervoltage, .chargeOvercurrent, .cellImbalance, .internalFault], stale: false)
+        let s = PylonBankView.systemAlarms(InverterAlarms(active: [.cellOvervoltage, .chargeOvercurrent, .cellImbalance, .internalFault]))
         #expect(s.info == [0x01, 0x00, 0x20, 0x48])
-        #expect(PylonBankView.systemAlarms([], stale: true).info == [0, 0, 0, 0x08])
-        #expect(PylonBankView.systemAlarms([.packUndervoltage, .dischargeUndertemperature, .shortCircuit, .communication], stale: false).info == [0, 0x10, 0x44, 0x20])
+        #expect(PylonBankView.systemAlarms(InverterAlarms(active: [], systemError: true)).info == [0, 0, 0, 0x08])
+        // A lost pack is a warning and, by the one alarm table, a system error (as on CAN).
+        #expect(PylonBankView.systemAlarms(InverterAlarms(active: [.packUndervoltage, .dischargeUndertemperature, .shortCircuit, .communication])).info
+                == [0, 0x10, 0x44, 0x28])
     }
 
     @Test func theFailsafeReaches0x92() throws {
@@ -97,9 +101,10 @@ struct PylonRS485SinkUnitTests {
         #expect(!(try PylonManagement.decode(try ask(blocked, address: 2, command: 0x92, info: [2]).info)).chargeEnabled)
         // With no snapshot at all the answer is the empty view: 0 A, nothing enabled.
         let site = try ConfigLoader.parse(yaml: Self.config, file: "site.yaml")
-        let empty = PylonBankView.empty(settings: PylonRS485Settings(bank: "main", link: .device("/dev/null", baud: 9600)), bank: site.banks[0])
+        let empty = PylonBankView.empty(command: .noData(site.banks[0]), settings: PylonRS485Settings(bank: "main", link: .device("/dev/null", baud: 9600)),
+                                        bank: site.banks[0])
         let m = try PylonManagement.decode(try ask(empty, address: 2, command: 0x92, info: [2]).info)
-        #expect(m.chargeCurrent == 0 && !m.chargeEnabled && m.chargeVoltage == 55.2)
+        #expect(m.chargeCurrent == 0 && !m.chargeEnabled && m.dischargeCurrent == 0 && !m.dischargeEnabled && m.chargeVoltage == 55.2)
     }
 
     /// An inverter adds the modules' 0x92 limits: whatever the failsafe mode, the module
@@ -130,7 +135,7 @@ struct PylonRS485SinkUnitTests {
                         return p
                     }
                     let status = BankStatus.aggregate(bank, statuses: packs)
-                    let view = PylonBankView(bank: status, packs: packs, settings: settings, config: bank)
+                    let view = PylonBankView(command: status.command, bank: status, packs: packs, settings: settings, config: bank)
                     var charge = 0.0, discharge = 0.0
                     for module in view.modules {
                         let m = try PylonManagement.decode(try ask(view, address: module.address, command: 0x92, info: [module.address]).info)

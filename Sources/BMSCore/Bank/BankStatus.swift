@@ -38,6 +38,8 @@ public struct BankStatus: Sendable {
     public var alarms: [CanonicalAlarm]
     /// What an inverter may do (charge voltage, charge and discharge current limits).
     public var limits = ChargeLimits(chargeVoltage: nil, chargeCurrent: 0, dischargeCurrent: 0, reasons: [])
+    /// What every inverter link says about the bank (from the bank's `ChargeController`).
+    public var command = InverterCommand.none
 
     /// "ok" (all online), "degraded" (some offline) or "offline" (none online).
     public var state: String {
@@ -53,6 +55,14 @@ public struct BankStatus: Sendable {
     /// `aggregate` with each pack's configured limits in bank order (resolved once by the
     /// caller instead of looked up by name for every snapshot).
     public static func aggregate(_ config: BankConfig, statuses: [PackStatus], limits: [PackLimitsConfig]) -> BankStatus {
+        var controller = ChargeController(bank: config)
+        return aggregate(config, statuses: statuses, limits: limits, controller: &controller)
+    }
+
+    /// `aggregate` whose command comes from the bank's own `controller` (which keeps state
+    /// across snapshots).
+    public static func aggregate(_ config: BankConfig, statuses: [PackStatus], limits: [PackLimitsConfig],
+                                 controller: inout ChargeController) -> BankStatus {
         // One device counted twice matters to the alarms and to the limits: found once.
         let duplicates = onlineDuplicates(statuses)
         var bank = aggregate(id: config.id, unitId: config.unitId, statuses: statuses, duplicates: duplicates)
@@ -60,6 +70,7 @@ public struct BankStatus: Sendable {
             PackLimitInput(id: $0.id, online: $0.online, reading: $0.reading, limits: $1)
         }
         bank.limits = LimitCalculator.compute(bank: config.limits, packs: inputs, bankSoc: bank.soc, duplicates: duplicates)
+        bank.command = controller.command(for: bank, packs: statuses)
         return bank
     }
 

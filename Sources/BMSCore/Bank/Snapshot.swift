@@ -283,3 +283,15 @@ public struct SnapshotCursor: Sendable {
     /// A pack's poll count and freshness in one number.
     static func key(_ p: PackStatus) -> Int { p.sequence &* 2 &+ (p.online ? 1 : 0) }
 }
+
+extension Snapshot {
+    /// This snapshot with every bank's command replaced by its `gatewayStalled` one: what the
+    /// inverter links serve when no newer snapshot came within the stall rule's bound.
+    public var withStalledCommands: Snapshot {
+        Snapshot(site: site, time: time, packs: packs, banks: banks.map { bank in
+            var b = bank
+            b.command = bank.command.gatewayStalled
+            return b
+        })
+    }
+}

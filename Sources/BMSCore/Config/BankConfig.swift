@@ -7,6 +7,8 @@ public struct BankConfig: Sendable {
     public var unitId: Int
     /// Rules for the charge voltage and charge/discharge current limits.
     public var limits = BankLimitsConfig()
+    /// What the inverters are told beyond the limit rules (fallback charge voltage, low cut-off).
+    public var inverter = InverterCommandSettings()
     public var location: SourceLocation
 
     /// A bank of `packs` answering on Modbus `unitId`, no limits configured.

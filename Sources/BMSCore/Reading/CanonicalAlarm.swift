@@ -47,22 +47,4 @@ public enum CanonicalAlarm: String, CaseIterable, Sendable, Comparable, CustomSt
     public static func alarms(in mask: UInt32) -> [CanonicalAlarm] {
         ordered.enumerated().filter { mask & (1 << UInt32($0.offset)) != 0 }.map(\.element)
     }
-
-    /// Alarms that stop charging.
-    public var stopsCharge: Bool {
-        switch self {
-        case .cellOvervoltage, .packOvervoltage, .chargeOvercurrent, .chargeOvertemperature, .chargeUndertemperature,
-             .shortCircuit, .mosOvertemperature, .sensorFault, .internalFault, .duplicatePack: true
-        default: false
-        }
-    }
-
-    /// Alarms that stop discharging.
-    public var stopsDischarge: Bool {
-        switch self {
-        case .cellUndervoltage, .packUndervoltage, .dischargeOvercurrent, .dischargeOvertemperature, .dischargeUndertemperature,
-             .lowSoc, .shortCircuit, .mosOvertemperature, .sensorFault, .internalFault, .duplicatePack: true
-        default: false
-        }
-    }
 }

@@ -34,19 +34,18 @@ enum PylonFrames {
     /// 0x359 bytes 0-1 (protection) and 2-3 (alarm), as little-endian words: byte 0 bit 1
     /// over-voltage, bit 2 under-voltage, bit 3 over-temperature, bit 4 under-temperature,
     /// bit 7 discharge over-current; byte 1 bit 0 charge over-current, bit 3 system error.
-    /// bmsgate's alarms are protections (the BMS acted), so the alarm word stays 0 except
-    /// for a bank without fresh data, which is a system error in both.
+    /// The command's alarms are protections (the BMS acted), so the alarm word stays 0
+    /// except for a failsafe command, which is a system error in both.
     static func protectionBytes(_ s: CANBatteryState) -> (UInt16, UInt16) {
-        let a = s.alarms
+        let a = s.command.alarms
         var low: UInt8 = 0, high: UInt8 = 0
-        if !a.isDisjoint(with: [.cellOvervoltage, .packOvervoltage]) { low |= 0x02 }
-        if !a.isDisjoint(with: [.cellUndervoltage, .packUndervoltage]) { low |= 0x04 }
-        if !a.isDisjoint(with: [.chargeOvertemperature, .dischargeOvertemperature, .mosOvertemperature]) { low |= 0x08 }
-        if !a.isDisjoint(with: [.chargeUndertemperature, .dischargeUndertemperature]) { low |= 0x10 }
-        if !a.isDisjoint(with: [.dischargeOvercurrent, .shortCircuit]) { low |= 0x80 }
-        if a.contains(.chargeOvercurrent) { high |= 0x01 }
-        let systemError = s.stale || !a.isDisjoint(with: [.internalFault, .sensorFault, .communication, .duplicatePack])
-        if systemError { high |= 0x08 }
-        return (UInt16(high) << 8 | UInt16(low), s.stale ? 0x0800 : 0)
+        if a.any([.cellOvervoltage, .packOvervoltage]) { low |= 0x02 }
+        if a.any([.cellUndervoltage, .packUndervoltage]) { low |= 0x04 }
+        if a.any([.chargeOvertemperature, .dischargeOvertemperature, .mosOvertemperature]) { low |= 0x08 }
+        if a.any([.chargeUndertemperature, .dischargeUndertemperature]) { low |= 0x10 }
+        if a.any([.dischargeOvercurrent, .shortCircuit]) { low |= 0x80 }
+        if a.any([.chargeOvercurrent]) { high |= 0x01 }
+        if a.systemError { high |= 0x08 }
+        return (UInt16(high) << 8 | UInt16(low), s.failsafe ? 0x0800 : 0)
     }
 }

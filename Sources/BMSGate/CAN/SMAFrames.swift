@@ -38,27 +38,27 @@ enum SMAFrames {
     /// byte 0: general, high voltage, low voltage, high temperature; byte 1: low temperature,
     /// high temperature while charging, low temperature while charging, high discharge
     /// current; byte 2: high charge current, contactor, short circuit, BMS internal;
-    /// byte 3: cell imbalance, then reserved. bmsgate's alarms are protections and go to the
-    /// alarm half; cell imbalance, which stops nothing, is a warning.
+    /// byte 3: cell imbalance, then reserved. The alarm table's protections and system errors
+    /// go to the alarm half; its warnings (cell imbalance) to the warning half.
     static func alarmBytes(_ s: CANBatteryState) -> [UInt8] {
-        let a = s.alarms
+        let a = s.command.alarms
         let items: [Bool] = [
-            !a.filter { $0 != .cellImbalance }.isEmpty || s.stale,
-            !a.isDisjoint(with: [.cellOvervoltage, .packOvervoltage]),
-            !a.isDisjoint(with: [.cellUndervoltage, .packUndervoltage]),
-            !a.isDisjoint(with: [.dischargeOvertemperature, .mosOvertemperature]),
-            a.contains(.dischargeUndertemperature),
-            a.contains(.chargeOvertemperature),
-            a.contains(.chargeUndertemperature),
-            a.contains(.dischargeOvercurrent),
-            a.contains(.chargeOvercurrent),
+            !a.of(.protection).isEmpty || a.systemError,
+            a.any([.cellOvervoltage, .packOvervoltage]),
+            a.any([.cellUndervoltage, .packUndervoltage]),
+            a.any([.dischargeOvertemperature, .mosOvertemperature]),
+            a.any([.dischargeUndertemperature]),
+            a.any([.chargeOvertemperature]),
+            a.any([.chargeUndertemperature]),
+            a.any([.dischargeOvercurrent]),
+            a.any([.chargeOvercurrent]),
             false,
-            a.contains(.shortCircuit),
-            s.stale || !a.isDisjoint(with: [.internalFault, .sensorFault, .communication, .duplicatePack]),
+            a.any([.shortCircuit]),
+            a.systemError,
             false, false, false, false,
         ]
-        let warnings: [Bool] = [a.contains(.cellImbalance)] + Array(repeating: false, count: 11)
-            + [a.contains(.cellImbalance)] + Array(repeating: false, count: 3)
+        let warning = !a.of(.warning).isEmpty
+        let warnings: [Bool] = [warning] + Array(repeating: false, count: 11) + [a.any([.cellImbalance])] + Array(repeating: false, count: 3)
         return pack(items) + pack(warnings)
     }
 

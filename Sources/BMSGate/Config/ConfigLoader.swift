@@ -97,8 +97,10 @@ public enum ConfigLoader {
                 firstAt[key] = b
             }
         }
+        var bankConfigs = banks.map(\.config)
+        d.issues += InverterVoltages.merge(banks: &bankConfigs, sinks: sinks)
         let draft = SiteConfig(file: file, site: site, pluginDirs: pluginDirs, buses: buses, packs: packs,
-                               banks: banks.map(\.config), sinks: sinks, siteLocation: top.value("site").map { d.location($0) })
+                               banks: bankConfigs, sinks: sinks, siteLocation: top.value("site").map { d.location($0) })
         var reported = Set<String>()
         for sink in sinks {
             for problem in sink.settings.problems(in: draft) {
@@ -132,7 +134,7 @@ public enum ConfigLoader {
             return out
         }
         var result = SiteConfig(file: file, site: site, pluginDirs: pluginDirs, buses: buses, packs: packs,
-                                banks: banks.map(\.config), sinks: resolvedSinks, siteLocation: draft.siteLocation)
+                                banks: bankConfigs, sinks: resolvedSinks, siteLocation: draft.siteLocation)
         result.warnings = StalenessWarnings.issues(result)
             + resolvedSinks.flatMap { sink in sink.settings.warnings(in: result).map { ConfigIssue(sink.location, $0) } }
             + resolvedSinks.flatMap { sink in InverterLimitWarnings.warnings(for: sink.settings, in: result).map { ConfigIssue(sink.location, $0) } }
@@ -218,7 +220,10 @@ public enum ConfigLoader {
         var bank = BankConfig(id: id, packs: members.map(\.0), unitId: section.int("unit_id", in: 1...247) ?? (section.value("unit_id") == nil ? index + 1 : 0),
                               location: section.location)
         bank.staleAfter = section.duration("stale_after", minimum: .milliseconds(100)) ?? bank.staleAfter
-        if let limits = section.value("limits") { bank.limits = LimitsParsing.bank(limits, what: "limits of bank '\(id)'", d) }
+        if let limits = section.value("limits") {
+            bank.limits = LimitsParsing.bank(limits, what: "limits of bank '\(id)'", d)
+            bank.inverter.dischargeVoltage = YAMLSection(limits, what: "limits of bank '\(id)'", diagnostics: d)?.number("discharge_voltage", in: 1...1000)
+        }
         if let v = section.value("failsafe") {
             if let text = v.string, let failsafe = Failsafe(rawValue: text) { bank.limits.failsafe = failsafe } else {
                 d.report(v, "'failsafe' of bank '\(id)' must be zero (0 A while a pack is offline) or share (the others keep their share)")

@@ -9,7 +9,7 @@ enum LimitsParsing {
         var limits = BankLimitsConfig()
         guard let s = YAMLSection(node, what: what, diagnostics: d) else { return limits }
         s.reject(unknownBut: ["charge_voltage", "charge_current", "discharge_current", "cell_voltage_max", "taper_start",
-                              "charge_temperature", "discharge_temperature", "reserve_soc"])
+                              "charge_temperature", "discharge_temperature", "reserve_soc", "discharge_voltage"])
         limits.chargeVoltage = s.number("charge_voltage", in: voltageRange)
         limits.chargeCurrent = s.number("charge_current", in: currentRange)
         limits.dischargeCurrent = s.number("discharge_current", in: currentRange)

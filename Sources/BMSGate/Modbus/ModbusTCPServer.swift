@@ -108,6 +108,12 @@ public final class ModbusTCPServer: @unchecked Sendable {
     /// encoded per read, not per snapshot, and a snapshot no client read costs nothing.
     public func update(later render: @escaping @Sendable () -> RegisterImage) { images.update(later: render) }
 
+    /// Reads after `deadlineMs` (monotonic) with no newer update get `render`'s image: the
+    /// stall rule of the inverter links.
+    public func stall(after deadlineMs: UInt64, render: @escaping @Sendable () -> RegisterImage) {
+        images.stall(after: deadlineMs, render: render)
+    }
+
     /// Counters so far.
     public var stats: ModbusServerStats { lock.withLock { counters } }
 

@@ -54,24 +54,43 @@ final class RegisterImageBox: @unchecked Sendable {
     private let lock = NSLock()
     private var image: RegisterImage
     private var pending: (@Sendable () -> RegisterImage)?
+    /// The stall rule: past `deadlineMs` (monotonic) with no newer update, reads get what
+    /// `render` returns (the gateway-stalled commands), rendered once.
+    private var stall: (deadlineMs: UInt64, render: @Sendable () -> RegisterImage)?
+    private var stalledImage: RegisterImage?
 
     init(_ image: RegisterImage) { self.image = image }
 
     var current: RegisterImage {
-        get {
-            lock.withLock {
-                if let render = pending {
-                    pending = nil
-                    image = render()
-                }
-                return image
+        get { read(nowMs: MonotonicClock.nowMs()) }
+        set { lock.withLock { pending = nil; stall = nil; stalledImage = nil; image = newValue } }
+    }
+
+    /// The image a read at `nowMs` gets.
+    func read(nowMs: UInt64) -> RegisterImage {
+        lock.withLock {
+            if let stall, nowMs > stall.deadlineMs {
+                if stalledImage == nil { stalledImage = stall.render() }
+                return stalledImage!
             }
+            if let render = pending {
+                pending = nil
+                image = render()
+            }
+            return image
         }
-        set { lock.withLock { pending = nil; image = newValue } }
     }
 
     /// Replaces the image by what `render` returns, the next time it is read.
     func update(later render: @escaping @Sendable () -> RegisterImage) {
         lock.withLock { pending = render }
+    }
+
+    /// Until the next update, reads after `deadlineMs` get `render`'s image instead.
+    func stall(after deadlineMs: UInt64, render: @escaping @Sendable () -> RegisterImage) {
+        lock.withLock {
+            stall = (deadlineMs, render)
+            stalledImage = nil
+        }
     }
 }

@@ -99,13 +99,23 @@ public enum SimpleRegisterMap {
         },
         .init(23, "temperature_min", .int16, -1, "°C", "Coldest cell/pack probe") { $0.live?.temperatureMin },
         .init(24, "temperature_max", .int16, -1, "°C", "Hottest cell/pack probe") { $0.live?.temperatureMax },
-        .init(25, "charge_voltage_limit", .uint16, -2, "V", "Charge voltage limit") { $0.bank.limits.chargeVoltage },
-        .init(26, "charge_current_limit", .uint16, -1, "A", "Charge current limit (0 while data is stale)") { $0.bank.limits.chargeCurrent },
-        .init(27, "discharge_current_limit", .uint16, -1, "A", "Discharge current limit (0 while data is stale)") { $0.bank.limits.dischargeCurrent },
+        .init(25, "charge_voltage_limit", .uint16, -2, "V", "Charge voltage limit") { $0.bank.command.limits.chargeVoltage },
+        .init(26, "charge_current_limit", .uint16, -1, "A", "Charge current limit (0 while data is stale)") { $0.bank.command.limits.chargeCurrent },
+        .init(27, "discharge_current_limit", .uint16, -1, "A", "Discharge current limit (0 while data is stale)") { $0.bank.command.limits.dischargeCurrent },
         .init(28, "alarms", .bitfield32, 0, "", "Canonical alarms: bit i = alarm i of the list below") { Double(CanonicalAlarm.mask($0.bank.alarms)) },
-        .init(30, "limit_reasons", .bitfield32, 0, "", "Rules lowering a limit: bit r charge, bit 16+r discharge (list below)") { Double($0.bank.limits.reasonMask) },
+        .init(30, "limit_reasons", .bitfield32, 0, "", "Rules lowering a limit: bit r charge, bit 16+r discharge (list below)") { Double($0.bank.command.limits.reasonMask) },
         .init(32, "voltage_min", .uint16, -2, "V", "Lowest pack voltage") { $0.live?.voltageMin },
         .init(33, "voltage_max", .uint16, -2, "V", "Highest pack voltage") { $0.live?.voltageMax },
+        .init(34, "discharge_voltage_limit", .uint16, -2, "V", "The inverter's low cut-off (0 when unknown)") { $0.bank.command.dischargeVoltage },
+        .init(35, "command_flags", .bitfield16, 0, "",
+              "What the inverter is told: bit 0 charge enabled, 1 discharge enabled, 2 force charge, 3 failsafe, 4 system error") { s in
+            let c = s.bank.command
+            return Double((c.chargeEnabled ? 1 : 0) | (c.dischargeEnabled ? 2 : 0) | (c.forceCharge ? 4 : 0) | (c.failsafe ? 8 : 0)
+                          | (c.alarms.systemError ? 16 : 0))
+        },
+        .init(36, "charge_phase", .enum16, 0, "", "Charge phase: 0 bulk, 1 absorption, 2 float, 3 stopped") { s in
+            Double(ChargePhase.allCases.firstIndex(of: s.bank.command.phase) ?? 3)
+        },
     ]
 
     /// A pack block (offsets from the block start).

@@ -117,7 +117,7 @@ public enum SunSpecImage {
     static func battery(_ input: Input) -> [UInt16] {
         let bank = input.bank
         let offline = bank.state == "offline"
-        let limits = bank.limits
+        let limits = bank.command.limits
         let b = BatterySlots.shared
         var v = SunSpecModelRegisters(b.layout)
         let m = offline ? nil : bank  // measurements only from fresh data

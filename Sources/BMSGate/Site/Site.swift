@@ -24,6 +24,8 @@ public final class Site: @unchecked Sendable {
     private var statuses: [PackStatus]
     private var bankStatuses: [BankStatus]
     private var published: [(sequence: Int, online: Bool)]
+    /// Each bank's charge controller (what its inverters are told), in bank order.
+    private var controllers: [ChargeController]
     /// Each bank's packs' configured limits, in bank order.
     private let bankPackLimits: [[PackLimitsConfig]]
     /// Each pack's stale_after in ms (Duration arithmetic once, not per snapshot).
@@ -51,9 +53,11 @@ public final class Site: @unchecked Sendable {
         let initial = statuses
         let limits = bankPackLimits
         let members = layout.bankMembers
+        var controllers = config.banks.map { ChargeController(bank: $0) }
         bankStatuses = config.banks.indices.map { b in
-            BankStatus.aggregate(config.banks[b], statuses: members[b].map { initial[$0] }, limits: limits[b])
+            BankStatus.aggregate(config.banks[b], statuses: members[b].map { initial[$0] }, limits: limits[b], controller: &controllers[b])
         }
+        self.controllers = controllers
         published = Array(repeating: (0, false), count: config.packs.count)
     }
 
@@ -116,7 +120,8 @@ public final class Site: @unchecked Sendable {
             for i in changed { for b in layout.banksOfPack[i] { touched[b] = true } }
             var changedBanks: [Int] = []
             for b in touched.indices where touched[b] {
-                bankStatuses[b] = BankStatus.aggregate(config.banks[b], statuses: layout.bankMembers[b].map { statuses[$0] }, limits: bankPackLimits[b])
+                bankStatuses[b] = BankStatus.aggregate(config.banks[b], statuses: layout.bankMembers[b].map { statuses[$0] }, limits: bankPackLimits[b],
+                                                       controller: &controllers[b])
                 changedBanks.append(b)
             }
             generation += 1

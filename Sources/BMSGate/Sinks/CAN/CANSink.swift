@@ -51,9 +51,7 @@ public final class CANSink: Sink, @unchecked Sendable {
         self.settings = settings
         bankConfig = bank
         self.logger = logger
-        let cvl = bank.limits.chargeVoltage ?? settings.chargeVoltage ?? 0
-        state = CANBatteryState(chargeVoltage: cvl, dischargeVoltage: settings.dischargeVoltage, chargeCurrent: 0, dischargeCurrent: 0,
-                                modules: bank.packs.count, modulesOnline: 0, stale: true)
+        state = CANBatteryState(noData: .noData(bank), modules: bank.packs.count)
         switch settings.link {
         case .interface(let name):
             link = SocketCANLink(interface: name)
@@ -80,8 +78,7 @@ public final class CANSink: Sink, @unchecked Sendable {
     public func write(_ snapshot: Snapshot) {
         guard let bank = snapshot.banks.first(where: { $0.id == bankConfig.id }) else { return }
         let packs = snapshot.packs.filter { bank.packs.contains($0.id) }
-        let cvl = bankConfig.limits.chargeVoltage ?? settings.chargeVoltage ?? 0
-        let next = CANBatteryState(bank: bank, packs: packs, dischargeVoltage: settings.dischargeVoltage, chargeVoltage: cvl)
+        let next = CANBatteryState(command: bank.command, bank: bank, packs: packs)
         condition.withLock {
             state = next
             stateMs = MonotonicClock.nowMs()
@@ -100,16 +97,16 @@ public final class CANSink: Sink, @unchecked Sendable {
     /// the final set and shutdown stay bounded whatever the period).
     static func sendBound(_ period: Duration) -> Duration { min(period, .seconds(1)) }
 
-    /// The state to send now: the latest, or the failsafe when it is older than the bank's
-    /// `stale_after` (plus a period), which only happens when the gateway itself stalls.
-    /// A state stamped after `nowMs` (written while the caller was opening the link) is new,
-    /// not old: the age never wraps.
+    /// The state to send now: the latest, or its `gatewayStalled` command when it is older
+    /// than `InverterCommand.maximumAge` (the one stall rule of every link), which only
+    /// happens when the gateway itself stalls. A state stamped after `nowMs` (written while
+    /// the caller was opening the link) is new, not old: the age never wraps.
     func currentState(nowMs: UInt64) -> CANBatteryState {
         condition.withLock {
-            let maxAge = UInt64(bankConfig.staleAfter.milliseconds + settings.period.milliseconds)
+            let maxAge = UInt64(InverterCommand.maximumAge(staleAfter: bankConfig.staleAfter).milliseconds)
             guard stateMs > 0, nowMs.saturatingAge(since: stateMs) <= maxAge else {
-                var s = state.stopped
-                s.stale = true
+                var s = state
+                s.command = state.command.gatewayStalled
                 return s
             }
             return state

@@ -25,9 +25,6 @@ extension CANSinkSettings: SinkSettings {
                 d.report(v, "'profile' of the can sink must be one of \(CANProfile.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
-        if section.value("discharge_voltage") == nil, profile != .pylon {
-            d.report(section.node, "the \(profile.rawValue) profile needs discharge_voltage: the inverter's low cut-off in volts (e.g. 48.0 for a 16-cell LFP bank)")
-        }
         guard let bank, let link else { return nil }
         var s = CANSinkSettings(bank: bank, link: link, dischargeVoltage: dvl)
         s.profile = profile
@@ -64,19 +61,16 @@ extension CANSinkSettings: SinkSettings {
             return [("the can sink speaks for bank '\(self.bank)', which is not defined" + (known.isEmpty ? " (add one under 'banks:')" : " (banks: \(known.joined(separator: ", ")))"), nil)]
         }
         var out: [(message: String, at: SourceLocation?)] = []
-        let cvl = bank.limits.chargeVoltage ?? chargeVoltage
-        if cvl == nil {
+        if bank.limits.chargeVoltage == nil && bank.inverter.chargeVoltage == nil {
             out.append(("the can sink needs a charge voltage limit: set limits: {charge_voltage: ...} on bank '\(bank.id)' or charge_voltage: on the sink", nil))
         }
-        if let cvl, let dvl = dischargeVoltage, cvl <= dvl {
-            out.append(("the charge voltage limit (\(cvl) V) must be above discharge_voltage (\(dvl) V)", nil))
+        if profile != .pylon && bank.inverter.dischargeVoltage == nil {
+            out.append(("the \(profile.rawValue) profile needs a discharge voltage, the inverter's low cut-off (e.g. 48.0 for a 16-cell LFP bank): set limits: {discharge_voltage: ...} on bank '\(bank.id)' or discharge_voltage: on the sink", nil))
         }
         return out
     }
+}
 
-    public func warnings(in site: SiteConfig) -> [String] {
-        dischargeVoltage == nil
-            ? ["the can sink sends no discharge voltage (0x351 bytes 6-7 are 0): inverters that read it (Deye, Luxpower) fall back to their own low cut-off; set discharge_voltage: to send yours"]
-            : []
-    }
+extension CANSinkSettings: InverterVoltageSource {
+    var givenVoltages: InverterVoltages.Given { .init(bank: bank, chargeVoltage: chargeVoltage, dischargeVoltage: dischargeVoltage) }
 }

@@ -18,10 +18,11 @@ public struct CANSinkSettings: Sendable, Equatable {
     public var bitrate = 500_000
     /// One frame set per period.
     public var period: Duration = .seconds(1)
-    /// The inverter's low cut-off, V (0x351 bytes 6-7); required by sma and victron, optional
-    /// for pylon (V1.2 defines the first six bytes; without it bytes 6-7 are 0).
+    /// The inverter's low cut-off, V: given here it is the whole bank's (every link says the
+    /// same; `limits: {discharge_voltage}` on the bank is the place for it). Required by sma
+    /// and victron, from the bank or here.
     public var dischargeVoltage: Double?
-    /// Charge voltage limit when the bank's `limits:` have none, V.
+    /// Charge voltage when no limit rule gives one, V: the whole bank's, like `dischargeVoltage`.
     public var chargeVoltage: Double?
     public var quirks: [CANQuirk] = []
     /// 0x35E (8 ASCII characters); the profile's default when nil.

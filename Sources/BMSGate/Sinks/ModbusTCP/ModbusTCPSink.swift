@@ -12,11 +12,18 @@ public final class ModbusTCPSink: Sink {
     /// The server (its port is the bound one).
     public let server: ModbusTCPServer
     let builder: ModbusImageBuilder
+    let settings: ModbusSinkSettings
+    let banks: [BankConfig]
+    /// The stall rule's bound: the shortest `InverterCommand.maximumAge` of the banks.
+    let maximumAgeMs: UInt64
 
     /// Binds and starts serving `initial` (typically the site before any reading: every
     /// bank offline, limits 0 A). Throws when the address cannot be bound.
     public init(settings: ModbusSinkSettings, banks: [BankConfig], initial: Snapshot, logger: Logger) throws {
         builder = ModbusImageBuilder(settings: settings, banks: banks)
+        self.settings = settings
+        self.banks = banks
+        maximumAgeMs = UInt64((banks.map { InverterCommand.maximumAge(staleAfter: $0.staleAfter) }.min() ?? .seconds(11)).milliseconds)
         server = ModbusTCPServer(host: settings.host, port: settings.port, policy: settings.connections,
                                  idleTimeout: settings.idleTimeout, image: builder.image(initial), logger: logger)
         name = "modbus-tcp \(settings.host):\(settings.port) (\(settings.map.rawValue))"
@@ -27,6 +34,12 @@ public final class ModbusTCPSink: Sink {
         builder.advance(to: snapshot)
         let builder = self.builder
         server.update { builder.render(snapshot) }
+        // Should no newer snapshot come in time, reads get every bank's gateway-stalled
+        // command (0 A, nothing enabled), rendered once by a builder of its own.
+        let (settings, banks) = (self.settings, self.banks)
+        server.stall(after: MonotonicClock.nowMs() + maximumAgeMs) {
+            ModbusImageBuilder(settings: settings, banks: banks).image(snapshot.withStalledCommands)
+        }
     }
 
     /// Writing is a heartbeat step and a swap under a lock: no waiting on clients.

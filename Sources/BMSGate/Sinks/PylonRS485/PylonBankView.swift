@@ -51,37 +51,37 @@ struct PylonBankView: Sendable {
     /// The first module address (the master of a Pylontech stack).
     static let firstAddress: UInt8 = 2
 
-    /// A view with no data: one module per pack (or one for the bank), all limits 0 A.
-    static func empty(settings: PylonRS485Settings, bank: BankConfig) -> PylonBankView {
+    /// A view with no data: one module per pack (or one for the bank), saying `command`
+    /// (the no-data or gateway-stalled command: 0 A, nothing enabled, a system error).
+    static func empty(command: InverterCommand, settings: PylonRS485Settings, bank: BankConfig) -> PylonBankView {
         let count = settings.modules == .bank ? 1 : bank.packs.count
-        let cvl = bank.limits.chargeVoltage ?? settings.chargeVoltage ?? 0
+        let management = PylonManagement(chargeVoltage: command.chargeVoltage, dischargeVoltage: command.dischargeVoltage, chargeCurrent: 0,
+                                          dischargeCurrent: 0, chargeEnabled: false, dischargeEnabled: false)
         let modules = (0..<count).map { i in
             Module(address: firstAddress + UInt8(i),
                    values: PylonModuleValues(cells: [], temperatures: [], current: 0, voltage: 0, remainingCapacity: 0, totalCapacity: 0, cycles: 0),
-                   alarms: PylonAlarms(cells: 0, temperatures: 0),
-                   management: PylonManagement(chargeVoltage: cvl, dischargeVoltage: settings.dischargeVoltage ?? 0, chargeCurrent: 0,
-                                               dischargeCurrent: 0, chargeEnabled: false, dischargeEnabled: false),
-                   serial: "", firmware: "")
+                   alarms: PylonAlarms(cells: 0, temperatures: 0), management: management, serial: "", firmware: "")
         }
-        return PylonBankView(modules: modules, parameters: parameters(cvl: cvl, dvl: settings.dischargeVoltage ?? 0, cells: 16, bank: bank),
-                             system: system(modules, bank: nil), systemManagement: modules[0].management)
+        var view = PylonBankView(modules: modules, parameters: parameters(cvl: command.chargeVoltage, dvl: command.dischargeVoltage, cells: 16, bank: bank),
+                                 system: system(modules, bank: nil), systemManagement: management)
+        view.systemAlarms = systemAlarms(command.alarms)
+        return view
     }
 
-    /// The bank from `status` and its `packs`. Limits are the bank's after the failsafe. With
-    /// one module per pack, each online pack's module carries an equal share of them (bank
-    /// limit / online packs) and a module says 0 A in a direction it cannot serve (its pack
-    /// is offline, or its BMS switched that direction off), so the modules' limits always
-    /// add up to at most the bank's, whatever the failsafe mode: an inverter that adds them
-    /// never gets more than the bank allows.
-    init(bank status: BankStatus, packs: [PackStatus], settings: PylonRS485Settings, config: BankConfig) {
-        let cvl = status.limits.chargeVoltage ?? config.limits.chargeVoltage ?? settings.chargeVoltage ?? 0
+    /// The bank from its `command` (what every link says), `status` and its `packs`. The
+    /// limits are the command's. With one module per pack, each online pack's module
+    /// carries an equal share of them (bank limit / online packs) and a module says 0 A in a
+    /// direction it cannot serve (its pack is offline, or its BMS switched that direction
+    /// off), so the modules' limits always add up to at most the bank's, whatever the
+    /// failsafe mode: an inverter that adds them never gets more than the bank allows.
+    init(command: InverterCommand, bank status: BankStatus, packs: [PackStatus], settings: PylonRS485Settings, config: BankConfig) {
+        let cvl = command.chargeVoltage, dvl = command.dischargeVoltage
         let cellCount = packs.compactMap { $0.reading?.cells.count }.max() ?? 16
-        let dvl = settings.dischargeVoltage ?? Double(cellCount) * 2.9
         let online = packs.filter { status.onlinePacks.contains($0.id) }
         let share = settings.modules == .bank ? 1 : max(1, online.count)
         func management(_ enabledCharge: Bool, _ enabledDischarge: Bool) -> PylonManagement {
-            let ccl = enabledCharge ? Self.share(status.limits.chargeCurrent, of: share) : 0
-            let dcl = enabledDischarge ? Self.share(status.limits.dischargeCurrent, of: share) : 0
+            let ccl = enabledCharge && command.chargeEnabled ? Self.share(command.chargeCurrent, of: share) : 0
+            let dcl = enabledDischarge && command.dischargeEnabled ? Self.share(command.dischargeCurrent, of: share) : 0
             return PylonManagement(chargeVoltage: cvl, dischargeVoltage: dvl, chargeCurrent: ccl, dischargeCurrent: dcl,
                                    chargeEnabled: ccl > 0, dischargeEnabled: dcl > 0)
         }
@@ -110,10 +110,10 @@ struct PylonBankView: Sendable {
         }
         parameters = Self.parameters(cvl: cvl, dvl: dvl, cells: cellCount, bank: config)
         system = Self.system(modules, bank: status)
-        systemAlarms = Self.systemAlarms(Set(status.alarms), stale: status.onlinePacks.isEmpty)
-        systemManagement = PylonManagement(chargeVoltage: cvl, dischargeVoltage: dvl, chargeCurrent: status.limits.chargeCurrent,
-                                           dischargeCurrent: status.limits.dischargeCurrent,
-                                           chargeEnabled: status.limits.chargeCurrent > 0, dischargeEnabled: status.limits.dischargeCurrent > 0)
+        systemAlarms = Self.systemAlarms(command.alarms)
+        systemManagement = PylonManagement(chargeVoltage: cvl, dischargeVoltage: dvl, chargeCurrent: command.chargeCurrent,
+                                           dischargeCurrent: command.dischargeCurrent,
+                                           chargeEnabled: command.chargeEnabled, dischargeEnabled: command.dischargeEnabled)
     }
 
     /// `limit` / `parts`, rounded down to the 0.1 A that 0x92 carries: the parts never add
@@ -123,21 +123,23 @@ struct PylonBankView: Sendable {
         return ((limit / Double(parts) * 10 * 1e6).rounded() / 1e6).rounded(.down) / 10
     }
 
-    /// 0x62 from the bank's alarms: bmsgate's alarms are protections; cell imbalance and a
-    /// lost pack (communication) are warnings.
-    static func systemAlarms(_ a: Set<CanonicalAlarm>, stale: Bool) -> PylonSystemAlarms {
+    /// 0x62 from the command's alarms: protections by kind, the alarm table's warnings (cell
+    /// imbalance) as warnings, a lost pack (communication) as a warning too, and the table's
+    /// system error (no data, a stall, a fault, a lost or duplicated pack) in its bit.
+    static func systemAlarms(_ alarms: InverterAlarms) -> PylonSystemAlarms {
         var s = PylonSystemAlarms()
+        let a = alarms.active
         if a.contains(.cellImbalance) { s.warning1 |= 0x01 }
         if a.contains(.communication) { s.warning2 |= 0x10 }
         if a.contains(.packOvervoltage) { s.protection1 |= 0x80 }
         if a.contains(.packUndervoltage) { s.protection1 |= 0x40 }
         if a.contains(.cellOvervoltage) { s.protection1 |= 0x20 }
         if a.contains(.cellUndervoltage) { s.protection1 |= 0x10 }
-        if !a.isDisjoint(with: [.chargeOvertemperature, .dischargeOvertemperature, .mosOvertemperature]) { s.protection1 |= 0x08 }
-        if !a.isDisjoint(with: [.chargeUndertemperature, .dischargeUndertemperature]) { s.protection1 |= 0x04 }
+        if alarms.any([.chargeOvertemperature, .dischargeOvertemperature, .mosOvertemperature]) { s.protection1 |= 0x08 }
+        if alarms.any([.chargeUndertemperature, .dischargeUndertemperature]) { s.protection1 |= 0x04 }
         if a.contains(.chargeOvercurrent) { s.protection2 |= 0x40 }
-        if !a.isDisjoint(with: [.dischargeOvercurrent, .shortCircuit]) { s.protection2 |= 0x20 }
-        if stale || !a.isDisjoint(with: [.internalFault, .sensorFault, .duplicatePack]) { s.protection2 |= 0x08 }
+        if alarms.any([.dischargeOvercurrent, .shortCircuit]) { s.protection2 |= 0x20 }
+        if alarms.systemError { s.protection2 |= 0x08 }
         return s
     }
 

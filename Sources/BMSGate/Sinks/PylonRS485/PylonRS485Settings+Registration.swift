@@ -51,7 +51,7 @@ extension PylonRS485Settings: SinkSettings {
         guard let bank = site.banks.first(where: { $0.id == self.bank }) else {
             return [("the pylon-rs485 sink answers for bank '\(self.bank)', which is not defined (banks: \(site.banks.map(\.id).joined(separator: ", ")))", nil)]
         }
-        if bank.limits.chargeVoltage == nil && chargeVoltage == nil {
+        if bank.limits.chargeVoltage == nil && bank.inverter.chargeVoltage == nil {
             return [("the pylon-rs485 sink needs a charge voltage limit: set limits: {charge_voltage: ...} on bank '\(bank.id)' or charge_voltage: on the sink", nil)]
         }
         if modules == .packs && bank.packs.count > 14 {
@@ -59,4 +59,8 @@ extension PylonRS485Settings: SinkSettings {
         }
         return []
     }
+}
+
+extension PylonRS485Settings: InverterVoltageSource {
+    var givenVoltages: InverterVoltages.Given { .init(bank: bank, chargeVoltage: chargeVoltage, dischargeVoltage: dischargeVoltage) }
 }

@@ -22,9 +22,11 @@ public struct PylonRS485Settings: Sendable, Equatable {
     public var bank: String
     public var link: Link
     public var modules: Modules = .bank
-    /// The low cut-off sent in 0x92, V; nil: 2.9 V per cell of the bank's packs.
+    /// The inverter's low cut-off, V: given here it is the whole bank's (every link says the
+    /// same; `limits: {discharge_voltage}` on the bank is the place for it); nil and nowhere
+    /// else: 2.9 V per cell in series.
     public var dischargeVoltage: Double?
-    /// When the bank's limits have none, V.
+    /// Charge voltage when no limit rule gives one, V: the whole bank's, like `dischargeVoltage`.
     public var chargeVoltage: Double?
     /// 0x51's device and manufacturer names.
     public var deviceName = "bmsgate"

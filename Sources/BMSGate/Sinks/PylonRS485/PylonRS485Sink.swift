@@ -16,6 +16,8 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
     let logger: Logger
     private let condition = MonotonicCondition()
     private var view: PylonBankView
+    /// What to answer should the gateway stall: the last command's `gatewayStalled`.
+    private var stalledView: PylonBankView
     private var viewMs: UInt64 = 0
     private var running = true
     private var thread: WorkerThread?
@@ -41,7 +43,8 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
         self.settings = settings
         bankConfig = bank
         self.logger = logger
-        view = .empty(settings: settings, bank: bank)
+        view = .empty(command: .noData(bank), settings: settings, bank: bank)
+        stalledView = view
         switch settings.link {
         case .device(let path, let baud):
             name = "pylon-rs485 \(path) \(baud) (bank \(bank.id))"
@@ -64,19 +67,21 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
     public func write(_ snapshot: Snapshot) {
         guard let bank = snapshot.banks.first(where: { $0.id == bankConfig.id }) else { return }
         let packs = bankConfig.packs.compactMap { id in snapshot.packs.first { $0.id == id } }
-        let next = PylonBankView(bank: bank, packs: packs, settings: settings, config: bankConfig)
+        let next = PylonBankView(command: bank.command, bank: bank, packs: packs, settings: settings, config: bankConfig)
+        let stalled = PylonBankView.empty(command: bank.command.gatewayStalled, settings: settings, bank: bankConfig)
         condition.withLock {
             view = next
+            stalledView = stalled
             viewMs = MonotonicClock.nowMs()
         }
     }
 
-    /// The view to answer from: the latest, or the empty one (0 A, nothing enabled) when the
-    /// gateway itself stalled past the bank's stale_after.
+    /// The view to answer from: the latest, or the gateway-stalled one (0 A, nothing
+    /// enabled) when it is older than `InverterCommand.maximumAge`, the stall rule of every link.
     func currentView() -> PylonBankView {
         condition.withLock {
-            let maxAge = UInt64(bankConfig.staleAfter.milliseconds) + 1000
-            return viewMs > 0 && MonotonicClock.nowMs().saturatingAge(since: viewMs) <= maxAge ? view : .empty(settings: settings, bank: bankConfig)
+            let maxAge = UInt64(InverterCommand.maximumAge(staleAfter: bankConfig.staleAfter).milliseconds)
+            return viewMs > 0 && MonotonicClock.nowMs().saturatingAge(since: viewMs) <= maxAge ? view : stalledView
         }
     }
 
