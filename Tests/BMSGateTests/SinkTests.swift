@@ -108,7 +108,7 @@ final class BlockedSink: Sink, @unchecked Sendable {
         #expect(text.contains("online"))
         #expect(text.contains("99.99%"))
         #expect(text.contains("bank main"))
-        #expect(text.contains("limits main: charge - 0.0A, discharge 0.0A — charge: not_configured (no charge_current limit for p1"))
+        #expect(text.contains("limits main: charge - 0.0A, discharge 0.0A, bulk — charge: not_configured (no charge_current limit for p1"), "\(text)")
         #expect(text.contains("1/1 online"))
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A bank's aggregate view (DESIGN.md): what an inverter behind these packs sees.
 public struct BankStatus: Sendable {
     public var id: String
@@ -62,7 +64,7 @@ public struct BankStatus: Sendable {
     /// `aggregate` whose command comes from the bank's own `controller` (which keeps state
     /// across snapshots).
     public static func aggregate(_ config: BankConfig, statuses: [PackStatus], limits: [PackLimitsConfig],
-                                 controller: inout ChargeController) -> BankStatus {
+                                 controller: inout ChargeController, nowMs: UInt64 = MonotonicClock.nowMs(), now: Date = Date()) -> BankStatus {
         // One device counted twice matters to the alarms and to the limits: found once.
         let duplicates = onlineDuplicates(statuses)
         var bank = aggregate(id: config.id, unitId: config.unitId, statuses: statuses, duplicates: duplicates)
@@ -70,7 +72,7 @@ public struct BankStatus: Sendable {
             PackLimitInput(id: $0.id, online: $0.online, reading: $0.reading, limits: $1)
         }
         bank.limits = LimitCalculator.compute(bank: config.limits, packs: inputs, bankSoc: bank.soc, duplicates: duplicates)
-        bank.command = controller.command(for: bank, packs: statuses)
+        bank.command = controller.command(for: bank, packs: statuses, nowMs: nowMs, now: now)
         return bank
     }
 
@@ -184,12 +186,7 @@ public struct BankStatus: Sendable {
         o["temperature_min"] = temperatureMin.map(JSONValue.number)
         o["temperature_max"] = temperatureMax.map(JSONValue.number)
         o["alarms"] = .array(alarms.map { .string($0.rawValue) })
-        var l = JSONObject()
-        l["charge_voltage"] = limits.chargeVoltage.map(JSONValue.number)
-        l["charge_current"] = .number(limits.chargeCurrent)
-        l["discharge_current"] = .number(limits.dischargeCurrent)
-        l["reasons"] = .array(limits.reasons.map { .string($0.text) })
-        o["limits"] = .object(l)
+        o["limits"] = command.json(now: Date())
         return .object(o)
     }
 }

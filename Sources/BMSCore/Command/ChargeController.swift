@@ -1,39 +1,144 @@
+import Foundation
+
 /// The one place that decides what a bank's inverters are told (`InverterCommand`), once per
-/// change of the bank. It starts from the limit rules (`LimitCalculator`: failsafe, maxima,
-/// taper, temperature, reserve, alarms) and resolves what the links used to decide on their
-/// own: the charge voltage when no rule gives one, the discharge voltage, the enable flags,
-/// whether the limits are a failsafe, and the alarm classes. It keeps what it learned across
-/// snapshots (the cells in series, so the discharge voltage does not vanish with the data).
-/// Used from the thread that publishes snapshots.
+/// change of the bank, with memory:
+///
+/// 1. **Limit rules** (`LimitCalculator`, memoryless): failsafe, maxima, taper, temperature,
+///    reserve, alarms. A limit they lower falls at once.
+/// 2. **Hysteresis** on what switches: discharge stays off under the reserve until the SoC
+///    is 2 % above it; a direction stopped at a temperature hard limit stays off until the
+///    temperature is 2 °C back inside.
+/// 3. **Phases** (`ChargePhaseMachine`): bulk, absorption, float, rebulk; the charge voltage
+///    moves between them at `voltageRamp`, never in a step.
+/// 4. **The highest cell**: above `cell_voltage_max - cellMargin - 0.05 V`, the charge voltage
+///    is held at the bank voltage plus what the highest cell may still gain, so a charger
+///    that ignores the current limit still stops short of `cell_voltage_max`.
+/// 5. **Rises**: a current limit (and the charge voltage) that may rise waits `riseHold`,
+///    then ramps (`RiseLimiter`). Leaving a failsafe, a limit returns at once to at most
+///    where it was before it (the failsafe is a gate, not a rule).
+///
+/// It also resolves what the links used to decide on their own: the charge voltage when no
+/// rule gives one, the discharge voltage (2.9 V per cell in series once known), the enable
+/// flags, whether the limits are a failsafe, and the alarm classes. Used from the thread
+/// that publishes snapshots; `nowMs` is the monotonic clock, `now` the wall clock.
 public struct ChargeController: Sendable {
     /// The bank's settings.
     public let settings: InverterCommandSettings
-    /// What the bank does with a stale pack.
-    public let failsafeMode: Failsafe
+    /// The bank's limit rules.
+    public let limitsConfig: BankLimitsConfig
+    /// How the bank is charged.
+    public let config: ChargeConfig
     /// The most cells in series a pack of the bank has reported.
     public private(set) var seriesCells: Int?
+    /// The phase machine (restored at start from the state directory).
+    public var phases: ChargePhaseMachine
+    private var chargeLimiter = RiseLimiter()
+    private var dischargeLimiter = RiseLimiter()
+    private var voltageLimiter = RiseLimiter()
+    private var reserveLatched = false
+    private var chargeTemperatureLatched = false
+    private var dischargeTemperatureLatched = false
 
     /// A controller for `bank`.
     public init(bank: BankConfig) {
         settings = bank.inverter
-        failsafeMode = bank.limits.failsafe
+        limitsConfig = bank.limits
+        config = bank.charge
+        phases = ChargePhaseMachine(config: bank.charge)
     }
 
     /// The command for `bank` (aggregated, with its limits) made of `packs` (its packs' statuses).
-    public mutating func command(for bank: BankStatus, packs: [PackStatus]) -> InverterCommand {
+    public mutating func command(for bank: BankStatus, packs: [PackStatus], nowMs: UInt64 = MonotonicClock.nowMs(),
+                                 now: Date = Date()) -> InverterCommand {
         for pack in packs where pack.online {
             if let n = pack.reading?.cells.count, n > 0, n > seriesCells ?? 0 { seriesCells = n }
         }
         let limits = bank.limits
         let failsafe = limits.reasons.contains {
-            $0.rule == .noData || $0.rule == .duplicatePack || ($0.rule == .packOffline && failsafeMode == .zero)
+            $0.rule == .noData || $0.rule == .duplicatePack || ($0.rule == .packOffline && limitsConfig.failsafe == .zero)
         }
-        return InverterCommand(
-            chargeVoltage: limits.chargeVoltage ?? settings.chargeVoltage ?? 0,
-            dischargeVoltage: dischargeVoltage,
-            chargeCurrent: limits.chargeCurrent, dischargeCurrent: limits.dischargeCurrent,
-            soc: bank.soc, soh: bank.soh, phase: failsafe ? .stopped : .bulk, reasons: limits.reasons, failsafe: failsafe,
-            alarms: InverterAlarms(active: Set(bank.alarms), systemError: bank.onlinePacks.isEmpty))
+        let configuredVoltage = limits.chargeVoltage ?? settings.chargeVoltage ?? 0
+        let alarms = InverterAlarms(active: Set(bank.alarms), systemError: bank.onlinePacks.isEmpty)
+        guard !failsafe else {
+            // The limiters keep where they were (the gate opens back to at most that) and
+            // earn no rise while it is shut.
+            chargeLimiter.pause(nowMs: nowMs)
+            dischargeLimiter.pause(nowMs: nowMs)
+            voltageLimiter.pause(nowMs: nowMs)
+            let held = voltageLimiter.output.map { min($0, configuredVoltage) } ?? configuredVoltage
+            var command = InverterCommand(chargeVoltage: held, dischargeVoltage: dischargeVoltage, chargeCurrent: 0, dischargeCurrent: 0,
+                                          soc: bank.soc, soh: bank.soh, phase: .stopped, reasons: limits.reasons, failsafe: true, alarms: alarms)
+            command.phaseInfo = PhaseInfo(since: phases.phaseSince, lastFullCharge: phases.lastFullCharge, reason: "failsafe (\(phases.phase.rawValue) resumes with fresh data)")
+            return command
+        }
+        var reasons = limits.reasons
+        var charge = limits.chargeCurrent, discharge = limits.dischargeCurrent
+        applyHysteresis(bank: bank, charge: &charge, discharge: &discharge, reasons: &reasons)
+
+        // Phases and the charge voltage.
+        let series = Double(seriesCells ?? 0)
+        var voltage = configuredVoltage
+        if series > 0, configuredVoltage > 0 {
+            let absorptionCell = config.absorptionCellVoltage ?? (limitsConfig.chargeVoltage.map { $0 / series } ?? 3.45)
+            let absorption = min(configuredVoltage, absorptionCell * series)
+            let float = min(absorption, config.floatCell(absorptionCell: absorptionCell) * series)
+            phases.step(bank: bank, absorptionVoltage: absorption, absorptionCell: absorptionCell, nowMs: nowMs, now: now)
+            let target = phases.phase == .float ? float : absorption
+            voltage = phases.rampVoltage(towards: target, nowMs: nowMs)
+            // The highest cell: what it may still gain, on top of the bank voltage now.
+            if let cellMax = limitsConfig.cellVoltageMax, let highest = bank.cellMax?.volts, let bankVoltage = bank.voltage {
+                let ceiling = cellMax - config.cellMargin
+                if highest > ceiling - 0.05 {
+                    let held = ((bankVoltage + (ceiling - highest)) * 1000).rounded(.down) / 1000
+                    if held < voltage {
+                        voltage = max(0, held)
+                        reasons.append(LimitReason(rule: .cellVoltage, direction: .charge,
+                                                   detail: "highest cell \(LimitCalculator.format(highest, 3)) V in \(bank.cellMax!.pack), held under \(LimitCalculator.format(ceiling, 3)) V"))
+                    }
+                }
+            }
+        }
+        // Rises wait and ramp; falls are at once.
+        let voltageRate = config.voltageRamp / 60
+        voltage = voltageLimiter.step(to: voltage, nowMs: nowMs, hold: config.riseHold, rate: voltageRate)
+        charge = (chargeLimiter.step(to: charge, nowMs: nowMs, hold: config.riseHold, rate: config.currentRamp * (limitsConfig.chargeCurrent ?? max(charge, 1))) * 10).rounded(.down) / 10
+        discharge = (dischargeLimiter.step(to: discharge, nowMs: nowMs, hold: config.riseHold, rate: config.currentRamp * (limitsConfig.dischargeCurrent ?? max(discharge, 1))) * 10).rounded(.down) / 10
+        if charge < limits.chargeCurrent, !reasons.contains(where: { $0.direction == .charge && $0.rule == .ramp }) {
+            reasons.append(LimitReason(rule: .ramp, direction: .charge, detail: "rising to \(LimitCalculator.format(limits.chargeCurrent, 1)) A after a hold"))
+        }
+        if discharge < limits.dischargeCurrent, !reasons.contains(where: { $0.direction == .discharge && $0.rule == .ramp }) {
+            reasons.append(LimitReason(rule: .ramp, direction: .discharge, detail: "rising to \(LimitCalculator.format(limits.dischargeCurrent, 1)) A after a hold"))
+        }
+        reasons.sort { ($0.rule.rawValue, $0.direction == .charge ? 0 : 1) < ($1.rule.rawValue, $1.direction == .charge ? 0 : 1) }
+        var command = InverterCommand(chargeVoltage: voltage, dischargeVoltage: dischargeVoltage, chargeCurrent: charge, dischargeCurrent: discharge,
+                                      soc: bank.soc, soh: bank.soh, phase: phases.phase, reasons: reasons, failsafe: false, alarms: alarms)
+        command.phaseInfo = PhaseInfo(since: phases.phaseSince, lastFullCharge: phases.lastFullCharge, reason: phases.lastChange)
+        return command
+    }
+
+    /// Reserve SoC and the temperature hard limits switch a direction off; they switch it
+    /// back on only past a band (2 %, 2 °C), so a value that hovers at the threshold does
+    /// not toggle the inverter.
+    mutating func applyHysteresis(bank: BankStatus, charge: inout Double, discharge: inout Double, reasons: inout [LimitReason]) {
+        if let reserve = limitsConfig.reserveSoc, let soc = bank.soc {
+            if soc <= reserve { reserveLatched = true } else if soc >= reserve + 2 { reserveLatched = false }
+            if reserveLatched && discharge > 0 {
+                discharge = 0
+                reasons.append(LimitReason(rule: .reserveSoc, direction: .discharge,
+                                           detail: "bank SoC \(LimitCalculator.format(soc, 1)) % reached the reserve \(LimitCalculator.format(reserve, 1)) %, back at \(LimitCalculator.format(reserve + 2, 1)) %"))
+            }
+        }
+        func latch(_ window: TemperatureWindow?, _ latched: inout Bool, _ value: inout Double, _ direction: LimitDirection) {
+            guard let window, let cold = bank.temperatureMin, let hot = bank.temperatureMax else { return }
+            if cold <= window.min || hot >= window.max { latched = true } else if cold >= window.min + 2 && hot <= window.max - 2 { latched = false }
+            if latched && value > 0 {
+                value = 0
+                reasons.append(LimitReason(rule: .temperature, direction: direction,
+                                           detail: "stopped at a temperature limit, back 2 °C inside (\(LimitCalculator.format(window.min + 2, 1)) to \(LimitCalculator.format(window.max - 2, 1)) °C)"))
+            }
+        }
+        latch(limitsConfig.chargeTemperature, &chargeTemperatureLatched, &charge, .charge)
+        latch(limitsConfig.dischargeTemperature, &dischargeTemperatureLatched, &discharge, .discharge)
     }
 
     /// Configured, else 2.9 V per cell in series (LFP's usual low cut-off) once known, else 0.

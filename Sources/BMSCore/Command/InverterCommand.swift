@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the gateway tells an inverter about one bank, decided in one place (the bank's
 /// `ChargeController`) once per snapshot. Every inverter link (Modbus-TCP, CAN, Pylontech
 /// RS485) only encodes it: none computes a limit, a fallback, a stall rule or an alarm
@@ -22,6 +24,8 @@ public struct InverterCommand: Sendable, Equatable {
     public var soh: Double?
     /// The charge phase the controller is in.
     public var phase: ChargePhase
+    /// When the phase began, when the bank was last full, and why the phase last changed.
+    public var phaseInfo = PhaseInfo()
     /// Every rule that lowered a limit.
     public var reasons: [LimitReason]
     /// True when the limits are the failsafe's (no data, a stale pack under
@@ -67,6 +71,9 @@ public struct InverterCommand: Sendable, Equatable {
                      dischargeCurrent: dischargeEnabled ? dischargeCurrent : 0, reasons: reasons)
     }
 
+    /// True when `rule` lowered a limit (either direction).
+    public func limited(by rule: LimitRule) -> Bool { reasons.contains { $0.rule == rule } }
+
     /// The one stall rule of every link: a command older than this (the bank's
     /// `stale_after` plus one second) means the gateway stopped producing commands, and the
     /// link says `gatewayStalled` instead. CAN says it with its next frame set (within one
@@ -98,6 +105,23 @@ public struct InverterCommand: Sendable, Equatable {
     /// No bank at all: 0 V, 0 A.
     public static let none = InverterCommand(chargeVoltage: 0, dischargeVoltage: 0, chargeCurrent: 0, dischargeCurrent: 0,
                                              phase: .stopped, failsafe: true, alarms: InverterAlarms(active: [], systemError: true))
+}
+
+/// Where a bank's charge phase stands, for people and dashboards.
+public struct PhaseInfo: Sendable, Equatable {
+    /// When the phase began (wall clock).
+    public var since: Date?
+    /// When absorption last ended with the bank full (wall clock).
+    public var lastFullCharge: Date?
+    /// Why the phase last changed ("the bank reached 55.20 V", "restored", ...).
+    public var reason = ""
+
+    /// Nothing known.
+    public init(since: Date? = nil, lastFullCharge: Date? = nil, reason: String = "") {
+        self.since = since
+        self.lastFullCharge = lastFullCharge
+        self.reason = reason
+    }
 }
 
 /// The controller's charge phase.

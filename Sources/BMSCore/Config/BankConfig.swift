@@ -9,6 +9,8 @@ public struct BankConfig: Sendable {
     public var limits = BankLimitsConfig()
     /// What the inverters are told beyond the limit rules (fallback charge voltage, low cut-off).
     public var inverter = InverterCommandSettings()
+    /// How the bank is charged (phases, holds, ramps).
+    public var charge = ChargeConfig()
     public var location: SourceLocation
 
     /// A bank of `packs` answering on Modbus `unitId`, no limits configured.

@@ -21,6 +21,10 @@ public enum LimitRule: Int, Sendable, CaseIterable {
     case bmsDisabled = 8
     /// Two packs of the bank report the same serial number (one device counted twice).
     case duplicatePack = 9
+    /// The charge voltage is held down to keep the highest cell under `cell_voltage_max`.
+    case cellVoltage = 10
+    /// A limit that may rise is waiting its hold or ramping up.
+    case ramp = 11
 
     /// The name used in JSON.
     public var name: String {
@@ -35,6 +39,8 @@ public enum LimitRule: Int, Sendable, CaseIterable {
         case .alarm: "alarm"
         case .bmsDisabled: "bms_disabled"
         case .duplicatePack: "duplicate_pack"
+        case .cellVoltage: "cell_voltage"
+        case .ramp: "ramp"
         }
     }
 }

@@ -211,7 +211,7 @@ public enum ConfigLoader {
         guard let s = YAMLSection(node, what: "banks[\(index)]", diagnostics: d) else { return nil }
         guard let id = ids.claim("bank", s) else { return nil }
         let section = YAMLSection(node, what: "bank '\(id)'", diagnostics: d)!
-        section.reject(unknownBut: ["id", "packs", "stale_after", "unit_id", "limits", "failsafe"])
+        section.reject(unknownBut: ["id", "packs", "stale_after", "unit_id", "limits", "failsafe", "charge"])
         guard let members = section.stringList("packs") else {
             d.report(node, "bank '\(id)' is missing 'packs'")
             return nil
@@ -229,6 +229,7 @@ public enum ConfigLoader {
                 d.report(v, "'failsafe' of bank '\(id)' must be zero (0 A while a pack is offline) or share (the others keep their share)")
             }
         }
+        if let charge = section.value("charge") { bank.charge = ChargeParsing.parse(charge, bank: bank, d) }
         return ParsedBank(config: bank, memberNodes: members)
     }
 

@@ -147,6 +147,8 @@ footer { padding: 1em; text-align: center; }
           <dt>Charge limit</dt><dd>${field("charge_current", l.charge_current, 1, "A")}</dd>
           <dt>Discharge limit</dt><dd>${field("discharge_current", l.discharge_current, 1, "A")}</dd>
           <dt>Charge voltage</dt><dd>${field("charge_voltage", l.charge_voltage, 2, "V")}</dd>
+          <dt>Charge phase</dt><dd data-field="phase">${esc((l.phase || {}).name || "-")}${(l.phase || {}).seconds != null ? " for " + ageText(l.phase.seconds) : ""}</dd>
+          <dt>Last full charge</dt><dd data-field="last_full_charge">${(l.phase || {}).last_full_charge ? esc(new Date(l.phase.last_full_charge).toLocaleString()) : "not yet"}</dd>
           <dt>Temperature</dt><dd>${num(b.temperature_min, 1, "°C")} … ${num(b.temperature_max, 1, "°C")}</dd>
         </dl>
         ${reasons ? `<div class="muted">Limits lowered because:</div><ul class="reasons" data-field="reasons">${reasons}</ul>` : `<div class="muted" data-field="reasons">Limits at their configured maximum.</div>`}

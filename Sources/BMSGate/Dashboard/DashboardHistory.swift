@@ -67,8 +67,8 @@ public final class DashboardHistory: @unchecked Sendable {
             bankSampled[b] = now
             let bank = snap.banks[b]
             add(bankSeries[b], minute: minute, values: [
-                bank.soc, bank.voltage, bank.current, bank.power, bank.limits.chargeCurrent, bank.limits.dischargeCurrent,
-                bank.limits.chargeVoltage,
+                bank.soc, bank.voltage, bank.current, bank.power, bank.command.limits.chargeCurrent, bank.command.limits.dischargeCurrent,
+                bank.command.limits.chargeVoltage,
             ], extremes: [])
         }
         for i in changes.packs {

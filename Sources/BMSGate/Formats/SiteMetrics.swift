@@ -17,7 +17,19 @@ public enum SiteMetrics {
             gauge(registry, "bank_online_packs", "Packs of the bank with fresh data", Double(b.onlinePacks.count), labels)
             gauge(registry, "bank_packs", "Packs of the bank", Double(b.packs.count), labels)
             for (field, value) in FieldCatalog.bank { gauge(registry, field.metric, field.help, value(b), labels) }
-            for (field, value) in FieldCatalog.limits { gauge(registry, field.metric, field.help, value(b.limits), labels) }
+            for (field, value) in FieldCatalog.limits { gauge(registry, field.metric, field.help, value(b.command.limits), labels) }
+            for phase in ChargePhase.allCases {
+                gauge(registry, "bank_charge_phase", "1 for the bank's charge phase now (bulk, absorption, float; stopped: a failsafe)",
+                      b.command.phase == phase ? 1 : 0, labels + [("phase", phase.rawValue)])
+            }
+            if let since = b.command.phaseInfo.since {
+                gauge(registry, "bank_charge_phase_seconds", "How long the bank has been in its charge phase, s",
+                      max(0, snapshot.time.timeIntervalSince(since)).rounded(), labels)
+            }
+            if let full = b.command.phaseInfo.lastFullCharge {
+                gauge(registry, "bank_last_full_charge_timestamp_seconds", "When absorption last ended with the bank full (Unix time)",
+                      full.timeIntervalSince1970.rounded(), labels)
+            }
             for alarm in CanonicalAlarm.allCases {
                 gauge(registry, "bank_alarm", "1 while the canonical alarm is active in the bank", b.alarms.contains(alarm) ? 1 : 0,
                       labels + [("alarm", alarm.rawValue)])

@@ -108,6 +108,13 @@ public enum HomeAssistantSensors {
                     out.append(HomeAssistantSensor(objectId: "limit_" + slug(name), name: meta.0,
                                                    valueTemplate: "{{ value_json.limits[\(quoted(name))] }}", deviceClass: meta.1, unit: meta.2))
                 }
+                if case .object? = members["phase"] {
+                    out.append(HomeAssistantSensor(objectId: "charge_phase", name: "Charge phase",
+                                                   valueTemplate: "{{ value_json.limits.phase.name }}", deviceClass: "enum", stateClass: nil))
+                    out.append(HomeAssistantSensor(objectId: "last_full_charge", name: "Last full charge",
+                                                   valueTemplate: "{{ value_json.limits.phase.last_full_charge }}", deviceClass: "timestamp",
+                                                   stateClass: nil, entityCategory: "diagnostic"))
+                }
             case (_, .number):
                 let meta = known(key) ?? (humanized(key), nil, nil, "measurement")
                 out.append(HomeAssistantSensor(objectId: slug(key), name: meta.0, valueTemplate: "{{ value_json[\(quoted(key))] }}",

@@ -121,7 +121,7 @@ public final class Site: @unchecked Sendable {
             var changedBanks: [Int] = []
             for b in touched.indices where touched[b] {
                 bankStatuses[b] = BankStatus.aggregate(config.banks[b], statuses: layout.bankMembers[b].map { statuses[$0] }, limits: bankPackLimits[b],
-                                                       controller: &controllers[b])
+                                                       controller: &controllers[b], nowMs: now, now: time)
                 changedBanks.append(b)
             }
             generation += 1

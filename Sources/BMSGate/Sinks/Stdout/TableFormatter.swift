@@ -34,8 +34,9 @@ public enum TableFormatter {
         }
         var limitLines = ""
         for b in s.banks {
-            let l = b.limits
-            limitLines += "limits \(b.id): charge \(fmt(l.chargeVoltage, "%.2fV")) \(fmt(l.chargeCurrent, "%.1fA")), discharge \(fmt(l.dischargeCurrent, "%.1fA"))"
+            let l = b.command.limits
+            let phase = b.command.phase.rawValue + (b.command.phaseInfo.since.map { " \(Int(max(0, s.time.timeIntervalSince($0)) / 60)) min" } ?? "")
+            limitLines += "limits \(b.id): charge \(fmt(l.chargeVoltage, "%.2fV")) \(fmt(l.chargeCurrent, "%.1fA")), discharge \(fmt(l.dischargeCurrent, "%.1fA")), \(phase)"
             limitLines += l.reasons.isEmpty ? "\n" : " — " + l.reasons.map(\.text).joined(separator: "; ") + "\n"
         }
         let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }

@@ -1,0 +1,280 @@
+import Foundation
+import Testing
+
+@testable import BMSCore
+
+/// The charge controller rule by rule under a test clock (monotonic ms and a wall clock
+/// moved by hand), then a seeded property test over thousands of random event sequences.
+@Suite struct ChargeControllerTests {
+    /// A bank of `packs` 16-cell packs: 55.2 V charge voltage, 100 A / 150 A, cells stop at 3.65 V.
+    static func config(packs: Int = 1, charge: ChargeConfig = ChargeConfig(), reserve: Double? = nil,
+                       window: TemperatureWindow? = nil, failsafe: Failsafe = .zero) -> BankConfig {
+        var c = BankConfig(id: "main", packs: (1...packs).map { "p\($0)" }, unitId: 1, location: SourceLocation(file: "t", line: 1, column: 1))
+        c.limits.chargeVoltage = 55.2
+        c.limits.chargeCurrent = 100
+        c.limits.dischargeCurrent = 150
+        c.limits.cellVoltageMax = 3.65
+        c.limits.taperStart = 3.55
+        c.limits.reserveSoc = reserve
+        c.limits.chargeTemperature = window
+        c.limits.failsafe = failsafe
+        c.charge = charge
+        return c
+    }
+
+    /// One pack's status: 16 cells around `cell` (the first at `highest` when given).
+    static func pack(_ id: String = "p1", cell: Double, highest: Double? = nil, current: Double = 20, soc: Double = 60,
+                     temperature: Double = 25, online: Bool = true, alarms: [CanonicalAlarm] = [], serial: String? = nil) -> PackStatus {
+        var r = Reading(pack: id, driver: "basen", time: Date())
+        r.cells = [highest ?? cell] + Array(repeating: cell, count: 15)
+        r.voltage = r.cells.reduce(0, +)
+        r.current = current
+        r.soc = soc
+        r.temperatures = [temperature]
+        r.fullCapacity = 280
+        r.alarms = alarms
+        r.identity.serial = serial ?? "SN-\(id)"
+        return PackStatus(id: id, driver: "basen", bus: "lab", address: "1", online: online, reading: r, lastError: nil,
+                          lastPollTime: Date(), counters: PackCounters(), sequence: 1)
+    }
+
+    /// A controller on a test clock.
+    struct Rig {
+        var config: BankConfig
+        var controller: ChargeController
+        var ms: UInt64 = 1_000_000
+        var wall = Date(timeIntervalSince1970: 1_800_000_000)
+        init(_ config: BankConfig) {
+            self.config = config
+            controller = ChargeController(bank: config)
+        }
+        mutating func step(_ packs: [PackStatus], after seconds: Double = 1) -> InverterCommand {
+            ms += UInt64(seconds * 1000)
+            wall += seconds
+            return BankStatus.aggregate(config, statuses: packs, limits: packs.map { _ in PackLimitsConfig() }, controller: &controller,
+                                        nowMs: ms, now: wall).command
+        }
+    }
+
+    @Test func bulkAbsorptionFloatAndTheRampDown() {
+        var charge = ChargeConfig()
+        charge.absorptionHold = .seconds(60)
+        var rig = Rig(Self.config(charge: charge))
+        var c = rig.step([Self.pack(cell: 3.35)])
+        #expect(c.phase == .bulk && c.chargeVoltage == 55.2 && c.chargeCurrent == 100 && c.dischargeVoltage == 46.4)
+        // The bank reaches 55.2 V (16 x 3.45): absorption.
+        c = rig.step([Self.pack(cell: 3.45, current: 30)])
+        #expect(c.phase == .absorption && c.chargeVoltage == 55.2, "\(c.phaseInfo.reason)")
+        // Balanced and under the tail current (2 % of 280 Ah = 5.6 A) for the hold: float.
+        for _ in 0..<60 { c = rig.step([Self.pack(cell: 3.45, current: 3)]) }
+        #expect(c.phase == .absorption, "59 s balanced")
+        c = rig.step([Self.pack(cell: 3.45, current: 3)])
+        #expect(c.phase == .float && c.phaseInfo.lastFullCharge == rig.wall, "\(c.phaseInfo.reason)")
+        // The charge voltage ramps down to 54.0 V (16 x 3.375) at 0.3 V a minute, never a step.
+        var last = c.chargeVoltage
+        var steps = 0
+        while c.chargeVoltage > 54.0 + 1e-9 && steps < 600 {
+            c = rig.step([Self.pack(cell: 3.40, current: 0)])
+            #expect(last - c.chargeVoltage <= 0.3 / 60 + 1e-9, "step \(last) -> \(c.chargeVoltage)")
+            last = c.chargeVoltage
+            steps += 1
+        }
+        #expect(abs(c.chargeVoltage - 54.0) < 1e-9 && (230...250).contains(steps), "\(steps) s to float")
+    }
+
+    @Test func absorptionEndsAtItsMaximumTime() {
+        var charge = ChargeConfig()
+        charge.absorptionMax = .seconds(600)
+        var rig = Rig(Self.config(charge: charge))
+        _ = rig.step([Self.pack(cell: 3.46, current: 40)])
+        var c = rig.step([Self.pack(cell: 3.46, highest: 3.50, current: 40)], after: 599)
+        #expect(c.phase == .absorption)
+        c = rig.step([Self.pack(cell: 3.46, highest: 3.50, current: 40)], after: 1)
+        #expect(c.phase == .float && c.phaseInfo.reason.contains("absorption_max"))
+    }
+
+    @Test func rebulkBySocLowestCellAndFullEvery() {
+        var charge = ChargeConfig()
+        charge.absorptionHold = .zero
+        charge.fullEvery = .seconds(86400)
+        func inFloat() -> Rig {
+            var rig = Rig(Self.config(charge: charge))
+            _ = rig.step([Self.pack(cell: 3.45, current: 1, soc: 99)])
+            _ = rig.step([Self.pack(cell: 3.45, current: 1, soc: 99)])
+            let c = rig.step([Self.pack(cell: 3.45, current: 1, soc: 99)])
+            #expect(c.phase == .float)
+            return rig
+        }
+        // SoC: 89.9 % after being above 93 % in float.
+        var rig = inFloat()
+        #expect(rig.step([Self.pack(cell: 3.33, current: -20, soc: 95)]).phase == .float)
+        #expect(rig.step([Self.pack(cell: 3.33, current: -20, soc: 89.9)]).phase == .bulk)
+        // Hovering at the threshold without having been 3 % above it does nothing.
+        rig = inFloat()
+        #expect(rig.step([Self.pack(cell: 3.33, current: -20, soc: 91)]).phase == .float)
+        // Lowest cell under 3.2 V.
+        rig = inFloat()
+        #expect(rig.step([Self.pack(cell: 3.30, current: -20, soc: 95)]).phase == .float)
+        var low = Self.pack(cell: 3.30, current: -20, soc: 95)
+        low.reading?.cells[5] = 3.19
+        #expect(rig.step([low]).phase == .bulk)
+        // full_every: a day after the last full charge.
+        rig = inFloat()
+        #expect(rig.step([Self.pack(cell: 3.34, current: 0, soc: 97)], after: 86_398).phase == .float)
+        let c = rig.step([Self.pack(cell: 3.34, current: 0, soc: 97)], after: 1)
+        #expect(c.phase == .bulk && c.phaseInfo.reason.contains("full_every"))
+    }
+
+    @Test func aRisingCurrentWaitsItsHoldThenRamps() {
+        var rig = Rig(Self.config())
+        #expect(rig.step([Self.pack(cell: 3.30)]).chargeCurrent == 100)
+        // The highest cell in the taper band: the limit falls at once (3.60 V: half of 100 A).
+        #expect(rig.step([Self.pack(cell: 3.30, highest: 3.60)]).chargeCurrent == 50)
+        // It falls back out: the limit waits 10 s from the first step that wanted more, then
+        // rises 10 A a second.
+        var c = InverterCommand.none
+        for _ in 0..<11 {
+            c = rig.step([Self.pack(cell: 3.30)])
+            #expect(c.chargeCurrent == 50 && c.limited(by: .ramp))
+        }
+        c = rig.step([Self.pack(cell: 3.30)])
+        #expect(c.chargeCurrent == 60)
+        for _ in 0..<3 { c = rig.step([Self.pack(cell: 3.30)]) }
+        #expect(c.chargeCurrent == 90)
+        c = rig.step([Self.pack(cell: 3.30)])
+        #expect(c.chargeCurrent == 100 && !c.limited(by: .ramp))
+    }
+
+    @Test func theFailsafeIsAGateNotARule() {
+        var rig = Rig(Self.config(packs: 2))
+        let both = [Self.pack("p1", cell: 3.30), Self.pack("p2", cell: 3.30)]
+        #expect(rig.step(both).chargeCurrent == 100)
+        let c = rig.step([Self.pack("p1", cell: 3.30), Self.pack("p2", cell: 3.30, online: false)])
+        #expect(c.failsafe && c.chargeCurrent == 0 && !c.chargeEnabled && c.phase == .stopped && c.alarms.systemError)
+        // Fresh data again: back at once to where it was, no hold.
+        let back = rig.step(both)
+        #expect(!back.failsafe && back.chargeCurrent == 100 && back.dischargeCurrent == 150)
+    }
+
+    @Test func theChargeVoltageHoldsTheHighestCellDown() {
+        var rig = Rig(Self.config())
+        // 3.62 V: 0.02 V under the ceiling (3.65 - 0.01): the charge voltage allows the bank
+        // voltage now plus 0.02 V.
+        var p = Self.pack(cell: 3.40, highest: 3.62)
+        var c = rig.step([p])
+        let v = p.reading!.voltage!
+        #expect(abs(c.chargeVoltage - (v + 0.02)) < 0.0011 && c.limited(by: .cellVoltage))
+        // Above the ceiling: under the bank voltage, at once (the charger must stop pushing).
+        p = Self.pack(cell: 3.40, highest: 3.66)
+        c = rig.step([p])
+        #expect(c.chargeVoltage < p.reading!.voltage! && c.chargeCurrent == 0)
+        // It comes back slowly: a hold, then 0.3 V a minute.
+        p = Self.pack(cell: 3.40)
+        let held = c.chargeVoltage
+        c = rig.step([p])
+        #expect(c.chargeVoltage == held)
+    }
+
+    @Test func theReserveHasHysteresis() {
+        var rig = Rig(Self.config(reserve: 20))
+        #expect(rig.step([Self.pack(cell: 3.2, soc: 25)]).dischargeCurrent == 150)
+        #expect(rig.step([Self.pack(cell: 3.2, soc: 20)]).dischargeCurrent == 0)
+        #expect(rig.step([Self.pack(cell: 3.2, soc: 21)]).dischargeCurrent == 0, "still inside the 2 % band")
+        let c = rig.step([Self.pack(cell: 3.2, soc: 22.5)])
+        #expect(c.dischargeCurrent == 0 && c.limited(by: .ramp), "past the band: a rise, so a hold first")
+        for _ in 0..<30 { _ = rig.step([Self.pack(cell: 3.2, soc: 22.5)]) }
+        #expect(rig.step([Self.pack(cell: 3.2, soc: 22.5)]).dischargeCurrent == 150)
+    }
+
+    /// Random sequences of events (packs stale and back, alarms raised and cleared, cells
+    /// rising and falling, temperatures, duplicate packs, restarts) under the test clock;
+    /// the safety invariants are checked at every step. BMSGATE_CONTROLLER_SEED=0x... replays.
+    @Test func safetyInvariantsHoldOverRandomSequences() {
+        let seed = ProcessInfo.processInfo.environment["BMSGATE_CONTROLLER_SEED"].flatMap { UInt64($0.dropFirst(2), radix: 16) }
+            ?? UInt64.random(in: 1...UInt64.max)
+        print("charge controller property test: seed 0x\(String(seed, radix: 16)) (BMSGATE_CONTROLLER_SEED replays it)")
+        var rng = SeededGenerator(seed: seed)
+        let window = TemperatureWindow(min: 0, low: 5, high: 40, max: 50)
+        var checked = 0
+        for sequence in 0..<400 {
+            let failsafe: Failsafe = sequence % 2 == 0 ? .zero : .share
+            let config = Self.config(packs: 2, reserve: 15, window: window, failsafe: failsafe)
+            var rig = Rig(config)
+            var cells = [3.30, 3.30], highs = [3.30, 3.30], online = [true, true], temps = [25.0, 25.0], soc = 50.0
+            var alarms: [[CanonicalAlarm]] = [[], []]
+            var duplicate = false
+            var previous: InverterCommand?
+            var beforeGate: (charge: Double, discharge: Double)?
+            for _ in 0..<60 {
+                let i = Int.random(in: 0...1, using: &rng)
+                switch Int.random(in: 0..<10, using: &rng) {
+                case 0: online[i].toggle()
+                case 1: alarms[i] = Bool.random(using: &rng) ? [CanonicalAlarm.allCases.randomElement(using: &rng)!] : []
+                case 2: highs[i] = Double.random(in: 3.2...3.75, using: &rng)
+                case 3: cells[i] = Double.random(in: 3.0...3.5, using: &rng)
+                case 4: temps[i] = Double.random(in: -10...60, using: &rng)
+                case 5: soc = Double.random(in: 0...100, using: &rng)
+                case 6: duplicate = Int.random(in: 0..<4, using: &rng) == 0
+                case 7:
+                    // A restart: the controller starts over (its state is not persisted yet).
+                    rig.controller = ChargeController(bank: config)
+                    previous = nil
+                    beforeGate = nil
+                default: break
+                }
+                let packs = (0...1).map { k in
+                    Self.pack("p\(k + 1)", cell: cells[k], highest: max(cells[k], highs[k]), current: 10, soc: soc, temperature: temps[k],
+                              online: online[k], alarms: alarms[k], serial: duplicate ? "SAME" : nil)
+                }
+                let seconds = [0.2, 1, 1, 2, 5, 15][Int.random(in: 0..<6, using: &rng)]
+                let c = rig.step(packs, after: seconds)
+                let live = packs.filter(\.online)
+                let readings = live.compactMap(\.reading)
+                let label = "seed 0x\(String(seed, radix: 16)) sequence \(sequence): \(c.reasons.map(\.text))"
+                // Charge 0 whenever something blocks charging.
+                let highest = readings.flatMap(\.cells).max() ?? 0
+                let chargeBlocked = live.isEmpty || (failsafe == .zero && live.count < packs.count) || (duplicate && live.count == 2)
+                    || readings.contains { $0.alarms.contains { $0.stopsCharge } } || highest >= 3.65
+                    || readings.contains { $0.temperatures.contains { $0 <= window.min || $0 >= window.max } }
+                if chargeBlocked { #expect(c.chargeCurrent == 0 && !c.chargeEnabled, "\(label)") }
+                let dischargeBlocked = live.isEmpty || (failsafe == .zero && live.count < packs.count) || (duplicate && live.count == 2)
+                    || readings.contains { $0.alarms.contains { $0.stopsDischarge } } || soc <= 15
+                if dischargeBlocked { #expect(c.dischargeCurrent == 0 && !c.dischargeEnabled, "\(label)") }
+                // Never above the configured maxima or cells x cell_voltage_max.
+                #expect(c.chargeCurrent <= 100 && c.dischargeCurrent <= 150, "\(label)")
+                #expect(c.chargeVoltage <= 16 * 3.65 + 1e-9, "\(label)")
+                // A rise never faster than its ramp (10 % of the maximum a second, after the
+                // hold) or the voltage ramp; leaving a failsafe, never above where it was.
+                if let p = previous {
+                    if p.failsafe && !c.failsafe {
+                        if let g = beforeGate {
+                            #expect(c.chargeCurrent <= g.charge + 1e-9 && c.dischargeCurrent <= g.discharge + 1e-9,
+                                    "\(label): left the failsafe above where it was (\(g)) -> \(c.chargeCurrent) / \(c.dischargeCurrent)")
+                        }
+                    } else if !p.failsafe && !c.failsafe {
+                        #expect(c.chargeCurrent - p.chargeCurrent <= 100 * 0.1 * seconds + 0.1 + 1e-9, "\(label): \(p.chargeCurrent) -> \(c.chargeCurrent) in \(seconds) s")
+                        #expect(c.dischargeCurrent - p.dischargeCurrent <= 150 * 0.1 * seconds + 0.1 + 1e-9, "\(label)")
+                        #expect(c.chargeVoltage - p.chargeVoltage <= 0.3 / 60 * seconds + 1e-6, "\(label): \(p.chargeVoltage) -> \(c.chargeVoltage) V")
+                    }
+                }
+                if !c.failsafe { beforeGate = (c.chargeCurrent, c.dischargeCurrent) }
+                previous = c
+                checked += 1
+            }
+        }
+        print("charge controller property test: \(checked) steps checked")
+    }
+}
+
+/// SplitMix64: a small seeded generator for replayable sequences.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
