@@ -131,6 +131,7 @@ public final class Gateway: @unchecked Sendable {
         access.connect(command: { [weak self] pack, request, timeout in
             await self?.command(pack: pack, request: request, timeout: timeout) ?? .failure(PollFailure(.io, "the gateway stopped"))
         }, sinks: { [weak self] in self?.sinkHealth ?? [] })
+        access.site = site
         access.update(site.snapshot())
     }
 

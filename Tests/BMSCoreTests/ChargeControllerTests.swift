@@ -187,7 +187,8 @@ import Testing
     }
 
     /// Random sequences of events (packs stale and back, alarms raised and cleared, cells
-    /// rising and falling, temperatures, duplicate packs, restarts) under the test clock;
+    /// rising and falling, temperatures, duplicate packs, remote limits arriving and expiring,
+    /// restarts) under the test clock;
     /// the safety invariants are checked at every step. BMSGATE_CONTROLLER_SEED=0x... replays.
     @Test func safetyInvariantsHoldOverRandomSequences() {
         let seed = ProcessInfo.processInfo.environment["BMSGATE_CONTROLLER_SEED"].flatMap { UInt64($0.dropFirst(2), radix: 16) }
@@ -207,7 +208,7 @@ import Testing
             var beforeGate: (charge: Double, discharge: Double)?
             for _ in 0..<60 {
                 let i = Int.random(in: 0...1, using: &rng)
-                switch Int.random(in: 0..<10, using: &rng) {
+                switch Int.random(in: 0..<11, using: &rng) {
                 case 0: online[i].toggle()
                 case 1: alarms[i] = Bool.random(using: &rng) ? [CanonicalAlarm.allCases.randomElement(using: &rng)!] : []
                 case 2: highs[i] = Double.random(in: 3.2...3.75, using: &rng)
@@ -220,6 +221,13 @@ import Testing
                     rig.controller = ChargeController(bank: config)
                     previous = nil
                     beforeGate = nil
+                case 8:
+                    // A remote limit arrives (or is cleared); it expires by itself.
+                    rig.controller.remote = Bool.random(using: &rng) ? nil : RemoteLimit(
+                        chargeCurrent: Bool.random(using: &rng) ? Double(Int.random(in: 0...120, using: &rng)) : nil,
+                        dischargeCurrent: Bool.random(using: &rng) ? Double(Int.random(in: 0...160, using: &rng)) : nil,
+                        chargeVoltage: Bool.random(using: &rng) ? Double.random(in: 50...58, using: &rng) : nil,
+                        expiresMs: rig.ms + UInt64(Int.random(in: 1_000...30_000, using: &rng)), source: "test")
                 default: break
                 }
                 let packs = (0...1).map { k in
@@ -227,6 +235,7 @@ import Testing
                               online: online[k], alarms: alarms[k], serial: duplicate ? "SAME" : nil)
                 }
                 let seconds = [0.2, 1, 1, 2, 5, 15][Int.random(in: 0..<6, using: &rng)]
+                let remote = rig.controller.remote.flatMap { $0.expiresMs > rig.ms + UInt64(seconds * 1000) ? $0 : nil }
                 let c = rig.step(packs, after: seconds)
                 let live = packs.filter(\.online)
                 let readings = live.compactMap(\.reading)
@@ -240,6 +249,11 @@ import Testing
                 let dischargeBlocked = live.isEmpty || (failsafe == .zero && live.count < packs.count) || (duplicate && live.count == 2)
                     || readings.contains { $0.alarms.contains { $0.stopsDischarge } } || soc <= 15
                 if dischargeBlocked { #expect(c.dischargeCurrent == 0 && !c.dischargeEnabled, "\(label)") }
+                // Never above a remote limit in force.
+                if let r = remote {
+                    #expect(c.chargeCurrent <= (r.chargeCurrent ?? .infinity) && c.dischargeCurrent <= (r.dischargeCurrent ?? .infinity), "\(label): remote \(r)")
+                    #expect(c.chargeVoltage <= (r.chargeVoltage ?? .infinity) + 1e-9 || c.failsafe, "\(label): remote \(r)")
+                }
                 // Never above the configured maxima or cells x cell_voltage_max.
                 #expect(c.chargeCurrent <= 100 && c.dischargeCurrent <= 150, "\(label)")
                 #expect(c.chargeVoltage <= 16 * 3.65 + 1e-9, "\(label)")

@@ -35,6 +35,8 @@ public struct ChargeController: Sendable {
     private var chargeLimiter = RiseLimiter()
     private var dischargeLimiter = RiseLimiter()
     private var voltageLimiter = RiseLimiter()
+    /// The remote limit in force, if any (set through `Site.setRemoteLimit`).
+    public var remote: RemoteLimit?
     private var reserveLatched = false
     private var chargeTemperatureLatched = false
     private var dischargeTemperatureLatched = false
@@ -95,6 +97,26 @@ public struct ChargeController: Sendable {
                         reasons.append(LimitReason(rule: .cellVoltage, direction: .charge,
                                                    detail: "highest cell \(LimitCalculator.format(highest, 3)) V in \(bank.cellMax!.pack), held under \(LimitCalculator.format(ceiling, 3)) V"))
                     }
+                }
+            }
+        }
+        // A remote limit only lowers, until it expires.
+        if let r = remote {
+            if nowMs >= r.expiresMs {
+                remote = nil
+            } else {
+                let left = "\(r.source), \((r.expiresMs - nowMs) / 1000) s left"
+                if let max = r.chargeCurrent, max < charge {
+                    charge = max
+                    reasons.append(LimitReason(rule: .remote, direction: .charge, detail: "at most \(LimitCalculator.format(max, 1)) A (\(left))"))
+                }
+                if let max = r.dischargeCurrent, max < discharge {
+                    discharge = max
+                    reasons.append(LimitReason(rule: .remote, direction: .discharge, detail: "at most \(LimitCalculator.format(max, 1)) A (\(left))"))
+                }
+                if let max = r.chargeVoltage, max < voltage {
+                    voltage = max
+                    reasons.append(LimitReason(rule: .remote, direction: .charge, detail: "charge voltage at most \(LimitCalculator.format(max, 2)) V (\(left))"))
                 }
             }
         }

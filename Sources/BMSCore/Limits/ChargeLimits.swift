@@ -25,6 +25,8 @@ public enum LimitRule: Int, Sendable, CaseIterable {
     case cellVoltage = 10
     /// A limit that may rise is waiting its hold or ramping up.
     case ramp = 11
+    /// A remote limit (HTTP, MQTT) holds it lower for a time.
+    case remote = 12
 
     /// The name used in JSON.
     public var name: String {
@@ -41,6 +43,7 @@ public enum LimitRule: Int, Sendable, CaseIterable {
         case .duplicatePack: "duplicate_pack"
         case .cellVoltage: "cell_voltage"
         case .ramp: "ramp"
+        case .remote: "remote"
         }
     }
 }

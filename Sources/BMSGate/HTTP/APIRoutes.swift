@@ -10,7 +10,7 @@ struct APIRoutes {
     static let own: [(path: String, method: String)] = [
         ("/healthz", "GET"), ("/api/site", "GET"), ("/api/packs/:id", "GET"), ("/metrics", "GET"),
         ("/openapi.json", "GET"), ("/api/packs/:id/command", "POST"), ("/api/sinks", "GET"),
-    ] + DashboardRoutes.own
+    ] + DashboardRoutes.own + BankLimitRoutes.own
 
     /// Every route this server serves, the drivers' included.
     static func all(_ s: APIServer) -> [(path: String, method: String)] {
@@ -56,6 +56,7 @@ struct APIRoutes {
         }
         DriverRoutes(server: s).register(on: router)
         DashboardRoutes(server: s).register(on: router)
+        BankLimitRoutes(server: s).register(on: router)
     }
 
     /// The `id` path parameter, percent-escapes decoded (`/api/packs/p%201` is pack "p 1").

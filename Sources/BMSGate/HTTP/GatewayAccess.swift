@@ -8,6 +8,7 @@ public final class GatewayAccess: @unchecked Sendable {
     private var commandHandler: (@Sendable (String, String, Duration) async -> Result<String, PollFailure>)?
     private var healthHandler: (@Sendable () -> [SinkHealth])?
     private var latest: Snapshot?
+    private weak var connectedSite: Site?
 
     /// Access with nothing connected yet.
     public init() {}
@@ -19,6 +20,12 @@ public final class GatewayAccess: @unchecked Sendable {
             commandHandler = command
             healthHandler = sinks
         }
+    }
+
+    /// The running site (remote limits go to its banks' controllers).
+    public var site: Site? {
+        get { lock.withLock { connectedSite } }
+        set { lock.withLock { connectedSite = newValue } }
     }
 
     /// Stores the newest snapshot.

@@ -2,6 +2,7 @@
 /// - `<prefix>/<site>/availability`: the gateway, `online`/`offline` (the last will);
 /// - `<prefix>/<site>/<id>/state`: a pack's Reading JSON or a bank's JSON;
 /// - `<prefix>/<site>/<id>/availability`: `online` while that pack/bank has fresh data;
+/// - `<prefix>/<site>/<bank>/limits/set`: remote limits for a bank (subscribed);
 /// - `<discovery>/<component>/bmsgate_<site>_<id>/<object>/config`: Home Assistant discovery.
 public struct MQTTTopics: Sendable {
     /// `<prefix>/<site>` (just `<site>` with an empty prefix).
@@ -22,6 +23,9 @@ public struct MQTTTopics: Sendable {
     public func state(_ id: String) -> String { "\(base)/\(id)/state" }
     /// Availability of a pack or bank (fresh data or not).
     public func availability(_ id: String) -> String { "\(base)/\(id)/availability" }
+    /// Where a bank takes remote limits (JSON like `POST /api/banks/{id}/limits`; empty or
+    /// `{}` clears).
+    public func remoteLimits(_ bank: String) -> String { "\(base)/\(bank)/limits/set" }
     /// Home Assistant's birth message topic: discovery is sent again when it says `online`.
     public var homeAssistantStatus: String { "\(discoveryPrefix)/status" }
     /// Device identifier (and discovery node id) of a pack or bank.

@@ -26,6 +26,8 @@ public final class Site: @unchecked Sendable {
     private var published: [(sequence: Int, online: Bool)]
     /// Each bank's charge controller (what its inverters are told), in bank order.
     private var controllers: [ChargeController]
+    /// Banks to aggregate at the next snapshot whatever their packs did (a remote limit).
+    private var forcedBanks = Set<Int>()
     /// Each bank's packs' configured limits, in bank order.
     private let bankPackLimits: [[PackLimitsConfig]]
     /// Each pack's stale_after in ms (Duration arithmetic once, not per snapshot).
@@ -59,6 +61,27 @@ public final class Site: @unchecked Sendable {
         }
         self.controllers = controllers
         published = Array(repeating: (0, false), count: config.packs.count)
+    }
+
+    /// Sets (or, with nil, clears) the remote limit of bank `id`; the bank's command takes it
+    /// at the next snapshot. False when there is no such bank.
+    public func setRemoteLimit(bank id: String, _ limit: RemoteLimit?) -> Bool {
+        let found = lock.withLock { () -> Bool in
+            guard let b = config.banks.firstIndex(where: { $0.id == id }) else { return false }
+            controllers[b].remote = limit
+            forcedBanks.insert(b)
+            return true
+        }
+        if found { onRecord?() }
+        return found
+    }
+
+    /// The remote limit in force on bank `id`, if any (an expired one is gone at the next snapshot).
+    public func remoteLimit(bank id: String) -> RemoteLimit? {
+        lock.withLock {
+            guard let b = config.banks.firstIndex(where: { $0.id == id }) else { return nil }
+            return controllers[b].remote.flatMap { $0.expiresMs > clock() ? $0 : nil }
+        }
     }
 
     /// Called on the recording thread after every `record` (outside the site's lock): the
@@ -118,6 +141,9 @@ public final class Site: @unchecked Sendable {
             }
             var touched = Array(repeating: false, count: bankStatuses.count)
             for i in changed { for b in layout.banksOfPack[i] { touched[b] = true } }
+            // Banks with a remote limit are stepped every snapshot (it expires by the clock).
+            for b in forcedBanks where b < touched.count { touched[b] = true }
+            forcedBanks = Set(controllers.indices.filter { controllers[$0].remote != nil })
             var changedBanks: [Int] = []
             for b in touched.indices where touched[b] {
                 bankStatuses[b] = BankStatus.aggregate(config.banks[b], statuses: layout.bankMembers[b].map { statuses[$0] }, limits: bankPackLimits[b],

@@ -4,7 +4,7 @@ import Yams
 enum MQTTParsing {
     static let keys = ["type", "host", "port", "tls", "username", "password", "password_env", "password_file", "client_id",
                        "topic_prefix", "retain", "qos", "interval", "keepalive", "discovery", "discovery_prefix",
-                       "queue", "queue_policy", "reconnect_max"]
+                       "queue", "queue_policy", "reconnect_max", "remote_limits"]
 
     static func settings(_ section: YAMLSection, _ d: ConfigDiagnostics) -> MQTTSinkSettings {
         var m = MQTTSinkSettings()
@@ -36,6 +36,7 @@ enum MQTTParsing {
         m.interval = section.duration("interval", minimum: .milliseconds(100)) ?? m.interval
         m.keepalive = section.duration("keepalive", minimum: .seconds(5)) ?? m.keepalive
         m.discovery = section.bool("discovery") ?? m.discovery
+        m.remoteLimits = section.bool("remote_limits") ?? m.remoteLimits
         if let prefix = section.string("discovery_prefix") {
             if let problem = topicProblem(prefix), !prefix.isEmpty {
                 d.report(section.value("discovery_prefix"), "'discovery_prefix' of the mqtt sink \(problem)")

@@ -37,14 +37,17 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     private var discovery: [String: [String: String]] = [:]
     /// Discovery topic → payload as last published on this connection.
     private var discoverySent: [String: String] = [:]
+    /// The live site, for remote limits on its banks (nil: none taken).
+    private weak var control: Site?
     /// The shape (fields, array sizes, device) discovery was last built from, per id:
     /// discovery is rebuilt only when it changes, not for every reading.
     private var discoveryShape: [String: Int] = [:]
 
     /// Starts the client (connecting in the background). Throws when the password cannot
     /// be read or TLS files are unusable.
-    public init(settings: MQTTSinkSettings, site: String, logger: Logger) throws {
+    public init(settings: MQTTSinkSettings, site: String, logger: Logger, control: Site? = nil) throws {
         self.settings = settings
+        self.control = control
         self.site = site
         self.logger = logger
         topics = MQTTTopics(prefix: settings.topicPrefix, site: site, discoveryPrefix: settings.discoveryPrefix)
@@ -236,6 +239,9 @@ public final class MQTTSink: Sink, @unchecked Sendable {
 
     private func connected() {
         if settings.discovery { client.subscribe(topics.homeAssistantStatus, qos: 1) }
+        if settings.remoteLimits, let banks = control?.config.banks {
+            for bank in banks { client.subscribe(topics.remoteLimits(bank.id), qos: 1) }
+        }
         lock.withLock {
             client.publish(MQTTMessage(topic: topics.availability, payload: "online", qos: 1, retain: true))
             for (id, value) in availability.sorted(by: { $0.key < $1.key }) {
@@ -247,6 +253,22 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     }
 
     private func received(topic: String, payload: String) {
+        if settings.remoteLimits, let site = control, let bank = site.config.banks.first(where: { topics.remoteLimits($0.id) == topic }) {
+            let text = payload.trimmingCharacters(in: .whitespacesAndNewlines)
+            if text.isEmpty || text == "{}" {
+                _ = site.setRemoteLimit(bank: bank.id, nil)
+                logger.notice("bank \(bank.id): remote limit cleared over MQTT")
+                return
+            }
+            switch BankLimitRoutes.parse(text, source: "mqtt") {
+            case .success(let limit):
+                _ = site.setRemoteLimit(bank: bank.id, limit)
+                logger.notice("bank \(bank.id): remote limit set over MQTT: \(BankLimitRoutes.describe(limit))")
+            case .failure(let error):
+                logger.warning("bank \(bank.id): remote limit on \(topic) refused: \(error)")
+            }
+            return
+        }
         guard topic == topics.homeAssistantStatus, payload == "online" else { return }
         logger.info("mqtt \(client.endpoint): Home Assistant (re)started; sending discovery again")
         lock.withLock { publishAllDiscovery() }

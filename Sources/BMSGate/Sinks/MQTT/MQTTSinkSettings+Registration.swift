@@ -6,7 +6,7 @@ extension MQTTSinkSettings: SinkSettings {
     static let registration = SinkRegistration(MQTTSinkSettings.self, keys: MQTTParsing.keys, runnerQueue: false) { section, d in
         MQTTParsing.settings(section, d)
     } make: { m, c in
-        try MQTTSink(settings: m, site: c.config.site, logger: c.logger)
+        try MQTTSink(settings: m, site: c.config.site, logger: c.logger, control: c.site)
     }
 
     public func problems(in site: SiteConfig) -> [(message: String, at: SourceLocation?)] {

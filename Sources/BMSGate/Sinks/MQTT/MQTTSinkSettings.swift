@@ -64,6 +64,8 @@ public struct MQTTSinkSettings: Sendable, Equatable {
     public var keepalive: Duration = .seconds(60)
     /// Home Assistant MQTT discovery on/off and its topic prefix.
     public var discovery = true
+    /// Whether `<prefix>/<site>/<bank>/limits/set` takes remote limits (they can only lower).
+    public var remoteLimits = true
     public var discoveryPrefix = "homeassistant"
     /// Readings waiting while the broker is unreachable, at most.
     public var queueSize = 1000
