@@ -10,6 +10,8 @@ import Logging
 public final class Gateway: @unchecked Sendable {
     public let config: SiteConfig
     public let site: Site
+    /// Where each bank's charge state is kept (`state_dir:`), if anywhere.
+    let chargeStore: ChargeStateStore?
     public let catalog: DriverCatalog
     private var workers: [BusWorker] = []
     private var sinks: [SinkRunner] = []
@@ -99,7 +101,10 @@ public final class Gateway: @unchecked Sendable {
         self.config = config
         self.catalog = catalog
         self.logger = logger
-        self.site = Site(config: config)
+        chargeStore = config.stateDir.map { ChargeStateStore(directory: $0, logger: logger) }
+        var restored: [String: ChargeState] = [:]
+        for bank in config.banks { if let state = chargeStore?.load(bank: bank.id) { restored[bank.id] = state } }
+        self.site = Site(config: config, restored: restored)
         // Room for every listener's connection cap plus the reserve (checked against the
         // hard limit at load): a flood on one listener never takes another's descriptors.
         let limit = DescriptorBudget.raise(toAtLeast: DescriptorBudget.needed(buses: config.buses.count, sinks: config.sinks.map(\.settings)))
@@ -162,6 +167,7 @@ public final class Gateway: @unchecked Sendable {
             sinks.forEach { $0.offer(final) }
         }
         sinks.forEach { $0.stop() }
+        chargeStore?.flush()
         logger.info("stopped")
     }
 
@@ -194,6 +200,13 @@ public final class Gateway: @unchecked Sendable {
                 // Queued sinks first (their threads start at once), then the inline ones here.
                 for sink in sinks where !sink.sink.writesInline { sink.offer(snapshot) }
                 for sink in sinks where sink.sink.writesInline { sink.offer(snapshot) }
+                if let store = chargeStore {
+                    for bank in snapshot.banks {
+                        let c = bank.command
+                        guard c.phase != .stopped else { continue }
+                        store.save(bank: bank.id, ChargeState(phase: c.phase, phaseSince: c.phaseInfo.since, lastFullCharge: c.phaseInfo.lastFullCharge))
+                    }
+                }
             }
             publishLock.unlock()
             // A request left between the last check and the unlock: take it (or the

@@ -36,7 +36,7 @@ public enum ConfigLoader {
             throw ConfigError([ConfigIssue(SourceLocation(file: file, line: 1, column: 1), "\(error)")])
         }
         guard let top = YAMLSection(root, what: "the site file", diagnostics: d) else { throw ConfigError(d.distinctIssues) }
-        top.reject(unknownBut: ["site", "plugin_dirs", "buses", "packs", "banks", "sinks"])
+        top.reject(unknownBut: ["site", "plugin_dirs", "buses", "packs", "banks", "sinks", "state_dir"])
         let site = top.string("site") ?? "site"
         let pluginDirs = top.stringList("plugin_dirs")?.map(\.0) ?? []
         var ids = IdRegistry(diagnostics: d)
@@ -135,6 +135,9 @@ public enum ConfigLoader {
         }
         var result = SiteConfig(file: file, site: site, pluginDirs: pluginDirs, buses: buses, packs: packs,
                                 banks: bankConfigs, sinks: resolvedSinks, siteLocation: draft.siteLocation)
+        result.stateDir = top.string("state_dir")
+        if result.stateDir?.isEmpty == true { d.report(top.value("state_dir"), "'state_dir' must name a folder (e.g. /var/lib/bmsgate or data)") }
+        if !d.issues.isEmpty { throw ConfigError(d.distinctIssues) }
         result.warnings = StalenessWarnings.issues(result)
             + resolvedSinks.flatMap { sink in sink.settings.warnings(in: result).map { ConfigIssue(sink.location, $0) } }
             + resolvedSinks.flatMap { sink in InverterLimitWarnings.warnings(for: sink.settings, in: result).map { ConfigIssue(sink.location, $0) } }

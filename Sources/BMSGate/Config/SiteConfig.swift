@@ -16,6 +16,9 @@ public struct SiteConfig: Sendable {
     public var siteLocation: SourceLocation? = nil
     /// Things that work but are probably not meant (printed by `check` and `run`).
     public var warnings: [ConfigIssue] = []
+    /// Where the gateway keeps what must survive a restart (`state_dir:`, relative to the
+    /// working directory); nil: nothing is kept.
+    public var stateDir: String?
 }
 
 /// A bus: a transport the host owns.

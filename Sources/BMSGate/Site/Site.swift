@@ -38,7 +38,7 @@ public final class Site: @unchecked Sendable {
     private let layout: SiteLayout
 
     /// A site for `config`; `clock` is monotonic milliseconds (injectable for tests).
-    public init(config: SiteConfig, clock: @escaping () -> UInt64 = MonotonicClock.nowMs) {
+    public init(config: SiteConfig, clock: @escaping () -> UInt64 = MonotonicClock.nowMs, restored: [String: ChargeState] = [:]) {
         self.config = config
         self.clock = clock
         packs = config.packs.map { pack in
@@ -55,7 +55,11 @@ public final class Site: @unchecked Sendable {
         let initial = statuses
         let limits = bankPackLimits
         let members = layout.bankMembers
-        var controllers = config.banks.map { ChargeController(bank: $0) }
+        var controllers = config.banks.map { bank in
+            var c = ChargeController(bank: bank)
+            if let state = restored[bank.id] { c.restore(state) }
+            return c
+        }
         bankStatuses = config.banks.indices.map { b in
             BankStatus.aggregate(config.banks[b], statuses: members[b].map { initial[$0] }, limits: limits[b], controller: &controllers[b])
         }
@@ -74,6 +78,11 @@ public final class Site: @unchecked Sendable {
         }
         if found { onRecord?() }
         return found
+    }
+
+    /// Each bank's charge state (what a restart must keep), by bank id.
+    public var chargeStates: [String: ChargeState] {
+        lock.withLock { Dictionary(uniqueKeysWithValues: zip(config.banks.map(\.id), controllers.map(\.state))) }
     }
 
     /// The remote limit in force on bank `id`, if any (an expired one is gone at the next snapshot).
