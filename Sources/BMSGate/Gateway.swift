@@ -204,7 +204,9 @@ public final class Gateway: @unchecked Sendable {
                     for bank in snapshot.banks {
                         let c = bank.command
                         guard c.phase != .stopped else { continue }
-                        store.save(bank: bank.id, ChargeState(phase: c.phase, phaseSince: c.phaseInfo.since, lastFullCharge: c.phaseInfo.lastFullCharge))
+                        // The gateway's SoC is kept to 0.1 %: a write per change of that, not per reading.
+                        store.save(bank: bank.id, ChargeState(phase: c.phase, phaseSince: c.phaseInfo.since, lastFullCharge: c.phaseInfo.lastFullCharge,
+                                                              gatewaySoc: c.gatewaySoc.map { ($0 * 10).rounded() / 10 }))
                     }
                 }
             }

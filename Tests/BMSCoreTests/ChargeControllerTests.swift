@@ -186,6 +186,38 @@ import Testing
         #expect(rig.step([Self.pack(cell: 3.2, soc: 22.5)]).dischargeCurrent == 150)
     }
 
+    /// `soc: gateway`: counted from the current (charge efficiency on the way in), seeded by
+    /// the BMS, 100 % when absorption ends, gaps not guessed, at most 99 % before full when asked.
+    @Test func theGatewayCountsTheSoC() {
+        var charge = ChargeConfig()
+        charge.socSource = .gateway
+        charge.chargeEfficiency = 0.95
+        charge.holdFullUntilAbsorbed = true
+        charge.absorptionHold = .zero
+        var rig = Rig(Self.config(charge: charge))
+        // Seeded by the BMS: 50 %. Then 28 A for an hour into 280 Ah: +10 % x 0.95.
+        #expect(rig.step([Self.pack(cell: 3.3, current: 28, soc: 50)]).soc == 50)
+        var c = InverterCommand.none
+        for _ in 0..<3600 { c = rig.step([Self.pack(cell: 3.3, current: 28, soc: 50)]) }
+        #expect(abs((c.soc ?? 0) - 59.5) < 0.01 && c.gatewaySoc == c.soc, "\(String(describing: c.soc))")
+        // A gap of a minute is not guessed.
+        c = rig.step([Self.pack(cell: 3.3, current: 28, soc: 50)], after: 60)
+        #expect(abs((c.soc ?? 0) - 59.5) < 0.01)
+        // Discharging counts in full: -56 A for 30 min is -10 %.
+        for _ in 0..<1800 { c = rig.step([Self.pack(cell: 3.3, current: -56, soc: 50)]) }
+        #expect(abs((c.soc ?? 0) - 49.5) < 0.01)
+        // Full charge: 99 % at most until absorption ends, then 100 %.
+        for _ in 0..<20000 { c = rig.step([Self.pack(cell: 3.40, current: 100, soc: 100)]) }
+        #expect(c.soc == 99 && c.phase == .bulk, "\(String(describing: c.soc)) \(c.phase)")
+        c = rig.step([Self.pack(cell: 3.45, current: 2, soc: 100)])
+        c = rig.step([Self.pack(cell: 3.45, current: 2, soc: 100)])
+        #expect(c.phase == .float && c.soc == 100, "\(String(describing: c.soc)) \(c.phase)")
+        // The BMS's SoC stays beside it: with soc: bms the command says the BMS's.
+        var bms = Rig(Self.config())
+        let b = bms.step([Self.pack(cell: 3.3, current: 28, soc: 42)])
+        #expect(b.soc == 42 && b.gatewaySoc == 42)
+    }
+
     /// Random sequences of events (packs stale and back, alarms raised and cleared, cells
     /// rising and falling, temperatures, duplicate packs, remote limits arriving and expiring,
     /// restarts) under the test clock;

@@ -29,6 +29,19 @@ public struct ChargeConfig: Sendable, Equatable {
     public var currentRamp = 0.1
     /// The highest cell is held this far under `cell_voltage_max` by lowering the charge voltage, V.
     public var cellMargin = 0.01
+    /// Whose SoC the inverters are told (`banks[].soc`): the BMSes' or the gateway's count.
+    public var socSource: SocSource = .bms
+    /// Charge efficiency of the gateway's count (Ah stored per Ah in).
+    public var chargeEfficiency = 0.99
+    /// With the gateway's SoC: report at most 99 % until absorption ends (for inverters that
+    /// stop charging at 100 %, before the cells are full and balanced).
+    public var holdFullUntilAbsorbed = false
+
+    /// Whose SoC is reported.
+    public enum SocSource: String, Sendable, Equatable {
+        case bms
+        case gateway
+    }
 
     /// Every value at its default.
     public init() {}

@@ -35,6 +35,8 @@ public struct ChargeController: Sendable {
     private var chargeLimiter = RiseLimiter()
     private var dischargeLimiter = RiseLimiter()
     private var voltageLimiter = RiseLimiter()
+    /// The gateway's own SoC count (kept whatever `soc:` says, shown beside the BMS's).
+    public var gatewaySoc = GatewaySoC()
     /// The remote limit in force, if any (set through `Site.setRemoteLimit`).
     public var remote: RemoteLimit?
     private var reserveLatched = false
@@ -55,6 +57,8 @@ public struct ChargeController: Sendable {
         for pack in packs where pack.online {
             if let n = pack.reading?.cells.count, n > 0, n > seriesCells ?? 0 { seriesCells = n }
         }
+        let wasFull = phases.lastFullCharge
+        gatewaySoc.step(current: bank.current, capacity: bank.fullCapacity, bmsSoc: bank.soc, efficiency: config.chargeEfficiency, nowMs: nowMs)
         let limits = bank.limits
         let failsafe = limits.reasons.contains {
             $0.rule == .noData || $0.rule == .duplicatePack || ($0.rule == .packOffline && limitsConfig.failsafe == .zero)
@@ -69,7 +73,7 @@ public struct ChargeController: Sendable {
             voltageLimiter.pause(nowMs: nowMs)
             let held = voltageLimiter.output.map { min($0, configuredVoltage) } ?? configuredVoltage
             var command = InverterCommand(chargeVoltage: held, dischargeVoltage: dischargeVoltage, chargeCurrent: 0, dischargeCurrent: 0,
-                                          soc: bank.soc, soh: bank.soh, phase: .stopped, reasons: limits.reasons, failsafe: true, alarms: alarms)
+                                          soc: reportedSoc(bank), soh: bank.soh, phase: .stopped, reasons: limits.reasons, failsafe: true, alarms: alarms)
             command.phaseInfo = PhaseInfo(since: phases.phaseSince, lastFullCharge: phases.lastFullCharge, reason: "failsafe (\(phases.phase.rawValue) resumes with fresh data)")
             return command
         }
@@ -132,9 +136,11 @@ public struct ChargeController: Sendable {
             reasons.append(LimitReason(rule: .ramp, direction: .discharge, detail: "rising to \(LimitCalculator.format(limits.dischargeCurrent, 1)) A after a hold"))
         }
         reasons.sort { ($0.rule.rawValue, $0.direction == .charge ? 0 : 1) < ($1.rule.rawValue, $1.direction == .charge ? 0 : 1) }
+        if phases.lastFullCharge != wasFull { gatewaySoc.full() }
         var command = InverterCommand(chargeVoltage: voltage, dischargeVoltage: dischargeVoltage, chargeCurrent: charge, dischargeCurrent: discharge,
-                                      soc: bank.soc, soh: bank.soh, phase: phases.phase, reasons: reasons, failsafe: false, alarms: alarms)
+                                      soc: reportedSoc(bank), soh: bank.soh, phase: phases.phase, reasons: reasons, failsafe: false, alarms: alarms)
         command.phaseInfo = PhaseInfo(since: phases.phaseSince, lastFullCharge: phases.lastFullCharge, reason: phases.lastChange)
+        command.gatewaySoc = gatewaySoc.value
         return command
     }
 
@@ -161,6 +167,15 @@ public struct ChargeController: Sendable {
         }
         latch(limitsConfig.chargeTemperature, &chargeTemperatureLatched, &charge, .charge)
         latch(limitsConfig.dischargeTemperature, &dischargeTemperatureLatched, &discharge, .discharge)
+    }
+
+    /// The SoC the inverters are told: the BMSes' (default) or the gateway's count, at most
+    /// 99 % before absorption ended when `holdFullUntilAbsorbed`.
+    func reportedSoc(_ bank: BankStatus) -> Double? {
+        guard config.socSource == .gateway else { return bank.soc }
+        guard let soc = gatewaySoc.value ?? bank.soc else { return nil }
+        if config.holdFullUntilAbsorbed, phases.phase != .float { return min(soc, 99) }
+        return soc
     }
 
     /// Configured, else 2.9 V per cell in series (LFP's usual low cut-off) once known, else 0.

@@ -12,6 +12,8 @@ extension InverterCommand {
         o["charge_enabled"] = .bool(chargeEnabled)
         o["discharge_enabled"] = .bool(dischargeEnabled)
         o["failsafe"] = .bool(failsafe)
+        o["soc"] = soc.map(JSONValue.number)
+        o["soc_gateway"] = gatewaySoc.map { .number(($0 * 100).rounded() / 100) }
         o["reasons"] = .array(reasons.map { .string($0.text) })
         var p = JSONObject()
         p["name"] = .string(phase.rawValue)

@@ -26,6 +26,8 @@ public struct InverterCommand: Sendable, Equatable {
     public var phase: ChargePhase
     /// When the phase began, when the bank was last full, and why the phase last changed.
     public var phaseInfo = PhaseInfo()
+    /// The gateway's own SoC count, %, beside the BMSes' (`soc`, unless `soc: gateway`).
+    public var gatewaySoc: Double?
     /// Every rule that lowered a limit.
     public var reasons: [LimitReason]
     /// True when the limits are the failsafe's (no data, a stale pack under

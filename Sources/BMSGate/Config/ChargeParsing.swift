@@ -5,10 +5,10 @@ import Yams
 enum ChargeParsing {
     static let keys = ["absorption_cell_voltage", "float_cell_voltage", "absorption_spread", "tail_current", "absorption_hold",
                        "absorption_max", "voltage_ramp", "rebulk_soc", "rebulk_cell_voltage", "full_every", "rise_hold", "current_ramp",
-                       "cell_margin"]
+                       "cell_margin", "charge_efficiency", "report_99_until_full"]
 
     static func parse(_ node: Node, bank: BankConfig, _ d: ConfigDiagnostics) -> ChargeConfig {
-        var c = ChargeConfig()
+        var c = bank.charge
         let what = "charge of bank '\(bank.id)'"
         guard let s = YAMLSection(node, what: what, diagnostics: d) else { return c }
         s.reject(unknownBut: keys)
@@ -27,6 +27,8 @@ enum ChargeParsing {
         c.riseHold = s.duration("rise_hold") ?? c.riseHold
         c.currentRamp = s.number("current_ramp", in: 0.001...10) ?? c.currentRamp
         c.cellMargin = s.number("cell_margin", in: 0...0.2) ?? c.cellMargin
+        c.chargeEfficiency = s.number("charge_efficiency", in: 0.5...1) ?? c.chargeEfficiency
+        c.holdFullUntilAbsorbed = s.bool("report_99_until_full") ?? c.holdFullUntilAbsorbed
         if let absorption = c.absorptionCellVoltage, let float = c.floatCellVoltage, float >= absorption {
             d.report(s.value("float_cell_voltage"), "'float_cell_voltage' (\(float) V) in \(what) must be below 'absorption_cell_voltage' (\(absorption) V)")
         }

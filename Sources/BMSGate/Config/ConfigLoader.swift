@@ -214,7 +214,7 @@ public enum ConfigLoader {
         guard let s = YAMLSection(node, what: "banks[\(index)]", diagnostics: d) else { return nil }
         guard let id = ids.claim("bank", s) else { return nil }
         let section = YAMLSection(node, what: "bank '\(id)'", diagnostics: d)!
-        section.reject(unknownBut: ["id", "packs", "stale_after", "unit_id", "limits", "failsafe", "charge"])
+        section.reject(unknownBut: ["id", "packs", "stale_after", "unit_id", "limits", "failsafe", "charge", "soc"])
         guard let members = section.stringList("packs") else {
             d.report(node, "bank '\(id)' is missing 'packs'")
             return nil
@@ -230,6 +230,11 @@ public enum ConfigLoader {
         if let v = section.value("failsafe") {
             if let text = v.string, let failsafe = Failsafe(rawValue: text) { bank.limits.failsafe = failsafe } else {
                 d.report(v, "'failsafe' of bank '\(id)' must be zero (0 A while a pack is offline) or share (the others keep their share)")
+            }
+        }
+        if let v = section.value("soc") {
+            if let text = v.string, let source = ChargeConfig.SocSource(rawValue: text) { bank.charge.socSource = source } else {
+                d.report(v, "'soc' of bank '\(id)' must be bms (the packs' own SoC) or gateway (counted by the gateway from the current)")
             }
         }
         if let charge = section.value("charge") { bank.charge = ChargeParsing.parse(charge, bank: bank, d) }
