@@ -96,6 +96,9 @@ let package = Package(
         .executableTarget(name: "bmsgate-bench-site", dependencies: ["BMSGate", "CModbus",
                                                                    .product(name: "Logging", package: "swift-log")],
                           path: "Benchmarks/SiteBenchmark"),
+        // The charge controller in closed loop: battery and inverter models against the real
+        // gateway through a pack emulator and an SLCAN link.
+        .executableTarget(name: "bmsgate-plant", dependencies: ["BMSGate"], path: "Benchmarks/Plant"),
         // The REC instruction set ships as data next to the plugin (bmsgate_RECBMS.resources).
         .target(name: "RECBMS", dependencies: ["BMSDriverKit"], path: "Plugins/RECBMS/Driver",
                 resources: [.copy("rec-bms-instructionset.json")]),

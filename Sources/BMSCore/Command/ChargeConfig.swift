@@ -43,6 +43,11 @@ public struct ChargeConfig: Sendable, Equatable {
         case gateway
     }
 
+    /// The benchmark's baseline (`charge: {rules: memoryless}`): the limit rules as they are,
+    /// per snapshot, without phases, cell control, holds, ramps or hysteresis (the gateway
+    /// before charge control). Not for sites.
+    public var memoryless = false
+
     /// Every value at its default.
     public init() {}
 

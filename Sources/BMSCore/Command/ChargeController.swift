@@ -77,6 +77,13 @@ public struct ChargeController: Sendable {
             command.phaseInfo = PhaseInfo(since: phases.phaseSince, lastFullCharge: phases.lastFullCharge, reason: "failsafe (\(phases.phase.rawValue) resumes with fresh data)")
             return command
         }
+        if config.memoryless {
+            var command = InverterCommand(chargeVoltage: configuredVoltage, dischargeVoltage: dischargeVoltage, chargeCurrent: limits.chargeCurrent,
+                                          dischargeCurrent: limits.dischargeCurrent, soc: bank.soc, soh: bank.soh, phase: .bulk,
+                                          reasons: limits.reasons, failsafe: false, alarms: alarms)
+            command.gatewaySoc = gatewaySoc.value
+            return command
+        }
         var reasons = limits.reasons
         var charge = limits.chargeCurrent, discharge = limits.dischargeCurrent
         applyHysteresis(bank: bank, charge: &charge, discharge: &discharge, reasons: &reasons)

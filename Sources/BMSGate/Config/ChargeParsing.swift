@@ -5,7 +5,7 @@ import Yams
 enum ChargeParsing {
     static let keys = ["absorption_cell_voltage", "float_cell_voltage", "absorption_spread", "tail_current", "absorption_hold",
                        "absorption_max", "voltage_ramp", "rebulk_soc", "rebulk_cell_voltage", "full_every", "rise_hold", "current_ramp",
-                       "cell_margin", "charge_efficiency", "report_99_until_full"]
+                       "cell_margin", "charge_efficiency", "report_99_until_full", "rules"]
 
     static func parse(_ node: Node, bank: BankConfig, _ d: ConfigDiagnostics) -> ChargeConfig {
         var c = bank.charge
@@ -27,6 +27,11 @@ enum ChargeParsing {
         c.riseHold = s.duration("rise_hold") ?? c.riseHold
         c.currentRamp = s.number("current_ramp", in: 0.001...10) ?? c.currentRamp
         c.cellMargin = s.number("cell_margin", in: 0...0.2) ?? c.cellMargin
+        if let v = s.value("rules") {
+            if v.string == "memoryless" { c.memoryless = true } else if v.string != "controller" {
+                d.report(v, "'rules' in \(what) must be controller (default) or memoryless (the benchmark's baseline: no phases, holds or ramps)")
+            }
+        }
         c.chargeEfficiency = s.number("charge_efficiency", in: 0.5...1) ?? c.chargeEfficiency
         c.holdFullUntilAbsorbed = s.bool("report_99_until_full") ?? c.holdFullUntilAbsorbed
         if let absorption = c.absorptionCellVoltage, let float = c.floatCellVoltage, float >= absorption {

@@ -1,0 +1,225 @@
+import BMSGate
+import Foundation
+
+/// A helper process whose stdin stays open for control lines.
+final class Spawned {
+    let process = Process()
+    let input = Pipe()
+    init(_ executable: String, _ arguments: [String], log: String? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardInput = input
+        let sink = log.flatMap { path -> FileHandle? in
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            return FileHandle(forWritingAtPath: path)
+        } ?? FileHandle.nullDevice
+        process.standardOutput = sink
+        process.standardError = sink
+        try process.run()
+    }
+    func send(_ line: String) { try? input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8)) }
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+}
+
+/// What one scenario run with one inverter model measured.
+struct PlantResult {
+    var scenario: String
+    var inverter: String
+    var rules: String
+    var highestCell = 0.0
+    var reversals = 0
+    var realSeconds = 0.0
+    var secondsToFloat: Double?
+    var largestVoltageStep = 0.0
+    var exportedWh = 0.0
+    var finalSocError: Double?
+    var reversalsPerHour: Double { realSeconds > 0 ? Double(reversals) / realSeconds * 3600 : 0 }
+}
+
+/// A scenario: the pack at the start.
+struct Scenario {
+    var name: String
+    var battery: Battery
+    /// Charge available from the sun, A.
+    var available = 80.0
+
+    static func sunnyDay() -> Scenario {
+        // 16 cells of 100 Ah (±1 %), 30 % charged, one cell 2.5 % ahead (60-100 mV ahead at the top).
+        var capacity = (0..<16).map { 100 * (1 + 0.01 * sin(Double($0) * 1.7)) }
+        capacity[0] = 100
+        var soc = Array(repeating: 0.30, count: 16)
+        soc[3] = 0.325
+        return Scenario(name: "sunny-day", battery: Battery(capacity: capacity, soc: soc))
+    }
+
+    static func runawayCell() -> Scenario {
+        // One weak cell (85 % of the others' capacity) runs away at the top.
+        var capacity = Array(repeating: 100.0, count: 16)
+        capacity[7] = 85
+        return Scenario(name: "runaway-cell", battery: Battery(capacity: capacity, soc: Array(repeating: 0.80, count: 16)))
+    }
+}
+
+/// One closed loop: the real gateway (`bmsgate run`) polling a Basen pack emulator
+/// (`bmsgate simulate`) whose cells, current and SoC come from the plant's battery model
+/// every step, and talking CAN (pylon profile, SLCAN over a socat pty pair) to the plant's
+/// inverter model, which charges the battery from what the frames say.
+struct PlantRun {
+    let binDir: String
+    let scenario: Scenario
+    let model: InverterModel
+    let memoryless: Bool
+    /// Simulated seconds per real second while every cell is below 3.42 V (the flat middle of
+    /// the curve, where nothing happens fast); near the top the plant runs at 2x so the
+    /// gateway's own reaction time (a poll, a frame set, the inverter's lag: about 2 s) is
+    /// not stretched against the battery's.
+    let speed: Double
+    let maxSeconds: Double
+
+    func run() throws -> PlantResult {
+        let dir = NSTemporaryDirectory() + "bmsgate-plant-\(scenario.name)-\(model.rawValue)-\(memoryless ? "base" : "ctl")-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let http = freePort()
+        try """
+            site: plant
+            buses: [{id: line, type: serial, device: \(dir)/tty, baud: 115200}]
+            packs: [{id: p1, driver: basen, bus: line, address: 1, poll_interval: 500ms, timeout: 300ms}]
+            banks:
+              - id: main
+                packs: [p1]
+                stale_after: 3s
+                limits: {charge_voltage: 56.0, charge_current: 50, discharge_current: 100, cell_voltage_max: 3.60, taper_start: 3.50, discharge_voltage: 46.4}
+                charge: {absorption_cell_voltage: 3.45, absorption_hold: 20s, absorption_max: 120s, tail_current: 5\(memoryless ? ", rules: memoryless" : "")}
+            sinks:
+              - {type: can, bank: main, profile: pylon, device: \(dir)/gateway, period: 500ms}
+              - {type: http, listen: "127.0.0.1:\(http)"}
+            """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
+        let socat = try Spawned("/usr/bin/socat", ["pty,raw,echo=0,link=\(dir)/gateway", "pty,raw,echo=0,link=\(dir)/inverter"])
+        defer { socat.stop() }
+        let emulator = try Spawned(binDir + "/bmsgate", ["simulate", "--driver", "basen", "--link", dir + "/tty", "--address", "1"])
+        defer { emulator.stop() }
+        guard waitFor(10, { FileManager.default.fileExists(atPath: dir + "/inverter") && FileManager.default.fileExists(atPath: dir + "/tty") }) else {
+            throw PlantError("the pty pair or the emulator did not come up")
+        }
+        var battery = scenario.battery
+        emulator.send(emulatorLine(battery))
+        let gateway = try Spawned(binDir + "/bmsgate", ["run", "--config", dir + "/site.yaml"], log: dir + "/gateway.log")
+        defer { gateway.stop() }
+        let can = try SLCANPeer(path: dir + "/inverter")
+
+        var result = PlantResult(scenario: scenario.name, inverter: model.rawValue, rules: memoryless ? "memoryless (before)" : "controller")
+        var cvl = 0.0, ccl = 0.0, lastCVL: Double?
+        var direction: [Int] = [0, 0]  // last move of CCL and CVL: -1, 0, +1
+        var lastLimits: (Double, Double)?
+        var exportUntil = 0.0
+        var absorptionAt: Double?
+        let start = Date()
+        var lastKeepalive = -1.0, lastPoll = -1.0
+        let step = 0.2
+        while true {
+            let t = Date().timeIntervalSince(start)
+            if t > maxSeconds || (result.secondsToFloat != nil && t > (absorptionAt ?? 0) + 30) { break }
+            if t - lastKeepalive >= 1 { can.sendKeepalive(); lastKeepalive = t }
+            for frame in can.frames() where frame.id == 0x351 && frame.data.count >= 4 {
+                cvl = Double(Int(frame.data[0]) | Int(frame.data[1]) << 8) / 10
+                ccl = Double(Int16(bitPattern: UInt16(frame.data[2]) | UInt16(frame.data[3]) << 8)) / 10
+                if let last = lastCVL, last - cvl > result.largestVoltageStep { result.largestVoltageStep = last - cvl }
+                if model == .stepExport, let last = lastCVL, last - cvl > 0.2 { exportUntil = t + 5 }
+                lastCVL = cvl
+                // A reversal: a limit that rose then fell (or fell then rose) by more than 1 A / 0.05 V.
+                if let (pc, pv) = lastLimits {
+                    for (k, delta, threshold) in [(0, ccl - pc, 1.0), (1, cvl - pv, 0.05)] where abs(delta) > threshold {
+                        let d = delta > 0 ? 1 : -1
+                        if direction[k] != 0 && direction[k] != d { result.reversals += 1 }
+                        direction[k] = d
+                    }
+                    if abs(ccl - pc) > 1 || abs(cvl - pv) > 0.05 { lastLimits = (ccl, cvl) }
+                } else {
+                    lastLimits = (ccl, cvl)
+                }
+            }
+            // The inverter: its target through its lag; a step-sensitive one exports for 5 s.
+            var target = model.target(chargeVoltage: cvl, chargeLimit: ccl, batteryVoltage: battery.voltage, available: scenario.available)
+            if t < exportUntil { target = -20 }
+            battery.current += (target - battery.current) * min(1, step / model.lag)
+            let pace = (battery.cells.max() ?? 0) < 3.42 ? speed : 2
+            if battery.current < 0 { result.exportedWh += -battery.current * battery.voltage * step * pace / 3600 }
+            battery.advance(seconds: step * pace)
+            result.highestCell = max(result.highestCell, battery.cells.max() ?? 0)
+            emulator.send(emulatorLine(battery))
+            if t - lastPoll >= 1 {
+                lastPoll = t
+                if let phase = gatewayPhase(http) {
+                    if absorptionAt == nil, phase == "absorption" { absorptionAt = t }
+                    if result.secondsToFloat == nil, phase == "float", let a = absorptionAt { result.secondsToFloat = t - a }
+                }
+                if memoryless, absorptionAt == nil, cvl > 0, battery.voltage >= 3.45 * 16 - 0.01 { absorptionAt = t }
+            }
+            Thread.sleep(forTimeInterval: step)
+        }
+        result.realSeconds = Date().timeIntervalSince(start)
+        result.finalSocError = nil
+        return result
+    }
+
+    /// The emulator's control line for the battery now.
+    func emulatorLine(_ b: Battery) -> String {
+        let cells = b.cells.enumerated().map { "cell\($0.offset + 1)=\(String(format: "%.3f", $0.element))" }.joined(separator: " ")
+        return "set 1 drift=off current=\(String(format: "%.2f", b.current)) soc=\(String(format: "%.2f", b.packSoc * 100)) capacity=100 \(cells)"
+    }
+
+    /// The bank's phase as the gateway's API says it.
+    func gatewayPhase(_ port: Int) -> String? {
+        guard let data = httpGet(port, "/api/site"),
+              let site = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let bank = (site["banks"] as? [[String: Any]])?.first,
+              let phase = (bank["limits"] as? [String: Any])?["phase"] as? [String: Any] else { return nil }
+        return phase["name"] as? String
+    }
+}
+
+struct PlantError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// Polls `condition` until it holds or `seconds` pass.
+func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+    let end = Date().addingTimeInterval(seconds)
+    while Date() < end {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.1)
+    }
+    return condition()
+}
+
+/// A TCP port nobody listens on right now.
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// GET `path` from the gateway's http sink (curl).
+func httpGet(_ port: Int, _ path: String) -> Data? {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+    p.arguments = ["-sf", "--max-time", "2", "http://127.0.0.1:\(port)\(path)"]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    guard (try? p.run()) != nil else { return nil }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return p.terminationStatus == 0 ? data : nil
+}

@@ -1,0 +1,83 @@
+import BMSGate
+import Foundation
+
+// bmsgate-plant: the charge controller proven in closed loop (issue "Charge control a
+// battery would choose"). Each run starts the real gateway, a Basen emulator fed by the
+// plant's battery model and an SLCAN inverter model; today's controller and the memoryless
+// rules from before it run the same scenarios in the same run.
+
+let usage = """
+    usage: bmsgate-plant [--seconds N] [--speed X] [--scenarios a,b] [--inverters a,b] [--json FILE]
+      --seconds     longest run, real seconds (default 240)
+      --speed       simulated seconds per real second (default 20)
+      --scenarios   \(["sunny-day", "runaway-cell"].joined(separator: ", ")) (default: both)
+      --inverters   \(InverterModel.allCases.map(\.rawValue).joined(separator: ", ")) (default: all)
+      --json        also write the results as JSON
+    """
+var seconds = 240.0, speed = 20.0, json: String?
+var scenarioNames = ["sunny-day", "runaway-cell"], inverterNames = InverterModel.allCases.map(\.rawValue)
+var args = CommandLine.arguments.dropFirst()
+while let a = args.popFirst() {
+    switch a {
+    case "--seconds": seconds = Double(args.popFirst() ?? "") ?? seconds
+    case "--speed": speed = Double(args.popFirst() ?? "") ?? speed
+    case "--scenarios": scenarioNames = (args.popFirst() ?? "").split(separator: ",").map(String.init)
+    case "--inverters": inverterNames = (args.popFirst() ?? "").split(separator: ",").map(String.init)
+    case "--json": json = args.popFirst()
+    default:
+        print(usage)
+        exit(a == "--help" || a == "-h" ? 0 : 2)
+    }
+}
+let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+let scenarios = scenarioNames.compactMap { $0 == "sunny-day" ? Scenario.sunnyDay() : ($0 == "runaway-cell" ? Scenario.runawayCell() : nil) }
+let models = inverterNames.compactMap(InverterModel.init(rawValue:))
+print("plant: \(scenarios.count) scenario(s) x \(models.count) inverter(s) x 2 rule sets, at most \(Int(seconds)) s each at \(speed)x; two runs at a time")
+
+// Two runs at a time (each is a gateway, an emulator and socat): the table after all.
+let runs = scenarios.flatMap { s in models.flatMap { m in [false, true].map { PlantRun(binDir: binDir, scenario: s, model: m, memoryless: $0, speed: speed, maxSeconds: seconds) } } }
+let collected = Results()
+let group = DispatchGroup()
+let slots = DispatchSemaphore(value: 2)
+for run in runs {
+    slots.wait()
+    group.enter()
+    Thread.detachNewThread {
+        defer { slots.signal(); group.leave() }
+        do {
+            let r = try run.run()
+            collected.add(r)
+            print("  done: \(r.scenario) / \(r.inverter) / \(r.rules): highest cell \(String(format: "%.3f", r.highestCell)) V")
+        } catch {
+            print("  \(run.scenario.name) / \(run.model.rawValue): \(error)")
+        }
+    }
+}
+group.wait()
+var results = collected.all
+results.sort { ($0.scenario, $0.inverter, $0.rules) < ($1.scenario, $1.inverter, $1.rules) }
+print("")
+print("| scenario | inverter | rules | highest cell | limit reversals (per hour) | absorption → float | largest CVL drop | exported by a step |")
+print("|---|---|---|---|---|---|---|---|")
+for r in results {
+    let float = r.secondsToFloat.map { String(format: "%.0f s", $0) } ?? "never"
+    print("| \(r.scenario) | \(r.inverter) | \(r.rules) | \(String(format: "%.3f V", r.highestCell)) | \(r.reversals) (\(String(format: "%.0f", r.reversalsPerHour))) | \(float) | \(String(format: "%.2f V", r.largestVoltageStep)) | \(String(format: "%.1f Wh", r.exportedWh)) |")
+}
+if let json {
+    let rows = results.map { r -> [String: Any] in
+        ["scenario": r.scenario, "inverter": r.inverter, "rules": r.rules, "highest_cell": r.highestCell, "reversals": r.reversals,
+         "reversals_per_hour": r.reversalsPerHour, "seconds_to_float": r.secondsToFloat as Any, "largest_voltage_drop": r.largestVoltageStep,
+         "exported_wh": r.exportedWh, "real_seconds": r.realSeconds]
+    }
+    if let data = try? JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys]) {
+        _ = FileManager.default.createFile(atPath: json, contents: data)
+    }
+}
+
+/// The runs' results, added from their threads.
+final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [PlantResult] = []
+    func add(_ r: PlantResult) { lock.withLock { items.append(r) } }
+    var all: [PlantResult] { lock.withLock { items } }
+}
