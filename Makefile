@@ -91,6 +91,7 @@ bench: test-deps
 	$(SWIFT) build -c release
 	$$($(SWIFT) build -c release --show-bin-path)/bmsgate-bench-modbus
 	$$($(SWIFT) build -c release --show-bin-path)/bmsgate-bench-site
+	$$($(SWIFT) build -c release --show-bin-path)/bmsgate-plant --json .build/plant.json
 
 # Install as a service (release build): PREFIX/bin, PREFIX/lib/bmsgate/{drivers,swift}, the
 # systemd unit in PREFIX/lib/systemd/system, /etc/bmsgate/config.yaml when there is none.

@@ -33,6 +33,8 @@ struct PlantResult {
     var reversals = 0
     var realSeconds = 0.0
     var secondsToFloat: Double?
+    /// The last phase the gateway reported.
+    var lastPhase: String?
     var largestVoltageStep = 0.0
     var exportedWh = 0.0
     var finalSocError: Double?
@@ -53,6 +55,14 @@ struct Scenario {
         var soc = Array(repeating: 0.30, count: 16)
         soc[3] = 0.325
         return Scenario(name: "sunny-day", battery: Battery(capacity: capacity, soc: soc))
+    }
+
+    /// The last minutes of a charge (the end-to-end test's short scenario): 98.5 %, one cell
+    /// 1 % ahead.
+    static func topOfCharge() -> Scenario {
+        var soc = Array(repeating: 0.985, count: 16)
+        soc[3] = 0.995
+        return Scenario(name: "top-of-charge", battery: Battery(capacity: Array(repeating: 100.0, count: 16), soc: soc))
     }
 
     static func runawayCell() -> Scenario {
@@ -154,6 +164,7 @@ struct PlantRun {
             if t - lastPoll >= 1 {
                 lastPoll = t
                 if let phase = gatewayPhase(http) {
+                    result.lastPhase = phase
                     if absorptionAt == nil, phase == "absorption" { absorptionAt = t }
                     if result.secondsToFloat == nil, phase == "float", let a = absorptionAt { result.secondsToFloat = t - a }
                 }

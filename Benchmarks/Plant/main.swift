@@ -9,13 +9,15 @@ import Foundation
 let usage = """
     usage: bmsgate-plant [--seconds N] [--speed X] [--scenarios a,b] [--inverters a,b] [--json FILE]
       --seconds     longest run, real seconds (default 240)
-      --speed       simulated seconds per real second (default 20)
-      --scenarios   \(["sunny-day", "runaway-cell"].joined(separator: ", ")) (default: both)
+      --speed       simulated seconds per real second below 3.42 V a cell (default 60; 2 above)
+      --scenarios   sunny-day, runaway-cell (default: both), top-of-charge
+      --rules       controller, memoryless (default: both)
       --inverters   \(InverterModel.allCases.map(\.rawValue).joined(separator: ", ")) (default: all)
       --json        also write the results as JSON
     """
-var seconds = 240.0, speed = 20.0, json: String?
+var seconds = 240.0, speed = 60.0, json: String?
 var scenarioNames = ["sunny-day", "runaway-cell"], inverterNames = InverterModel.allCases.map(\.rawValue)
+var ruleNames = ["controller", "memoryless"]
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
@@ -24,18 +26,27 @@ while let a = args.popFirst() {
     case "--scenarios": scenarioNames = (args.popFirst() ?? "").split(separator: ",").map(String.init)
     case "--inverters": inverterNames = (args.popFirst() ?? "").split(separator: ",").map(String.init)
     case "--json": json = args.popFirst()
+    case "--rules": ruleNames = (args.popFirst() ?? "").split(separator: ",").map(String.init)
     default:
         print(usage)
         exit(a == "--help" || a == "-h" ? 0 : 2)
     }
 }
 let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-let scenarios = scenarioNames.compactMap { $0 == "sunny-day" ? Scenario.sunnyDay() : ($0 == "runaway-cell" ? Scenario.runawayCell() : nil) }
+let scenarios = scenarioNames.compactMap { name -> Scenario? in
+    switch name {
+    case "sunny-day": Scenario.sunnyDay()
+    case "runaway-cell": Scenario.runawayCell()
+    case "top-of-charge": Scenario.topOfCharge()
+    default: nil
+    }
+}
+let memorylessChoices = ruleNames.compactMap { $0 == "controller" ? false : ($0 == "memoryless" ? true : nil) }
 let models = inverterNames.compactMap(InverterModel.init(rawValue:))
-print("plant: \(scenarios.count) scenario(s) x \(models.count) inverter(s) x 2 rule sets, at most \(Int(seconds)) s each at \(speed)x; two runs at a time")
+print("plant: \(scenarios.count) scenario(s) x \(models.count) inverter(s) x \(memorylessChoices.count) rule set(s), at most \(Int(seconds)) s each at \(speed)x; two runs at a time")
 
 // Two runs at a time (each is a gateway, an emulator and socat): the table after all.
-let runs = scenarios.flatMap { s in models.flatMap { m in [false, true].map { PlantRun(binDir: binDir, scenario: s, model: m, memoryless: $0, speed: speed, maxSeconds: seconds) } } }
+let runs = scenarios.flatMap { s in models.flatMap { m in memorylessChoices.map { PlantRun(binDir: binDir, scenario: s, model: m, memoryless: $0, speed: speed, maxSeconds: seconds) } } }
 let collected = Results()
 let group = DispatchGroup()
 let slots = DispatchSemaphore(value: 2)
@@ -67,7 +78,7 @@ if let json {
     let rows = results.map { r -> [String: Any] in
         ["scenario": r.scenario, "inverter": r.inverter, "rules": r.rules, "highest_cell": r.highestCell, "reversals": r.reversals,
          "reversals_per_hour": r.reversalsPerHour, "seconds_to_float": r.secondsToFloat as Any, "largest_voltage_drop": r.largestVoltageStep,
-         "exported_wh": r.exportedWh, "real_seconds": r.realSeconds]
+         "exported_wh": r.exportedWh, "real_seconds": r.realSeconds, "last_phase": r.lastPhase as Any]
     }
     if let data = try? JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys]) {
         _ = FileManager.default.createFile(atPath: json, contents: data)

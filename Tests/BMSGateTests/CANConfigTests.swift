@@ -53,7 +53,7 @@ struct CANConfigTests {
         let found = configIssues(head + """
             banks: [{id: main, packs: [a], limits: {charge_voltage: 55.2, discharge_voltage: 46.4}}]
             sinks:
-              - {type: can, bank: main, device: /dev/x, discharge_voltage: 48}
+              - {type: can, bank: main, device: /dev/a, discharge_voltage: 48}
               - {type: pylon-rs485, bank: main, device: /dev/y, discharge_voltage: 46.4, charge_voltage: 54}
               - {type: can, bank: main, device: /dev/z, charge_voltage: 53}
             """)
@@ -65,7 +65,7 @@ struct CANConfigTests {
         #expect(configIssues(head + """
             banks: [{id: main, packs: [a], limits: {charge_voltage: 55.2, discharge_voltage: 46.4}}]
             sinks:
-              - {type: can, bank: main, device: /dev/x, discharge_voltage: 46.4}
+              - {type: can, bank: main, device: /dev/b, discharge_voltage: 46.4}
               - {type: pylon-rs485, bank: main, device: /dev/y, discharge_voltage: 46.4}
             """).isEmpty)
     }
@@ -74,11 +74,11 @@ struct CANConfigTests {
         let found = configIssues(head + """
             banks: [{id: main, packs: [a]}]
             sinks:
-              - {type: can, bank: main, interface: can0, device: /dev/x, discharge_voltage: 48}
-              - {type: can, bank: nope, device: /dev/x, discharge_voltage: 48, charge_voltage: 55}
-              - {type: can, bank: main, device: /dev/x, discharge_voltage: 48, profile: byd, bitrate: 300000, period: 30s, quirks: [fast]}
-              - {type: can, bank: main, device: /dev/x, profile: sma}
-              - {type: can, bank: main, device: /dev/x, discharge_voltage: 48, charge_voltage: 40, manufacturer: TOO-LONG-NAME}
+              - {type: can, bank: main, interface: can0, device: /dev/c, discharge_voltage: 48}
+              - {type: can, bank: nope, device: /dev/d, discharge_voltage: 48, charge_voltage: 55}
+              - {type: can, bank: main, device: /dev/e, discharge_voltage: 48, profile: byd, bitrate: 300000, period: 30s, quirks: [fast]}
+              - {type: can, bank: main, device: /dev/f, profile: sma}
+              - {type: can, bank: main, device: /dev/g, discharge_voltage: 48, charge_voltage: 40, manufacturer: TOO-LONG-NAME}
             """)
         let expected = [
             "site.yaml:3:9: bank 'main': the charge voltage (40 V) must be above the discharge voltage (48 V), or the inverter is told to charge and discharge past each other",
@@ -94,8 +94,8 @@ struct CANConfigTests {
         let cross = configIssues(head + """
             banks: [{id: main, packs: [a]}]
             sinks:
-              - {type: can, bank: nope, device: /dev/x, discharge_voltage: 48, charge_voltage: 55}
-              - {type: can, bank: main, device: /dev/x, profile: sma}
+              - {type: can, bank: nope, device: /dev/h, discharge_voltage: 48, charge_voltage: 55}
+              - {type: can, bank: main, device: /dev/i, profile: sma}
             """)
         #expect(cross == [
             "site.yaml:5:5: the can sink speaks for bank 'nope', which is not defined (banks: main)",

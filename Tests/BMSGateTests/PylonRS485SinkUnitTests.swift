@@ -204,8 +204,8 @@ struct PylonRS485SinkUnitTests {
         let bad = configIssues(Self.config + """
             sinks:
               - {type: pylon-rs485, bank: main}
-              - {type: pylon-rs485, bank: main, device: /dev/x, modules: all}
-              - {type: pylon-rs485, bank: nope, device: /dev/x}
+              - {type: pylon-rs485, bank: main, device: /dev/a, modules: all}
+              - {type: pylon-rs485, bank: nope, device: /dev/b}
             """)
         #expect(bad == [
             "site.yaml:7:5: the pylon-rs485 sink needs device: (the RS485 port the inverter is on, e.g. /dev/ttyUSB1; sim for a simulated inverter) or listen: (HOST:PORT)",

@@ -66,6 +66,10 @@ public enum ConfigLoader {
         }
         var owner: [String: String] = [:]
         for bank in banks {
+            var listed = Set<String>()
+            for (member, node) in bank.memberNodes where !listed.insert(member).inserted {
+                d.report(node, "bank '\(bank.config.id)' lists pack '\(member)' twice: its capacity and SoC would count twice")
+            }
             for (member, node) in bank.memberNodes {
                 if let other = owner[member], other != bank.config.id {
                     d.report(node, "pack '\(member)' is already in bank '\(other)'; a pack belongs to one bank")
@@ -97,6 +101,7 @@ public enum ConfigLoader {
                 firstAt[key] = b
             }
         }
+        d.issues += DeviceChecks.issues(buses: buses, sinks: sinks)
         var bankConfigs = banks.map(\.config)
         d.issues += InverterVoltages.merge(banks: &bankConfigs, sinks: sinks)
         let draft = SiteConfig(file: file, site: site, pluginDirs: pluginDirs, buses: buses, packs: packs,

@@ -29,8 +29,20 @@ extension PylonRS485Settings: SinkSettings {
         }
         s.dischargeVoltage = section.number("discharge_voltage", in: 1...1000)
         s.chargeVoltage = section.number("charge_voltage", in: 1...1000)
-        s.deviceName = section.string("device_name") ?? s.deviceName
-        s.manufacturer = section.string("manufacturer") ?? s.manufacturer
+        if let name = section.string("device_name") {
+            if name.utf8.count > 10 || !name.allSatisfy(\.isASCII) {
+                d.report(section.value("device_name"), "'device_name' is sent in 0x51 as 10 ASCII characters: '\(name)' does not fit")
+            } else {
+                s.deviceName = name
+            }
+        }
+        if let maker = section.string("manufacturer") {
+            if maker.utf8.count > 20 || !maker.allSatisfy(\.isASCII) {
+                d.report(section.value("manufacturer"), "'manufacturer' is sent in 0x51 as 20 ASCII characters: '\(maker)' does not fit")
+            } else {
+                s.manufacturer = maker
+            }
+        }
         return s
     } make: { s, c in
         guard let bank = c.config.banks.first(where: { $0.id == s.bank }) else { throw TransportError("no bank '\(s.bank)'") }
@@ -53,6 +65,12 @@ extension PylonRS485Settings: SinkSettings {
         }
         if bank.limits.chargeVoltage == nil && bank.inverter.chargeVoltage == nil {
             return [("the pylon-rs485 sink needs a charge voltage limit: set limits: {charge_voltage: ...} on bank '\(bank.id)' or charge_voltage: on the sink", nil)]
+        }
+        // 0x92 and 0x63 carry voltages in mV as 16 bits: 65.535 V at most.
+        for (name, v) in [("charge voltage", bank.limits.chargeVoltage ?? bank.inverter.chargeVoltage), ("discharge voltage", bank.inverter.dischargeVoltage)] {
+            if let v, v > 65.535 {
+                return [("the pylon-rs485 sink sends the \(name) in mV in 16 bits (65.535 V at most): bank '\(bank.id)' gives \(JSONValue.numberText(v)) V (a low-voltage protocol)", nil)]
+            }
         }
         if modules == .packs && bank.packs.count > 14 {
             return [("modules: packs maps packs to addresses 2 to 15: bank '\(bank.id)' has \(bank.packs.count) packs; use modules: bank", nil)]

@@ -50,8 +50,15 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
             name = "pylon-rs485 \(path) \(baud) (bank \(bank.id))"
             simulator = nil
         case .listen(let host, let port):
-            listenFD = try ModbusTCPServer.listen(host: host, port: port)
-            name = "pylon-rs485 tcp \(host):\(port) (bank \(bank.id))"
+            let fd = try ModbusTCPServer.listen(host: host, port: port)
+            listenFD = fd
+            // The port it got (port 0: the kernel's choice), said once.
+            var addr = sockaddr_storage()
+            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+            let bound = Int(ModbusTCPServer.port(of: addr))
+            name = "pylon-rs485 tcp \(host):\(bound) (bank \(bank.id))"
+            logger.info("pylon-rs485 listening on \(host):\(bound) for bank \(bank.id) (up to \(PylonTCPClients.maxClients) clients)")
             simulator = nil
         case .simulated:
             let sim = try PylonInverterSimulator()
