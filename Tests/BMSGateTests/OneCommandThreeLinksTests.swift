@@ -1,4 +1,5 @@
 import Foundation
+import BMSGateTestSupport
 import Testing
 
 @testable import BMSGate
@@ -100,7 +101,7 @@ struct OneCommandThreeLinksTests {
         let seed = ProcessInfo.processInfo.environment["BMSGATE_COMMAND_SEED"].flatMap { UInt64($0.dropFirst(2), radix: 16) }
             ?? UInt64.random(in: 1...UInt64.max)
         print("one command, three links: seed 0x\(String(seed, radix: 16)) (BMSGATE_COMMAND_SEED replays it)")
-        var rng = SplitMix64(seed: seed)
+        var rng = Fuzz(seed: seed)
         for i in 0..<500 {
             // Values every link can carry exactly: 0.1 V and 0.1 A steps.
             let cvl = Double(Int.random(in: 480...580, using: &rng)) / 10
@@ -140,18 +141,5 @@ struct OneCommandThreeLinksTests {
             #expect(pylonCAN.systemError == systemError && sma.systemError == systemError && pylonError == systemError && modbusError == systemError,
                     "\(label): system error \(systemError)")
         }
-    }
-}
-
-/// A small seeded generator (replayable test sequences).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

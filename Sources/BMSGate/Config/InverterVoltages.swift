@@ -15,28 +15,24 @@ enum InverterVoltages {
     /// Fills each bank's `inverter` settings from its sinks; the issues found.
     static func merge(banks: inout [BankConfig], sinks: [SinkConfig]) -> [ConfigIssue] {
         var issues: [ConfigIssue] = []
-        var dischargeFrom: [String: String] = [:], chargeFrom: [String: String] = [:]
+        var origins: [String: Origins] = [:]
         for bank in banks where bank.inverter.dischargeVoltage != nil {
-            dischargeFrom[bank.id] = "the limits of bank '\(bank.id)' (\(bank.location))"
+            origins[bank.id, default: Origins()].discharge = "the limits of bank '\(bank.id)' (\(bank.location))"
         }
         for sink in sinks {
             guard let given = (sink.settings as? any InverterVoltageSource)?.givenVoltages,
                   let b = banks.firstIndex(where: { $0.id == given.bank }) else { continue }
             let here = "the \(sink.typeName) sink (\(sink.location))"
-            if let v = given.dischargeVoltage {
-                if let current = banks[b].inverter.dischargeVoltage, current != v {
-                    issues.append(ConfigIssue(sink.location, "discharge_voltage \(format(v)) V differs from \(format(current)) V given by \(dischargeFrom[given.bank] ?? "another sink"): every inverter link of bank '\(given.bank)' says the same; set it once, in the bank's limits"))
+            // The same rule for both voltages: the first place sets it, a different value is an error.
+            for (key, value, field, from) in [("discharge_voltage", given.dischargeVoltage, \InverterCommandSettings.dischargeVoltage, \Origins.discharge),
+                                              ("charge_voltage", given.chargeVoltage, \InverterCommandSettings.chargeVoltage, \Origins.charge)] {
+                guard let v = value else { continue }
+                if let current = banks[b].inverter[keyPath: field], current != v {
+                    let origin = origins[given.bank]?[keyPath: from] ?? "another sink"
+                    issues.append(ConfigIssue(sink.location, "\(key) \(format(v)) V differs from \(format(current)) V given by \(origin): every inverter link of bank '\(given.bank)' says the same; set it once, in the bank's limits"))
                 } else {
-                    banks[b].inverter.dischargeVoltage = v
-                    dischargeFrom[given.bank] = dischargeFrom[given.bank] ?? here
-                }
-            }
-            if let v = given.chargeVoltage {
-                if let current = banks[b].inverter.chargeVoltage, current != v {
-                    issues.append(ConfigIssue(sink.location, "charge_voltage \(format(v)) V differs from \(format(current)) V given by \(chargeFrom[given.bank] ?? "another sink"): every inverter link of bank '\(given.bank)' says the same; set it once, in the bank's limits"))
-                } else {
-                    banks[b].inverter.chargeVoltage = v
-                    chargeFrom[given.bank] = chargeFrom[given.bank] ?? here
+                    banks[b].inverter[keyPath: field] = v
+                    if origins[given.bank, default: Origins()][keyPath: from] == nil { origins[given.bank, default: Origins()][keyPath: from] = here }
                 }
             }
         }
@@ -50,6 +46,12 @@ enum InverterVoltages {
     }
 
     static func format(_ v: Double) -> String { JSONValue.numberText(v) }
+
+    /// Where each voltage of a bank was first given, for the messages.
+    struct Origins {
+        var discharge: String?
+        var charge: String?
+    }
 }
 
 /// A sink whose settings carry voltages for its bank's inverter (the can and pylon-rs485
