@@ -38,6 +38,8 @@ struct PlantResult {
     var largestVoltageStep = 0.0
     var exportedWh = 0.0
     var finalSocError: Double?
+    /// What the scenario itself checks (the outage, the cold), in words with its figures.
+    var notes: [String] = []
     var reversalsPerHour: Double { realSeconds > 0 ? Double(reversals) / realSeconds * 3600 : 0 }
 }
 
@@ -47,6 +49,32 @@ struct Scenario {
     var battery: Battery
     /// Charge available from the sun, A.
     var available = 80.0
+    /// The cells' temperature (°C) at a real second of the run.
+    var temperature: @Sendable (Double) -> Double = { _ in 25 }
+    /// When the pack stops answering and when it answers again (real seconds), if it does.
+    var outage: ClosedRange<Double>?
+
+    /// The pack stops answering for 15 s in the middle of a charge (from 85 %), then
+    /// comes back: every link must say 0 A within stale_after + a poll, and the charge
+    /// resumes.
+    static func packDrop() -> Scenario {
+        var s = sunnyDay()
+        s.name = "pack-drop"
+        s.battery.soc = s.battery.soc.map { $0 + 0.55 }
+        s.outage = 20...35
+        return s
+    }
+
+    /// A cold morning warming into a hot afternoon (-2 °C to 52 °C over the run, from 60 %):
+    /// the charge current follows the temperature window (none at 0 °C and under, tapered
+    /// to 5 °C, tapered again from 40 °C, none from 50 °C).
+    static func coldToHot() -> Scenario {
+        var s = sunnyDay()
+        s.name = "cold-to-hot"
+        s.battery.soc = s.battery.soc.map { $0 + 0.30 }
+        s.temperature = { t in min(52, -2 + t * 0.25) }
+        return s
+    }
 
     static func sunnyDay() -> Scenario {
         // 16 cells of 100 Ah (±1 %), 30 % charged, one cell 2.5 % ahead (60-100 mV ahead at the top).
@@ -88,11 +116,17 @@ struct PlantRun {
     /// not stretched against the battery's.
     let speed: Double
     let maxSeconds: Double
+    /// Where to keep each run's files (site, gateway log, `trace.csv`); nil: removed after the run.
+    var keepIn: String?
 
     func run() throws -> PlantResult {
-        let dir = NSTemporaryDirectory() + "bmsgate-plant-\(scenario.name)-\(model.rawValue)-\(memoryless ? "base" : "ctl")-\(getpid())"
+        let dir = (keepIn ?? NSTemporaryDirectory()) + "/bmsgate-plant-\(scenario.name)-\(model.rawValue)-\(memoryless ? "base" : "ctl")-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { if keepIn == nil { try? FileManager.default.removeItem(atPath: dir) } }
+        _ = FileManager.default.createFile(atPath: dir + "/trace.csv", contents: Data("seconds,phase,cvl,ccl,bank_v,current,highest_cell,lowest_cell\n".utf8))
+        let trace = FileHandle(forWritingAtPath: dir + "/trace.csv")
+        defer { try? trace?.close() }
         let http = freePort()
         try """
             site: plant
@@ -102,7 +136,8 @@ struct PlantRun {
               - id: main
                 packs: [p1]
                 stale_after: 3s
-                limits: {charge_voltage: 56.0, charge_current: 50, discharge_current: 100, cell_voltage_max: 3.60, taper_start: 3.50, discharge_voltage: 46.4}
+                limits: {charge_voltage: 56.0, charge_current: 50, discharge_current: 100, cell_voltage_max: 3.60, taper_start: 3.50, discharge_voltage: 46.4,
+                         charge_temperature: {min: 0, low: 5, high: 40, max: 50}}
                 charge: {absorption_cell_voltage: 3.45, absorption_hold: 20s, absorption_max: 120s, tail_current: 5\(memoryless ? ", rules: memoryless" : "")}
             sinks:
               - {type: can, bank: main, profile: pylon, device: \(dir)/gateway, period: 500ms}
@@ -130,6 +165,7 @@ struct PlantRun {
         let start = Date()
         var lastKeepalive = -1.0, lastPoll = -1.0
         let step = 0.2
+        var silent = false, outageMaxCCL = 0.0, outageZeroAt: Double?, coldMaxCCL = 0.0, hotMaxCCL = 0.0
         while true {
             let t = Date().timeIntervalSince(start)
             if t > maxSeconds || (result.secondsToFloat != nil && t > (absorptionAt ?? 0) + 30) { break }
@@ -152,6 +188,22 @@ struct PlantRun {
                     lastLimits = (ccl, cvl)
                 }
             }
+            // The scenario's events: an outage of the pack; what the links say meanwhile.
+            if let outage = scenario.outage {
+                if !silent, outage.contains(t) {
+                    emulator.send("silence 1")
+                    silent = true
+                } else if silent, t > outage.upperBound {
+                    emulator.send("answer 1")
+                    silent = false
+                }
+                // From stale_after (3 s) plus a poll and a frame set after the drop: 0 A.
+                if silent, t > outage.lowerBound + 4.5 { outageMaxCCL = max(outageMaxCCL, ccl) }
+                if silent, outageZeroAt == nil, ccl == 0 { outageZeroAt = t - outage.lowerBound }
+            }
+            let temperature = scenario.temperature(t)
+            if temperature <= 0.5 { coldMaxCCL = max(coldMaxCCL, ccl) }
+            if temperature >= 50 { hotMaxCCL = max(hotMaxCCL, ccl) }
             // The inverter: its target through its lag; a step-sensitive one exports for 5 s.
             var target = model.target(chargeVoltage: cvl, chargeLimit: ccl, batteryVoltage: battery.voltage, available: scenario.available)
             if t < exportUntil { target = -20 }
@@ -160,10 +212,14 @@ struct PlantRun {
             if battery.current < 0 { result.exportedWh += -battery.current * battery.voltage * step * pace / 3600 }
             battery.advance(seconds: step * pace)
             result.highestCell = max(result.highestCell, battery.cells.max() ?? 0)
-            emulator.send(emulatorLine(battery))
+            emulator.send(emulatorLine(battery, temperature: temperature))
             if t - lastPoll >= 1 {
                 lastPoll = t
-                if let phase = gatewayPhase(http) {
+                let phase = gatewayPhase(http)
+                trace?.seekToEndOfFile()
+                trace?.write(Data(String(format: "%.1f,%@,%.2f,%.1f,%.3f,%.1f,%.3f,%.3f\n", t, phase ?? "", cvl, ccl, battery.voltage, battery.current,
+                                         battery.cells.max() ?? 0, battery.cells.min() ?? 0).utf8))
+                if let phase {
                     result.lastPhase = phase
                     if absorptionAt == nil, phase == "absorption" { absorptionAt = t }
                     if result.secondsToFloat == nil, phase == "float", let a = absorptionAt { result.secondsToFloat = t - a }
@@ -173,14 +229,21 @@ struct PlantRun {
             Thread.sleep(forTimeInterval: step)
         }
         result.realSeconds = Date().timeIntervalSince(start)
+        if let outage = scenario.outage {
+            result.notes.append("pack silent \(Int(outage.upperBound - outage.lowerBound)) s: 0 A after \(outageZeroAt.map { String(format: "%.1f s", $0) } ?? "never"), at most \(String(format: "%.1f", outageMaxCCL)) A from 4.5 s on")
+        }
+        if scenario.name == "cold-to-hot" {
+            result.notes.append(String(format: "charge at <= 0.5 °C: at most %.1f A; from 50 °C: %@", coldMaxCCL, result.realSeconds > 208 ? String(format: "at most %.1f A", hotMaxCCL) : "not reached"))
+        }
         result.finalSocError = nil
         return result
     }
 
     /// The emulator's control line for the battery now.
-    func emulatorLine(_ b: Battery) -> String {
+    func emulatorLine(_ b: Battery, temperature: Double = 25) -> String {
         let cells = b.cells.enumerated().map { "cell\($0.offset + 1)=\(String(format: "%.3f", $0.element))" }.joined(separator: " ")
-        return "set 1 drift=off current=\(String(format: "%.2f", b.current)) soc=\(String(format: "%.2f", b.packSoc * 100)) capacity=100 \(cells)"
+        let temps = (1...4).map { "temp\($0)=\(Int(temperature.rounded()))" }.joined(separator: " ")
+        return "set 1 drift=off current=\(String(format: "%.2f", b.current)) soc=\(String(format: "%.2f", b.packSoc * 100)) capacity=100 \(temps) \(cells)"
     }
 
     /// The bank's phase as the gateway's API says it.

@@ -1,6 +1,9 @@
 import BMSGate
 import Foundation
 
+/// Prints a line at once (also into a file: progress, not a buffer's worth at the end).
+func say(_ line: String = "") { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
 // bmsgate-plant: the charge controller proven in closed loop (issue "Charge control a
 // battery would choose"). Each run starts the real gateway, a Basen emulator fed by the
 // plant's battery model and an SLCAN inverter model; today's controller and the memoryless
@@ -8,15 +11,16 @@ import Foundation
 
 let usage = """
     usage: bmsgate-plant [--seconds N] [--speed X] [--scenarios a,b] [--inverters a,b] [--json FILE]
-      --seconds     longest run, real seconds (default 240)
+      --seconds     longest run, real seconds (default 360)
       --speed       simulated seconds per real second below 3.42 V a cell (default 60; 2 above)
-      --scenarios   sunny-day, runaway-cell (default: both), top-of-charge
+      --scenarios   sunny-day, runaway-cell, pack-drop, cold-to-hot (default: all four), top-of-charge
       --rules       controller, memoryless (default: both)
       --inverters   \(InverterModel.allCases.map(\.rawValue).joined(separator: ", ")) (default: all)
       --json        also write the results as JSON
+      --keep DIR    keep each run's site, gateway log and trace.csv (1 s: phase, limits, cells) in DIR
     """
-var seconds = 240.0, speed = 60.0, json: String?
-var scenarioNames = ["sunny-day", "runaway-cell"], inverterNames = InverterModel.allCases.map(\.rawValue)
+var seconds = 360.0, speed = 60.0, json: String?, keep: String?
+var scenarioNames = ["sunny-day", "runaway-cell", "pack-drop", "cold-to-hot"], inverterNames = InverterModel.allCases.map(\.rawValue)
 var ruleNames = ["controller", "memoryless"]
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
@@ -26,9 +30,10 @@ while let a = args.popFirst() {
     case "--scenarios": scenarioNames = (args.popFirst() ?? "").split(separator: ",").map(String.init)
     case "--inverters": inverterNames = (args.popFirst() ?? "").split(separator: ",").map(String.init)
     case "--json": json = args.popFirst()
+    case "--keep": keep = args.popFirst()
     case "--rules": ruleNames = (args.popFirst() ?? "").split(separator: ",").map(String.init)
     default:
-        print(usage)
+        say(usage)
         exit(a == "--help" || a == "-h" ? 0 : 2)
     }
 }
@@ -38,15 +43,17 @@ let scenarios = scenarioNames.compactMap { name -> Scenario? in
     case "sunny-day": Scenario.sunnyDay()
     case "runaway-cell": Scenario.runawayCell()
     case "top-of-charge": Scenario.topOfCharge()
+    case "pack-drop": Scenario.packDrop()
+    case "cold-to-hot": Scenario.coldToHot()
     default: nil
     }
 }
 let memorylessChoices = ruleNames.compactMap { $0 == "controller" ? false : ($0 == "memoryless" ? true : nil) }
 let models = inverterNames.compactMap(InverterModel.init(rawValue:))
-print("plant: \(scenarios.count) scenario(s) x \(models.count) inverter(s) x \(memorylessChoices.count) rule set(s), at most \(Int(seconds)) s each at \(speed)x; two runs at a time")
+say("plant: \(scenarios.count) scenario(s) x \(models.count) inverter(s) x \(memorylessChoices.count) rule set(s), at most \(Int(seconds)) s each at \(speed)x; two runs at a time")
 
 // Two runs at a time (each is a gateway, an emulator and socat): the table after all.
-let runs = scenarios.flatMap { s in models.flatMap { m in memorylessChoices.map { PlantRun(binDir: binDir, scenario: s, model: m, memoryless: $0, speed: speed, maxSeconds: seconds) } } }
+let runs = scenarios.flatMap { s in models.flatMap { m in memorylessChoices.map { PlantRun(binDir: binDir, scenario: s, model: m, memoryless: $0, speed: speed, maxSeconds: seconds, keepIn: keep) } } }
 let collected = Results()
 let group = DispatchGroup()
 let slots = DispatchSemaphore(value: 2)
@@ -58,27 +65,30 @@ for run in runs {
         do {
             let r = try run.run()
             collected.add(r)
-            print("  done: \(r.scenario) / \(r.inverter) / \(r.rules): highest cell \(String(format: "%.3f", r.highestCell)) V")
+            say("  done: \(r.scenario) / \(r.inverter) / \(r.rules): highest cell \(String(format: "%.3f", r.highestCell)) V")
         } catch {
-            print("  \(run.scenario.name) / \(run.model.rawValue): \(error)")
+            say("  \(run.scenario.name) / \(run.model.rawValue): \(error)")
         }
     }
 }
 group.wait()
 var results = collected.all
 results.sort { ($0.scenario, $0.inverter, $0.rules) < ($1.scenario, $1.inverter, $1.rules) }
-print("")
-print("| scenario | inverter | rules | highest cell | limit reversals (per hour) | absorption → float | largest CVL drop | exported by a step |")
-print("|---|---|---|---|---|---|---|---|")
+say("")
+say("| scenario | inverter | rules | highest cell | limit reversals (per hour) | absorption → float | largest CVL drop | exported by a step |")
+say("|---|---|---|---|---|---|---|---|")
 for r in results {
     let float = r.secondsToFloat.map { String(format: "%.0f s", $0) } ?? "never"
-    print("| \(r.scenario) | \(r.inverter) | \(r.rules) | \(String(format: "%.3f V", r.highestCell)) | \(r.reversals) (\(String(format: "%.0f", r.reversalsPerHour))) | \(float) | \(String(format: "%.2f V", r.largestVoltageStep)) | \(String(format: "%.1f Wh", r.exportedWh)) |")
+    say("| \(r.scenario) | \(r.inverter) | \(r.rules) | \(String(format: "%.3f V", r.highestCell)) | \(r.reversals) (\(String(format: "%.0f", r.reversalsPerHour))) | \(float) | \(String(format: "%.2f V", r.largestVoltageStep)) | \(String(format: "%.1f Wh", r.exportedWh)) |")
+}
+for r in results where !r.notes.isEmpty {
+    say("- \(r.scenario) / \(r.inverter) / \(r.rules): \(r.notes.joined(separator: "; "))")
 }
 if let json {
     let rows = results.map { r -> [String: Any] in
         ["scenario": r.scenario, "inverter": r.inverter, "rules": r.rules, "highest_cell": r.highestCell, "reversals": r.reversals,
          "reversals_per_hour": r.reversalsPerHour, "seconds_to_float": r.secondsToFloat as Any, "largest_voltage_drop": r.largestVoltageStep,
-         "exported_wh": r.exportedWh, "real_seconds": r.realSeconds, "last_phase": r.lastPhase as Any]
+         "exported_wh": r.exportedWh, "real_seconds": r.realSeconds, "last_phase": r.lastPhase as Any, "notes": r.notes]
     }
     if let data = try? JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys]) {
         _ = FileManager.default.createFile(atPath: json, contents: data)

@@ -158,21 +158,49 @@ import Testing
 
     @Test func theChargeVoltageHoldsTheHighestCellDown() {
         var rig = Rig(Self.config())
-        // 3.62 V: 0.02 V under the ceiling (3.65 - 0.01): the charge voltage allows the bank
-        // voltage now plus 0.02 V.
-        var p = Self.pack(cell: 3.40, highest: 3.62)
+        #expect(rig.step([Self.pack(cell: 3.40)]).chargeVoltage == 55.2)
+        // 3.62 V: inside the band (from 3.49 V: 0.15 V under the ceiling 3.65 - 0.01), 0.02 V
+        // under the ceiling. The hold starts where the charge voltage is, then ramps down at
+        // 0.1 V a second towards the bank voltage now plus 0.02 V: never a step.
+        let p = Self.pack(cell: 3.40, highest: 3.62)
+        let wanted = p.reading!.voltage! + 0.02
         var c = rig.step([p])
-        let v = p.reading!.voltage!
-        #expect(abs(c.chargeVoltage - (v + 0.02)) < 0.0011 && c.limited(by: .cellVoltage))
-        // Above the ceiling: under the bank voltage, at once (the charger must stop pushing).
-        p = Self.pack(cell: 3.40, highest: 3.66)
+        #expect(c.chargeVoltage == 55.2)
+        var last = c.chargeVoltage
+        for _ in 0..<5 {
+            c = rig.step([p])
+            #expect(abs(last - c.chargeVoltage - 0.1) < 0.0011 && c.limited(by: .cellVoltage))
+            last = c.chargeVoltage
+        }
         c = rig.step([p])
-        #expect(c.chargeVoltage < p.reading!.voltage! && c.chargeCurrent == 0)
-        // It comes back slowly: a hold, then 0.3 V a minute.
-        p = Self.pack(cell: 3.40)
+        #expect(abs(c.chargeVoltage - wanted) < 0.0011 && c.limited(by: .cellVoltage))
+        // While it holds it only falls: the cell easing back inside the band changes nothing.
+        #expect(rig.step([Self.pack(cell: 3.40, highest: 3.55)]).chargeVoltage == c.chargeVoltage)
+        // At the ceiling: under the bank voltage, at once (the charger must stop pushing).
+        let over = Self.pack(cell: 3.40, highest: 3.66)
+        c = rig.step([over])
+        #expect(c.chargeVoltage < over.reading!.voltage! && c.chargeCurrent == 0)
+        // The cell back under the band: the hold lets go, and the voltage comes back slowly
+        // (a hold, then 0.3 V a minute).
         let held = c.chargeVoltage
-        c = rig.step([p])
-        #expect(c.chargeVoltage == held)
+        c = rig.step([Self.pack(cell: 3.40)])
+        #expect(c.chargeVoltage == held && !c.limited(by: .cellVoltage))
+        for _ in 0..<12 { c = rig.step([Self.pack(cell: 3.40)]) }
+        #expect(c.chargeVoltage > held && c.chargeVoltage - held <= 0.3 / 60 * 2 + 0.0011)
+    }
+
+    /// A cell that reaches the band late and fast still meets a voltage that is coming down,
+    /// and nothing above the ceiling is ever allowed.
+    @Test func theHoldRampsButNeverPastTheCeiling() {
+        var rig = Rig(Self.config())
+        _ = rig.step([Self.pack(cell: 3.35)])
+        var c = rig.step([Self.pack(cell: 3.35, highest: 3.50)], after: 0.5)
+        #expect(c.chargeVoltage == 55.2)
+        c = rig.step([Self.pack(cell: 3.35, highest: 3.56)], after: 0.5)
+        #expect(abs(c.chargeVoltage - 55.15) < 0.0011, "0.05 V in half a second")
+        let at = Self.pack(cell: 3.35, highest: 3.64)
+        c = rig.step([at], after: 0.5)
+        #expect(c.chargeVoltage <= at.reading!.voltage! + 0.0001, "at the ceiling: at once")
     }
 
     @Test func theReserveHasHysteresis() {

@@ -29,6 +29,12 @@ public struct ChargeConfig: Sendable, Equatable {
     public var currentRamp = 0.1
     /// The highest cell is held this far under `cell_voltage_max` by lowering the charge voltage, V.
     public var cellMargin = 0.01
+    /// The highest-cell hold watches from this far under that ceiling, V (0.15: from 3.44 V
+    /// for a 3.60 V `cell_voltage_max`, where LFP's steep end begins) ...
+    public var cellHoldBand = 0.15
+    /// ... and moves the charge voltage down at most this fast while the cell is under the
+    /// ceiling, V a second of bank voltage (at once at the ceiling).
+    public var cellHoldRamp = 0.1
     /// Whose SoC the inverters are told (`banks[].soc`): the BMSes' or the gateway's count.
     public var socSource: SocSource = .bms
     /// Charge efficiency of the gateway's count (Ah stored per Ah in).

@@ -10,9 +10,10 @@ import Foundation
 ///    temperature is 2 °C back inside.
 /// 3. **Phases** (`ChargePhaseMachine`): bulk, absorption, float, rebulk; the charge voltage
 ///    moves between them at `voltageRamp`, never in a step.
-/// 4. **The highest cell**: above `cell_voltage_max - cellMargin - 0.05 V`, the charge voltage
-///    is held at the bank voltage plus what the highest cell may still gain, so a charger
-///    that ignores the current limit still stops short of `cell_voltage_max`.
+/// 4. **The highest cell** (`CellVoltageHold`): from `cellHoldBand` under `cell_voltage_max -
+///    cellMargin`, the charge voltage ramps down towards the bank voltage plus what the
+///    highest cell may still gain (at once at the ceiling), so a charger that ignores the
+///    current limit still stops short of `cell_voltage_max`.
 /// 5. **Rises**: a current limit (and the charge voltage) that may rise waits `riseHold`,
 ///    then ramps (`RiseLimiter`). Leaving a failsafe, a limit returns at once to at most
 ///    where it was before it (the failsafe is a gate, not a rule).
@@ -35,6 +36,7 @@ public struct ChargeController: Sendable {
     private var chargeLimiter = RiseLimiter()
     private var dischargeLimiter = RiseLimiter()
     private var voltageLimiter = RiseLimiter()
+    private var cellHold = CellVoltageHold()
     /// The gateway's own SoC count (kept whatever `soc:` says, shown beside the BMS's).
     public var gatewaySoc = GatewaySoC()
     /// The remote limit in force, if any (set through `Site.setRemoteLimit`).
@@ -71,6 +73,7 @@ public struct ChargeController: Sendable {
             chargeLimiter.pause(nowMs: nowMs)
             dischargeLimiter.pause(nowMs: nowMs)
             voltageLimiter.pause(nowMs: nowMs)
+            cellHold.release()
             let held = voltageLimiter.output.map { min($0, configuredVoltage) } ?? configuredVoltage
             var command = InverterCommand(chargeVoltage: held, dischargeVoltage: dischargeVoltage, chargeCurrent: 0, dischargeCurrent: 0,
                                           soc: reportedSoc(bank), soh: bank.soh, phase: .stopped, reasons: limits.reasons, failsafe: true, alarms: alarms)
@@ -99,16 +102,16 @@ public struct ChargeController: Sendable {
             let target = phases.phase == .float ? float : absorption
             voltage = phases.rampVoltage(towards: target, nowMs: nowMs)
             // The highest cell: what it may still gain, on top of the bank voltage now.
-            if let cellMax = limitsConfig.cellVoltageMax, let highest = bank.cellMax?.volts, let bankVoltage = bank.voltage {
+            if let cellMax = limitsConfig.cellVoltageMax, let highest = bank.cellMax, let bankVoltage = bank.voltage {
                 let ceiling = cellMax - config.cellMargin
-                if highest > ceiling - 0.05 {
-                    let held = ((bankVoltage + (ceiling - highest)) * 1000).rounded(.down) / 1000
-                    if held < voltage {
-                        voltage = max(0, held)
-                        reasons.append(LimitReason(rule: .cellVoltage, direction: .charge,
-                                                   detail: "highest cell \(LimitCalculator.format(highest, 3)) V in \(bank.cellMax!.pack), held under \(LimitCalculator.format(ceiling, 3)) V"))
-                    }
+                if let held = cellHold.step(highest: highest.volts, bankVoltage: bankVoltage, ceiling: ceiling, band: config.cellHoldBand,
+                                            rate: config.cellHoldRamp, current: min(voltageLimiter.output ?? voltage, voltage), nowMs: nowMs), held < voltage {
+                    voltage = held
+                    reasons.append(LimitReason(rule: .cellVoltage, direction: .charge,
+                                               detail: "highest cell \(LimitCalculator.format(highest.volts, 3)) V in \(highest.pack), held under \(LimitCalculator.format(ceiling, 3)) V"))
                 }
+            } else {
+                cellHold.release()
             }
         }
         // A remote limit only lowers, until it expires.

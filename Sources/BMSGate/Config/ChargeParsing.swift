@@ -5,7 +5,7 @@ import Yams
 enum ChargeParsing {
     static let keys = ["absorption_cell_voltage", "float_cell_voltage", "absorption_spread", "tail_current", "absorption_hold",
                        "absorption_max", "voltage_ramp", "rebulk_soc", "rebulk_cell_voltage", "full_every", "rise_hold", "current_ramp",
-                       "cell_margin", "charge_efficiency", "report_99_until_full", "rules"]
+                       "cell_margin", "cell_hold_band", "cell_hold_ramp", "charge_efficiency", "report_99_until_full", "rules"]
 
     static func parse(_ node: Node, bank: BankConfig, _ d: ConfigDiagnostics) -> ChargeConfig {
         var c = bank.charge
@@ -27,6 +27,8 @@ enum ChargeParsing {
         c.riseHold = s.duration("rise_hold") ?? c.riseHold
         c.currentRamp = s.number("current_ramp", in: 0.001...10) ?? c.currentRamp
         c.cellMargin = s.number("cell_margin", in: 0...0.2) ?? c.cellMargin
+        c.cellHoldBand = s.number("cell_hold_band", in: 0.02...0.5) ?? c.cellHoldBand
+        c.cellHoldRamp = s.number("cell_hold_ramp", in: 0.001...10) ?? c.cellHoldRamp
         if let v = s.value("rules") {
             if v.string == "memoryless" { c.memoryless = true } else if v.string != "controller" {
                 d.report(v, "'rules' in \(what) must be controller (default) or memoryless (the benchmark's baseline: no phases, holds or ramps)")
