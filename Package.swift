@@ -44,7 +44,8 @@ let package = Package(
         .target(name: "BMSDriverKit", dependencies: ["CBMSDriver"]),
         // Linux ioctls for serial ports (termios2, RS485) the host needs.
         .target(name: "CHostSupport"),
-        // libmodbus, the Modbus-TCP server's protocol engine.
+        // libmodbus: the benchmarks' reference server (the bare modbus_receive/modbus_reply
+        // loop) and their client. The gateway frames Modbus-TCP itself (docs/ARCHITECTURE.md).
         .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
         // libmosquitto, the MQTT sink's client (TLS, last will, QoS 1 resends).
         // libbluetooth (BlueZ): L2CAP LE sockets (ATT) and HCI LE scans.
@@ -56,7 +57,9 @@ let package = Package(
         // The Pylontech RS485 protocol: frames, checksums and INFO layouts, shared by the
         // pylon-rs485 sink and the pylontech driver. No dependencies.
         .target(name: "PylonCodec"),
-        // The host library: config, plugin loader, buses, site, sinks.
+        // The host library: config, plugin loader, buses, site, sinks. Each sink family is
+        // one folder (Modbus, CAN, PylonRS485, MQTT, HTTP, FileAndStdout) with its README
+        // and a sample site file (checked by FamilyFoldersTests).
         .target(
             name: "BMSGate",
             dependencies: [
@@ -64,7 +67,6 @@ let package = Package(
                 "PylonCodec",
                 "CBMSDriver",
                 "CHostSupport",
-                "CModbus",
                 "CMosquitto",
                 "CBluetooth",
                 .product(name: "Yams", package: "Yams"),
@@ -75,7 +77,8 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]),
+            ],
+            exclude: familyFiles),
         .executableTarget(
             name: "bmsgate",
             dependencies: [
@@ -140,3 +143,8 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["BMSGate", "BMSGateTestSupport"]),
     ]
 )
+
+/// The sink families' READMEs and sample site files: documentation, not sources.
+var familyFiles: [String] {
+    ["Modbus", "CAN", "PylonRS485", "MQTT", "HTTP", "FileAndStdout"].flatMap { ["\($0)/README.md", "\($0)/sample.yaml"] }
+}

@@ -58,12 +58,12 @@ if options.sections.contains(1) {
         g.start()
         Thread.sleep(forTimeInterval: 3)  // warm up (first polls read identity and parameters too)
         let before = g.emulatorTraffic["lab"] ?? (0, 0)
-        let okBefore = g.site.snapshot().packs.map(\.counters.ok).reduce(0, +)
+        let okBefore = g.site.peek().packs.map(\.counters.ok).reduce(0, +)
         let start = Date()
         Thread.sleep(forTimeInterval: seconds)
         let elapsed = Date().timeIntervalSince(start)
         let after = g.emulatorTraffic["lab"] ?? (0, 0)
-        let polls = g.site.snapshot().packs.map(\.counters.ok).reduce(0, +) - okBefore
+        let polls = g.site.peek().packs.map(\.counters.ok).reduce(0, +) - okBefore
         g.stop()
         let bytes = (after.received - before.received) + (after.sent - before.sent)
         let wire = Double(bytes) * 10 / 9600
@@ -131,7 +131,7 @@ if options.sections.contains(3) {
     let r0 = rusage(), t0 = Date()
     Thread.sleep(forTimeInterval: seconds * 2)
     let r1 = rusage(), wall = Date().timeIntervalSince(t0)
-    let online = g3.site.snapshot().packs.filter(\.online).count
+    let online = g3.site.peek().packs.filter(\.online).count
     g3.stop()
     try? FileManager.default.removeItem(atPath: dir)
     print(String(format: "32 packs on 4 lines, 4 banks, file + modbus-tcp + http + mqtt sinks: %d/32 online, RSS %.1f MB, CPU %.1f %% of one core (%.2f s CPU in %.1f s)",

@@ -12,6 +12,8 @@ public final class Gateway: @unchecked Sendable {
     public let site: Site
     /// Where each bank's charge state is kept (`state_dir:`), if anywhere.
     let chargeStore: ChargeStateStore?
+    /// Each bank's phase as last published (under `publishLock`), to log every change once.
+    private var publishedPhases: [String: ChargePhase] = [:]
     public let catalog: DriverCatalog
     private var workers: [BusWorker] = []
     private var sinks: [SinkRunner] = []
@@ -137,7 +139,7 @@ public final class Gateway: @unchecked Sendable {
             await self?.command(pack: pack, request: request, timeout: timeout) ?? .failure(PollFailure(.io, "the gateway stopped"))
         }, sinks: { [weak self] in self?.sinkHealth ?? [] })
         access.site = site
-        access.update(site.snapshot())
+        access.update(site.peek())
     }
 
     /// Starts sinks, the publisher and every bus.
@@ -163,7 +165,7 @@ public final class Gateway: @unchecked Sendable {
         publisher?.join()
         site.onRecord = nil
         publishLock.withLock {
-            let final = site.snapshot()
+            let final = site.publish()
             sinks.forEach { $0.offer(final) }
         }
         sinks.forEach { $0.stop() }
@@ -196,10 +198,11 @@ public final class Gateway: @unchecked Sendable {
         while publishLock.try() {
             while requestLock.withLock({ defer { requested = false }; return requested }) {
                 guard !isStopping else { break }
-                let snapshot = site.snapshot()
+                let snapshot = site.publish()
                 // Queued sinks first (their threads start at once), then the inline ones here.
                 for sink in sinks where !sink.sink.writesInline { sink.offer(snapshot) }
                 for sink in sinks where sink.sink.writesInline { sink.offer(snapshot) }
+                logPhaseChanges(snapshot)
                 if let store = chargeStore {
                     for bank in snapshot.banks {
                         let c = bank.command
@@ -214,6 +217,15 @@ public final class Gateway: @unchecked Sendable {
             // A request left between the last check and the unlock: take it (or the
             // thread that holds the lock now does).
             guard requestLock.withLock({ requested }) else { return }
+        }
+    }
+
+    /// Logs each bank's phase change once (the publisher holds `publishLock`).
+    private func logPhaseChanges(_ snapshot: Snapshot) {
+        for bank in snapshot.banks {
+            let phase = bank.command.phase
+            guard let was = publishedPhases.updateValue(phase, forKey: bank.id), was != phase else { continue }
+            logger.info("bank \(bank.id): \(was.rawValue) -> \(phase.rawValue) (\(bank.command.phaseInfo.reason))")
         }
     }
 

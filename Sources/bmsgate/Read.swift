@@ -76,11 +76,11 @@ struct Read: ParsableCommand {
         let deadline = Date().addingTimeInterval(wait)
         var seen = 0
         while Date() < deadline {
-            if gateway.site.snapshot().packs.allSatisfy({ $0.sequence > 0 }) { break }
+            if gateway.site.peek().packs.allSatisfy({ $0.sequence > 0 }) { break }
             seen = gateway.site.waitForChange(after: seen, timeout: .milliseconds(200))
         }
         gateway.stop()
-        let snapshot = gateway.site.snapshot()
+        let snapshot = gateway.site.peek()
         let objects = snapshot.packs.map { ReadingParts.select($0.json, info: info, cells: cells) }
         switch format {
         case "json": for o in objects { print(o.render()) }

@@ -76,14 +76,13 @@ struct Simulate: ParsableCommand {
         }
         server.start()
         printLine("\(driver) emulator serving address(es) \(addresses.joined(separator: ",")) on \(server.path)\(link.map { " (linked as \($0))" } ?? "")")
-        let reader = Thread {
+        WorkerThread.detach(name: "emulator stdin") {
             while let line = readLine() {
                 let command = line.trimmingCharacters(in: .whitespaces)
                 guard !command.isEmpty else { continue }
                 FileHandle.standardOutput.write(Data((server.control(command) + "\n").utf8))
-                    }
+            }
         }
-        reader.start()
         _ = waitForStopSignal()
         server.stop()
         if let link { try? FileManager.default.removeItem(atPath: link) }

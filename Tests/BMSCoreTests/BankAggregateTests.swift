@@ -97,6 +97,6 @@ import Testing
         let bank = BankStatus.aggregate(id: "k", statuses: [a])
         #expect(bank.voltage == 53.2 && bank.current == -10 && bank.power == -532 && bank.soc == 64.5)
         #expect(bank.cellMin?.volts == 3.3 && bank.cellMax?.volts == 3.35 && bank.cellAvg == 3.32)
-        #expect(bank.temperatureMin == 24 && bank.temperatureMax == 26 && bank.alarms == [.lowSoc] && bank.state == "ok")
+        #expect(bank.temperatureMin == 24 && bank.temperatureMax == 26 && bank.alarms == [.lowSoc] && bank.state == .ok)
     }
 }

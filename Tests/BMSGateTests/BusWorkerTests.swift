@@ -42,9 +42,9 @@ import Testing
         #expect(silent >= 3 && silent <= 7, "\(silent) polls of a silent pack in 1.5 s")
         transport.setResponder(LineDriver.device(soc: 61))
         let t0 = MonotonicClock.nowMs()
-        #expect(TestToolsWait.until(2) { site.snapshot().packs[0].online })
+        #expect(TestToolsWait.until(2) { site.publish().packs[0].online })
         #expect(MonotonicClock.nowMs() - t0 <= 600, "seen again after \(MonotonicClock.nowMs() - t0) ms (cap 400 ms)")
-        #expect(site.snapshot().packs[0].reading?.soc == 61)
+        #expect(site.publish().packs[0].reading?.soc == 61)
     }
 
     @Test func aFailedTransportIsReopened() throws {
@@ -58,9 +58,9 @@ import Testing
         let (w, site) = worker(transport)
         w.start()
         defer { w.stop() }
-        #expect(TestToolsWait.until(2) { site.snapshot().packs[0].online })
+        #expect(TestToolsWait.until(2) { site.publish().packs[0].online })
         #expect(transport.opens == 2)
-        #expect(site.snapshot().packs[0].counters.reopens == 1)
+        #expect(site.publish().packs[0].counters.reopens == 1)
     }
 
     @Test func theCommandQueueIsBoundedAndBusyIsSaidAtOnce() throws {

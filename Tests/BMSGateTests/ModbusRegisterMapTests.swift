@@ -182,7 +182,7 @@ import Testing
     @Test func aStalePackShowsNoMeasurementsAndTheBankStopsCurrent() {
         let (fresh, freshPacks) = Self.bank()
         let (bank, packs) = Self.bank(secondOnline: false)
-        #expect(bank.state == "degraded")
+        #expect(bank.state == .degraded)
         #expect(bank.limits.chargeCurrent == 0 && bank.limits.dischargeCurrent == 0)
         let before = SunSpecImage.registers(.init(site: "home", bank: fresh, packs: freshPacks))
         let regs = SunSpecImage.registers(.init(site: "home", bank: bank, packs: packs))

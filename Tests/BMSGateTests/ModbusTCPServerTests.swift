@@ -246,7 +246,7 @@ final class RawModbusClient {
         defer { s.stop() }
         let other = ModbusTCPServer(host: "127.0.0.1", port: s.port, policy: ConnectionPolicy(maxConnections: 1, maxPerAddress: 1), idleTimeout: .seconds(1),
                                     image: Self.image(), logger: Logger(label: "t"))
-        #expect(throws: ModbusServerError.self) { try other.start() }
+        #expect(throws: TransportError.self) { try other.start() }
         do { try other.start() } catch { #expect("\(error)".contains("cannot listen on 127.0.0.1:\(s.port): Address already in use")) }
     }
 }

@@ -34,11 +34,11 @@ import Testing
         // The wall clock steps back a year (NTP on a board without RTC): still fresh.
         site.record(pack: "a", result: .success(r), counters: PackCounters(), at: Date().addingTimeInterval(-365 * 86400))
         clock.advance(.seconds(9))
-        #expect(site.snapshot(at: Date().addingTimeInterval(-365 * 86400)).packs[0].online)
+        #expect(site.publish(at: Date().addingTimeInterval(-365 * 86400)).packs[0].online)
         // 10 s of monotonic time later the pack is stale, whatever the wall clock says.
         clock.advance(.seconds(2))
-        #expect(!site.snapshot(at: Date().addingTimeInterval(-365 * 86400)).packs[0].online)
-        #expect(site.snapshot().banks[0].limits.chargeCurrent == 0)
+        #expect(!site.publish(at: Date().addingTimeInterval(-365 * 86400)).packs[0].online)
+        #expect(site.publish().banks[0].limits.chargeCurrent == 0)
     }
 
     /// A pack's configured limits reach its bank's limits (listed in the bank's order, not
@@ -55,7 +55,7 @@ import Testing
             site.record(pack: id, result: .success(reading(id, soc: 50, capacity: 100, current: 0, cells: [3.3, 3.3])),
                         counters: PackCounters(), at: Date())
         }
-        let limits = site.snapshot().banks[0].limits
+        let limits = site.publish().banks[0].limits
         #expect(limits.chargeCurrent == 70)  // b: 20, a: 100 / 2
         #expect(limits.dischargeCurrent == 95)  // b: 35, a: 120 / 2
     }
@@ -71,10 +71,10 @@ import Testing
                     counters: counters, at: Date())
         site.record(pack: "b", result: .success(reading("b", soc: 40, capacity: 300, current: -4, cells: [3.2, 3.35])),
                     counters: counters, at: Date())
-        var snap = site.snapshot()
+        var snap = site.publish()
         #expect(snap.packs.allSatisfy { $0.online })
         let bank = snap.banks[0]
-        #expect(bank.state == "ok")
+        #expect(bank.state == .ok)
         #expect(bank.current == 6)
         #expect(bank.soc == 50)  // (80*100 + 40*300) / 400
         #expect(bank.soh == 90)
@@ -86,14 +86,14 @@ import Testing
         now += 10_001  // a: no fresh data past stale_after
         site.record(pack: "b", result: .success(reading("b", soc: 40, capacity: 300, current: -4, cells: [3.2, 3.35])),
                     counters: counters, at: Date())
-        snap = site.snapshot()
+        snap = site.publish()
         #expect(snap.packs[0].online == false)
         #expect(snap.packs[1].online)
-        #expect(snap.banks[0].state == "degraded")
+        #expect(snap.banks[0].state == .degraded)
         #expect(snap.banks[0].alarms == [.communication])
         #expect(snap.banks[0].current == -4)
         now += 20_000
-        #expect(site.snapshot().banks[0].state == "offline")
+        #expect(site.publish().banks[0].state == .offline)
     }
 
     @Test func failedPollLineCarriesTheErrorAndCounters() throws {
@@ -102,7 +102,7 @@ import Testing
         counters.polls = 2
         counters.timeouts = 2
         site.record(pack: "a", result: .failure(PollFailure(.timeout, "no answer within 500 ms")), counters: counters, at: Date())
-        let line = site.snapshot().packs[0].json.render()
+        let line = site.publish().packs[0].json.render()
         #expect(line.contains("\"online\":false"))
         #expect(line.contains("\"error\":\"no answer within 500 ms\""))
         #expect(line.contains("\"stats\":{\"polls\":2,\"ok\":0,\"timeouts\":2,\"checksum_errors\":0,\"errors\":0,\"reopens\":0}"))

@@ -38,19 +38,19 @@ import Testing
     @Test func aSnapshotListsThePacksAndBanksThatChanged() throws {
         var now: UInt64 = 1_000_000
         let site = Site(config: try config(), clock: { now })
-        let first = site.snapshot()
+        let first = site.publish()
         #expect(first.generation == 1 && first.changedPacks.isEmpty && first.changedBanks.isEmpty)
         site.record(pack: "c", result: .success(reading("c", soc: 50, at: Date())), counters: PackCounters(), at: Date())
-        let second = site.snapshot()
+        let second = site.publish()
         #expect(second.generation == 2)
         #expect(second.changedPacks == [2] && second.changedBanks == [1])
         #expect(second.packs[2].online && second.banks[1].onlinePacks == ["c"])
         // Nothing new: nothing changed, banks are the previous ones.
-        let third = site.snapshot()
+        let third = site.publish()
         #expect(third.changedPacks.isEmpty && third.changedBanks.isEmpty && third.banks[1].onlinePacks == ["c"])
         // The data goes stale: freshness flips count as a change.
         now += 11_000
-        let fourth = site.snapshot()
+        let fourth = site.publish()
         #expect(fourth.changedPacks == [2] && fourth.changedBanks == [1] && !fourth.packs[2].online)
         #expect(fourth.banks[1].limits.chargeCurrent == 0)
         #expect(fourth.pack("c")?.sequence == 1 && fourth.pack("zz") == nil)
@@ -61,19 +61,19 @@ import Testing
         let site = Site(config: try config(), clock: { 5_000 })
         var cursor = SnapshotCursor()
         // The first snapshot a cursor sees: every pack is new to it.
-        #expect(cursor.changes(in: site.snapshot()).packs == [0, 1, 2, 3])
+        #expect(cursor.changes(in: site.publish()).packs == [0, 1, 2, 3])
         site.record(pack: "a", result: .success(reading("a", soc: 40, at: Date())), counters: PackCounters(), at: Date())
-        #expect(cursor.changes(in: site.snapshot()) == ([0], [0]))
+        #expect(cursor.changes(in: site.publish()) == ([0], [0]))
         // Two snapshots the cursor never sees (a sink queue dropped them).
         site.record(pack: "b", result: .success(reading("b", soc: 41, at: Date())), counters: PackCounters(), at: Date())
-        _ = site.snapshot()
+        _ = site.publish()
         site.record(pack: "d", result: .success(reading("d", soc: 42, at: Date())), counters: PackCounters(), at: Date())
-        _ = site.snapshot()
-        let seen = cursor.changes(in: site.snapshot())
+        _ = site.publish()
+        let seen = cursor.changes(in: site.publish())
         #expect(seen.packs == [1, 3] && seen.banks == [0, 1])
         // A hand-made snapshot: everything counts as changed.
         var fresh = SnapshotCursor()
-        let manual = Snapshot(site: "x", time: Date(), packs: site.snapshot().packs, banks: [])
+        let manual = Snapshot(site: "x", time: Date(), packs: site.publish().packs, banks: [])
         #expect(fresh.changes(in: manual).packs == [0, 1, 2, 3])
     }
 
@@ -112,7 +112,7 @@ import Testing
             } else {
                 site.record(pack: pack, result: .failure(PollFailure(status: BMS_ERR_TIMEOUT.rawValue, message: "no answer within 300 ms")), counters: PackCounters(), at: wall)
             }
-            let snapshot = site.snapshot(at: wall)
+            let snapshot = site.publish(at: wall)
             if step % 13 == 5 { skipped += 1; continue }  // the sink's queue dropped this one
             let image = builder.image(snapshot)
             for (b, bank) in config.banks.enumerated() {
@@ -139,7 +139,7 @@ extension SnapshotChangesTests {
         settings.port = 0
         settings.map = map
         var wall = Date(timeIntervalSince1970: 1_800_000_000)
-        let sink = try ModbusTCPSink(settings: settings, banks: config.banks, initial: site.snapshot(at: wall), logger: Logger(label: "t"))
+        let sink = try ModbusTCPSink(settings: settings, banks: config.banks, initial: site.publish(at: wall), logger: Logger(label: "t"))
         defer { sink.close() }
         var rng = SystemRandomNumberGenerator()
         var freshSeconds = [0.0, 0.0], last = wall
@@ -151,9 +151,9 @@ extension SnapshotChangesTests {
             let pack = ["a", "b", "c", "d"].randomElement(using: &rng)!
             site.record(pack: pack, result: .success(reading(pack, soc: Double.random(in: 5...95, using: &rng).rounded(), at: wall)),
                         counters: PackCounters(), at: wall)
-            let snapshot = site.snapshot(at: wall)
+            let snapshot = site.publish(at: wall)
             // The heartbeat counts every snapshot's time while the bank has fresh data.
-            for b in 0..<2 where snapshot.banks[b].state != "offline" {
+            for b in 0..<2 where snapshot.banks[b].state != .offline {
                 freshSeconds[b] += wall.timeIntervalSince(last)
             }
             last = wall
@@ -175,7 +175,7 @@ extension SnapshotChangesTests {
             for pack in ["a", "b"] {
                 site.record(pack: pack, result: .success(reading(pack, soc: soc, at: wall)), counters: PackCounters(), at: wall)
             }
-            sink.write(site.snapshot(at: wall))
+            sink.write(site.publish(at: wall))
             let client = try RawModbusClient(port: sink.server.port)
             client.send([0, 1, 0, 0, 0, 6, 1, 0x03, 0, 10, 0, 1])
             let answer = try #require(client.receive())
@@ -259,7 +259,7 @@ extension SnapshotChangesTests {
             var r = SnapshotChangesTests().reading("a", soc: Double(40 + step), at: wall)
             r.cells = [3.2, 3.3 + Double(step) / 1000]
             site.record(pack: "a", result: .success(r), counters: PackCounters(), at: wall)
-            let snap = site.snapshot(at: wall)
+            let snap = site.publish(at: wall)
             if step % 5 != 4 { history.record(snap) }  // some snapshots never reach the sink
         }
         let pack = try #require(history.json("pack:a"))

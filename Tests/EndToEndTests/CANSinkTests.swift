@@ -41,7 +41,7 @@ import Testing
         return Peer(process: p, output: out)
     }
 
-    func site(_ dir: String, http: Int, extra: String = "", period: String = "500ms") throws {
+    func site(_ dir: String, extra: String = "", period: String = "500ms") throws {
         try """
             site: can-test
             buses:
@@ -57,12 +57,12 @@ import Testing
                 limits: {charge_current: 100, discharge_current: 150, charge_voltage: 55.2}
             sinks:
               - {type: can, bank: main, profile: pylon, device: \(dir)/gateway, discharge_voltage: 48.0, period: \(period)\(extra)}
-              - {type: http, listen: "127.0.0.1:\(http)"}
+              - {type: http, listen: "127.0.0.1:0"}
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
     }
 
     @Test func theInverterSeesTheBanksValuesTheFailsafeAndTheLastWord() throws {
-        let dir = try TestTools.tempDir("can-pylon"), http = TestTools.freePort()
+        let dir = try TestTools.tempDir("can-pylon")
         let socat = try linkedTerminals(dir)
         defer { socat.terminate() }
         let sim1 = try ModbusSunSpecTests.simulator(dir + "/tty1", addresses: [1])
@@ -71,12 +71,13 @@ import Testing
         defer { _ = sim2.stop() }
         sim1.send("set 1 drift=off")
         sim2.send("set 2 drift=off")
-        try site(dir, http: http)
+        try site(dir)
         let inverter = try peer(dir, seconds: 40)
         defer { inverter.process.terminate() }
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
         var stopped = false
         defer { if !stopped { _ = gw.stop() } }
+        let http = try gw.port("http")
 
         // Both packs online: the frames carry the bank's values.
         #expect(TestTools.waitUntil(20) { (inverter.latest(0x351)?["charge_current"] as? Double ?? 0) > 0 && inverter.latest(0x359)?["modules"] as? Int == 2 })
@@ -133,16 +134,17 @@ import Testing
     }
 
     @Test func garbageAndAnUnpluggedAdapterAreSurvived() throws {
-        let dir = try TestTools.tempDir("can-unplug"), http = TestTools.freePort()
+        let dir = try TestTools.tempDir("can-unplug")
         var socat = try linkedTerminals(dir)
         let sim1 = try ModbusSunSpecTests.simulator(dir + "/tty1", addresses: [1])
         defer { _ = sim1.stop() }
         let sim2 = try ModbusSunSpecTests.simulator(dir + "/tty2", addresses: [2])
         defer { _ = sim2.stop() }
-        try site(dir, http: http)
+        try site(dir)
         var inverter = try peer(dir, seconds: 8, extra: ["--garbage"])
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
         defer { _ = gw.stop() }
+        let http = try gw.port("http")
         #expect(TestTools.waitUntil(20) { (inverter.latest(0x351)?["charge_current"] as? Double ?? 0) > 0 })
         let before = inverter.frames.count
         Thread.sleep(forTimeInterval: 2)
@@ -171,7 +173,7 @@ import Testing
     }
 
     @Test func noSocketCANIsOneClearErrorAndTheSiteRuns() throws {
-        let dir = try TestTools.tempDir("can-nodev"), http = TestTools.freePort()
+        let dir = try TestTools.tempDir("can-nodev")
         try """
             site: can-nodev
             buses: [{id: lab, type: sim}]
@@ -179,9 +181,10 @@ import Testing
             banks: [{id: main, packs: [p1], limits: {charge_voltage: 55.2}}]
             sinks:
               - {type: can, bank: main, interface: nosuchcan0, discharge_voltage: 48}
-              - {type: http, listen: "127.0.0.1:\(http)"}
+              - {type: http, listen: "127.0.0.1:0"}
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
+        let http = try gw.port("http")
         #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["packs_online"] as? Double == 1 })
         Thread.sleep(forTimeInterval: 5)
         let out = gw.stop()

@@ -8,7 +8,7 @@ import Testing
 /// late, carry the current command when the reader returns, and still stop within 5 s.
 @Suite(.serialized) struct CANStallTests {
     @Test func aLinkThatStopsDrainingIsReportedAndNothingOldIsReplayed() throws {
-        let dir = try TestTools.tempDir("can-stall"), http = TestTools.freePort()
+        let dir = try TestTools.tempDir("can-stall")
         let can = CANSinkTests()
         let socat = try can.linkedTerminals(dir)
         defer { socat.terminate() }
@@ -17,7 +17,7 @@ import Testing
         var sim2 = try ModbusSunSpecTests.simulator(dir + "/tty2", addresses: [2])
         defer { _ = sim2.stop() }
         // 100 ms sets fill the ptys' buffers in about half a minute.
-        try can.site(dir, http: http, period: "100ms")
+        try can.site(dir, period: "100ms")
         let inverter = try can.peer(dir, seconds: 150)
         defer {
             kill(inverter.process.processIdentifier, SIGCONT)
@@ -26,6 +26,7 @@ import Testing
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
         var stopped = false
         defer { if !stopped { _ = gw.stop() } }
+        let http = try gw.port("http")
         #expect(TestTools.waitUntil(20) { (inverter.latest(0x351)?["charge_current"] as? Double ?? 0) > 0 })
 
         // The inverter stops reading: the buffers between it and the gateway fill, then the

@@ -20,16 +20,17 @@ import Testing
     }
 
     @Test func pollsKeepTheirRateUnderAFloodOfCommands() throws {
-        let dir = try TestTools.tempDir("cmd-flood"), port = TestTools.freePort()
+        let dir = try TestTools.tempDir("cmd-flood")
         try """
             site: flood
             buses: [{id: gauge, type: sim, transport: i2c}]
             packs: [{id: g1, driver: lc30, bus: gauge, address: "0x0B", poll_interval: 200ms, options: {state_file: \(dir)/g1.json}}]
             banks: [{id: b1, packs: [g1], stale_after: 2s}]
-            sinks: [{type: http, listen: "127.0.0.1:\(port)"}]
+            sinks: [{type: http, listen: "127.0.0.1:0"}]
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
         defer { _ = gw.stop() }
+        let port = try gw.port("http")
         #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(port, "GET", "/healthz"))?.json?["packs_online"] as? Double == 1 })
         let idle = try pollRate(port, "g1", seconds: 4)
         var offline = 0
@@ -57,16 +58,17 @@ import Testing
     }
 
     @Test func aCommandWhoseCallerTimedOutNeverRuns() throws {
-        let dir = try TestTools.tempDir("cmd-timeout"), port = TestTools.freePort()
+        let dir = try TestTools.tempDir("cmd-timeout")
         // A REC poll takes ~6 requests x 500 ms throttle: commands wait behind it longer
         // than their 200 ms command_timeout, so most are dropped before they start.
         try """
             site: timeouts
             buses: [{id: rs, type: sim, emulator: {units: 1}}]
             packs: [{id: r1, driver: rec-bms, bus: rs, address: 1, allow_writes: true, timeout: 3s, options: {throttle: 500}}]
-            sinks: [{type: http, listen: "127.0.0.1:\(port)", token_env: T, command_timeout: 200ms}]
+            sinks: [{type: http, listen: "127.0.0.1:0", token_env: T, command_timeout: 200ms}]
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"], environment: ["T": "tk"])
+        let port = try gw.port("http")
         #expect(TestTools.waitUntil(30) { (try? HTTPAPITests.curl(port, "GET", "/healthz"))?.json?["packs_online"] as? Double == 1 })
         var written: [Double] = [], dropped: [Double] = []
         for i in 0..<8 {
@@ -97,14 +99,15 @@ import Testing
     }
 
     @Test func keysNeverReachTheLog() throws {
-        let dir = try TestTools.tempDir("cmd-redact"), port = TestTools.freePort()
+        let dir = try TestTools.tempDir("cmd-redact")
         try """
             site: redact
             buses: [{id: gauge, type: sim, transport: i2c}]
             packs: [{id: g1, driver: lc30, bus: gauge, address: "0x0B", allow_writes: true, options: {state_file: \(dir)/g1.json}}]
-            sinks: [{type: http, listen: "127.0.0.1:\(port)", token_env: T}]
+            sinks: [{type: http, listen: "127.0.0.1:0", token_env: T}]
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"], environment: ["T": "tok-9f3e2"])
+        let port = try gw.port("http")
         #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(port, "GET", "/healthz"))?.json?["packs_online"] as? Double == 1 })
         let wrong = try HTTPAPITests.curl(port, "POST", "/api/bms/studio/security", body: #"{"action":"unseal","key1":"0x1A2B","key2":"0x3C4D"}"#, token: "tok-9f3e2")
         #expect(wrong.status == 403)

@@ -16,19 +16,20 @@ import Testing
     /// open-file limit of 1024 (the common default), as the flood in the issue found it.
     func start(_ name: String, http extra: String = "") throws -> Site {
         let dir = try TestTools.tempDir(name)
-        let http = TestTools.freePort(), modbus = TestTools.freePort()
         try """
             site: flood
             buses: [{id: rs, type: sim}]
             packs: [{id: p1, driver: basen, bus: rs, address: 1, poll_interval: 200ms}]
             banks: [{id: b1, packs: [p1]}]
             sinks:
-              - {type: http, listen: "127.0.0.1:\(http)"\(extra)}
-              - {type: modbus-tcp, listen: "127.0.0.1:\(modbus)", map: simple}
+              - {type: http, listen: "127.0.0.1:0"\(extra)}
+              - {type: modbus-tcp, listen: "127.0.0.1:0", map: simple}
               - {type: file, path: \(dir)/readings.jsonl}
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child("/bin/sh", ["-c", "ulimit -n 1024 && ulimit -Hn 1024 && exec \(TestTools.bmsgate) run --config \(dir)/site.yaml"],
                            environment: ["FLOOD_TOKEN": "t0ken"])
+        let http = try gw.port("http")
+        let modbus = try gw.port("modbus-tcp")
         #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["packs_online"] as? Double == 1 })
         return Site(gateway: gw, http: http, modbus: modbus, dir: dir)
     }

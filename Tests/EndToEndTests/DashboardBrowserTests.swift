@@ -31,16 +31,17 @@ import Testing
     }
 
     @Test func theRoutesServeThePageTheStreamAndTheHistory() throws {
-        let dir = try TestTools.tempDir("dashboard-routes"), port = TestTools.freePort()
+        let dir = try TestTools.tempDir("dashboard-routes")
         try """
             site: routes
             buses: [{id: lab, type: sim}]
             packs: [{id: d1, driver: daly, bus: lab, address: 1, poll_interval: 300ms}]
             banks: [{id: main, packs: [d1], limits: {charge_current: 50, discharge_current: 50}}]
-            sinks: [{type: http, listen: "127.0.0.1:\(port)"}]
+            sinks: [{type: http, listen: "127.0.0.1:0"}]
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
         defer { _ = gw.stop() }
+        let port = try gw.port("http")
         #expect(TestTools.waitUntil(15) { ((try? TestTools.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/api/site"]))?.stdout ?? "").contains("\"online\":true") })
         let page = try TestTools.run("/usr/bin/curl", ["-si", "http://127.0.0.1:\(port)/"])
         #expect(page.stdout.contains("200 OK") && page.stdout.lowercased().contains("content-type: text/html") && page.stdout.contains("/dashboard.js"))

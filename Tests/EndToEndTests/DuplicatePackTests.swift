@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func twoPacksWithOneSerialStopTheBank() throws {
-        let dir = try TestTools.tempDir("dup-run"), port = TestTools.freePort()
+        let dir = try TestTools.tempDir("dup-run")
         // The same Basen pack reached over two lines (as a second RS485 adapter on the same
         // bus would): different buses, so no check can see it; the serial numbers match.
         let config = try write(dir, """
@@ -47,10 +47,11 @@ import Testing
               - {id: p1, driver: basen, bus: l1, address: 1}
               - {id: p2, driver: basen, bus: l2, address: 1}
             banks: [{id: main, packs: [p1, p2], limits: {charge_current: 100, discharge_current: 100}}]
-            sinks: [{type: http, listen: "127.0.0.1:\(port)"}]
+            sinks: [{type: http, listen: "127.0.0.1:0"}]
             """)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", config])
         defer { _ = gw.stop() }
+        let port = try gw.port("http")
         var bank: [String: Any]?
         #expect(TestTools.waitUntil(20) {
             let site = try? HTTPAPITests.curl(port, "GET", "/api/site").json

@@ -8,7 +8,7 @@ import Testing
 @Suite(.serialized) struct FileSinkFullDiskTests {
     @Test(.disabled(if: TestTools.sanitized, "ThreadSanitizer's runtime dies with SIGBUS under a file-size limit (make test runs this)"))
     func aFullFileLosesWholeReadingsCountedAndResumes() throws {
-        let dir = try TestTools.tempDir("file-full"), port = TestTools.freePort()
+        let dir = try TestTools.tempDir("file-full")
         try """
             site: full
             buses: [{id: rs, type: sim}]
@@ -17,11 +17,12 @@ import Testing
               - {id: p2, driver: basen, bus: rs, address: 2, poll_interval: 100ms}
             sinks:
               - {type: file, path: \(dir)/readings.jsonl}
-              - {type: http, listen: "127.0.0.1:\(port)"}
+              - {type: http, listen: "127.0.0.1:0"}
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         // A soft limit of 40 blocks of 512 bytes (20480 bytes: a few dozen readings, rarely at a
         // line boundary); the hard limit stays, so the test can lift the soft one later.
         let gw = try Child("/bin/sh", ["-c", "ulimit -S -f 40 && exec \(TestTools.bmsgate) run --config \(dir)/site.yaml"])
+        let port = try gw.port("http")
         var stopped = false
         defer { if !stopped { _ = gw.stop() } }
         let path = dir + "/readings.jsonl"

@@ -18,7 +18,7 @@ import Testing
         }
         #expect(names.contains("bmsgate_bank_charge_current_limit_amperes") && names.contains("bmsgate_cell_delta_volts"))
 
-        let dir = try TestTools.tempDir("grafana"), port = TestTools.freePort()
+        let dir = try TestTools.tempDir("grafana")
         try """
             site: grafana
             buses: [{id: lab, type: sim}, {id: pl, type: sim}]
@@ -27,13 +27,14 @@ import Testing
               - {id: u, driver: pylontech, bus: pl, address: 2, poll_interval: 300ms}
             banks: [{id: main, packs: [d1, u], limits: {charge_voltage: 55.2, charge_current: 50, discharge_current: 50}}]
             sinks:
-              - {type: http, listen: "127.0.0.1:\(port)"}
+              - {type: http, listen: "127.0.0.1:0"}
               - {type: can, bank: main, profile: pylon, device: sim, discharge_voltage: 48}
               - {type: pylon-rs485, bank: main, device: sim}
-              - {type: modbus-tcp, listen: "127.0.0.1:\(TestTools.freePort())"}
+              - {type: modbus-tcp, listen: "127.0.0.1:0"}
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
         defer { _ = gw.stop() }
+        let port = try gw.port("http")
         var metrics = ""
         #expect(TestTools.waitUntil(20) {
             metrics = (try? TestTools.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/metrics"]))?.stdout ?? ""

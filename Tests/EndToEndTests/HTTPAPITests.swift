@@ -23,7 +23,6 @@ import Testing
     func start(_ name: String, sinks: [String], environment: [String: String] = ["TEST_API_TOKEN": "t0ken"], allowWrites: Bool = false,
                token: Bool = true) throws -> (Child, Int, String) {
         let dir = try TestTools.tempDir(name)
-        let port = TestTools.freePort()
         let config = dir + "/site.yaml"
         try """
             site: web
@@ -31,9 +30,14 @@ import Testing
             packs: [{id: r1, driver: rec-bms, bus: rs, address: 1, allow_writes: \(allowWrites), options: {throttle: 5}}]
             banks: [{id: b1, packs: [r1], limits: {charge_current: 50, discharge_current: 60}}]
             sinks:
-            \((["{type: http, listen: \"127.0.0.1:\(port)\"\(token ? ", token_env: TEST_API_TOKEN" : ""), max_body: 1KB}"] + sinks).map { "  - " + $0 }.joined(separator: "\n"))
+            \((["{type: http, listen: \"127.0.0.1:0\"\(token ? ", token_env: TEST_API_TOKEN" : ""), max_body: 1KB}"] + sinks).map { "  - " + $0 }.joined(separator: "\n"))
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", config], environment: environment)
+        let port: Int
+        do { port = try gw.port("http") } catch {
+            _ = gw.stop()
+            throw error
+        }
         let up = TestTools.waitUntil(20) { (try? Self.curl(port, "GET", "/healthz"))?.json?["packs_online"] as? Double == 1 }
         #expect(up, "the API never reported the pack online")
         return (gw, port, dir)
@@ -157,14 +161,20 @@ import Testing
     }
 
     @Test func badHTTPSettingsAreReported() throws {
-        let busy = TestTools.freePort()
+        // A port taken by this test's own listener (port 0: the kernel's pick, read back).
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(busy).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        _ = listen(listener, 1)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                _ = bind(listener, $0, len)
+                _ = listen(listener, 1)
+                _ = getsockname(listener, $0, &len)
+            }
+        }
+        let busy = Int(UInt16(bigEndian: addr.sin_port))
         defer { close(listener) }
         let dir = try TestTools.tempDir("http-bad")
         try """

@@ -7,15 +7,16 @@ import Testing
 /// connections, then a plain request must still be answered.
 @Suite(.serialized) struct HTTPFuzzTests {
     @Test func httpRequestsNeverBreakTheServer() throws {
-        let dir = try TestTools.tempDir("http-fuzz"), port = TestTools.freePort()
+        let dir = try TestTools.tempDir("http-fuzz")
         try """
             site: fuzz
             buses: [{id: lab, type: sim}]
             packs: [{id: p1, driver: basen, bus: lab, address: 1}]
-            sinks: [{type: http, listen: "127.0.0.1:\(port)", max_body: 1KB, header_timeout: 300ms, token_env: FUZZ_TOKEN}]
+            sinks: [{type: http, listen: "127.0.0.1:0", max_body: 1KB, header_timeout: 300ms, token_env: FUZZ_TOKEN}]
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"], environment: ["FUZZ_TOKEN": "t0ken"])
         defer { _ = gw.stop() }
+        let port = try gw.port("http")
         #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(port, "GET", "/healthz"))?.status == 200 })
         let seeds = [
             "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",

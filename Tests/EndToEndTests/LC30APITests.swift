@@ -9,7 +9,7 @@ import Testing
     typealias Reply = HTTPAPITests.Reply
     static let token = "lc30-t0ken"
 
-    func start(_ dir: String, port: Int, allowWrites: Bool = true, packs: Int = 1, emulator: String = "") throws -> Child {
+    func start(_ dir: String, allowWrites: Bool = true, packs: Int = 1, emulator: String = "") throws -> (Child, Int) {
         let config = dir + "/site.yaml"
         let extra = packs > 1 ? "\n  - {id: g2, driver: lc30, bus: gauge2, address: \"0x0B\", options: {state_file: \(dir)/g2.json}}" : ""
         try """
@@ -17,11 +17,16 @@ import Testing
             buses: [{id: gauge, type: sim, transport: i2c\(emulator.isEmpty ? "" : ", emulator: {\(emulator)}")}, {id: gauge2, type: sim, transport: i2c}]
             packs:
               - {id: g1, driver: lc30, bus: gauge, address: "0x0B", allow_writes: \(allowWrites), options: {state_file: \(dir)/g1.json}}\(extra)
-            sinks: [{type: http, listen: "127.0.0.1:\(port)", token_env: LC30_TOKEN}]
+            sinks: [{type: http, listen: "127.0.0.1:0", token_env: LC30_TOKEN}]
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", config], environment: ["LC30_TOKEN": Self.token])
+        let port: Int
+        do { port = try gw.port("http") } catch {
+            _ = gw.stop()
+            throw error
+        }
         #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(port, "GET", "/healthz"))?.json?["packs_online"] as? Double == Double(packs) })
-        return gw
+        return (gw, port)
     }
 
     func get(_ port: Int, _ path: String) throws -> Reply { try HTTPAPITests.curl(port, "GET", path) }
@@ -30,8 +35,8 @@ import Testing
     }
 
     @Test func monitoringDiagnosticsAndStudioReads() throws {
-        let dir = try TestTools.tempDir("lc30-read"), port = TestTools.freePort()
-        let gw = try start(dir, port: port)
+        let dir = try TestTools.tempDir("lc30-read")
+        let (gw, port) = try start(dir)
         defer { _ = gw.stop() }
         let bms = try get(port, "/api/bms")
         #expect(bms.status == 200)
@@ -85,8 +90,8 @@ import Testing
     }
 
     @Test func writesNeedTokenAdvancedModeConfirmationAndKeys() throws {
-        let dir = try TestTools.tempDir("lc30-write"), port = TestTools.freePort()
-        var gw = try start(dir, port: port)
+        let dir = try TestTools.tempDir("lc30-write")
+        var (gw, port) = try start(dir)
         // Token missing → 401, even for a well-formed write.
         #expect(try post(port, "/api/bms/advanced-config", #"{"advanced_mode":true}"#, token: false).status == 401)
         // Advanced mode off → 403 for register and Data Flash writes.
@@ -143,7 +148,7 @@ import Testing
         #expect(cur["current_gain"] as? Double == 1.184)
         // The configuration survives a restart.
         _ = gw.stop()
-        gw = try start(dir, port: port)
+        (gw, port) = try start(dir)
         defer { _ = gw.stop() }
         let after = try #require(try get(port, "/api/bms/advanced-config").json?["config"] as? [String: Any])
         #expect(after["voltage_gain"] as? Double == 1.005051 && after["advanced_mode"] as? Bool == true)
@@ -153,8 +158,8 @@ import Testing
     }
 
     @Test func profilesAddImportApply() throws {
-        let dir = try TestTools.tempDir("lc30-profiles"), port = TestTools.freePort()
-        let gw = try start(dir, port: port)
+        let dir = try TestTools.tempDir("lc30-profiles")
+        let (gw, port) = try start(dir)
         defer { _ = gw.stop() }
         let list = try #require(try get(port, "/api/bms/register/profiles").json?["profiles"] as? [String: Any])
         #expect(Set(((list["defaults"] as? [String: Any]) ?? [:]).keys) == ["sbs_monitoring", "manufacturer_strings"])
@@ -186,8 +191,8 @@ import Testing
     }
 
     @Test func calibrationRefusesTooLittleCurrent() throws {
-        let dir = try TestTools.tempDir("lc30-lowcurrent"), port = TestTools.freePort()
-        let gw = try start(dir, port: port, emulator: "current: 20")
+        let dir = try TestTools.tempDir("lc30-lowcurrent")
+        let (gw, port) = try start(dir, emulator: "current: 20")
         defer { _ = gw.stop() }
         let r = try post(port, "/api/bms/calibration/current", #"{"reference_current":0.025}"#)
         #expect(r.status == 400 && (r.json?["error"] as? String)?.contains("current too low") == true)
@@ -195,8 +200,8 @@ import Testing
     }
 
     @Test func writesRefusedWhenThePackDoesNotAllowThem() throws {
-        let dir = try TestTools.tempDir("lc30-nowrite"), port = TestTools.freePort()
-        let gw = try start(dir, port: port, allowWrites: false, packs: 2)
+        let dir = try TestTools.tempDir("lc30-nowrite")
+        let (gw, port) = try start(dir, allowWrites: false, packs: 2)
         defer { _ = gw.stop() }
         // Two LC30 packs: only /api/packs/{id}/bms/... routes.
         #expect(try get(port, "/api/bms").status == 404)

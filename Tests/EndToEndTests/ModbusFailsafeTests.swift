@@ -40,7 +40,6 @@ import Testing
         defer { _ = sim1.stop() }
         var sim2 = try ModbusSunSpecTests.simulator(tty2, addresses: [2])
         defer { _ = sim2.stop() }
-        let sunspecPort = TestTools.freePort(), simplePort = TestTools.freePort()
         let staleAfter = 1.5, poll = 0.5
         try """
             site: failsafe-test
@@ -56,11 +55,14 @@ import Testing
                 stale_after: 1500ms
                 limits: {charge_current: 100, discharge_current: 150}
             sinks:
-              - {type: modbus-tcp, listen: "127.0.0.1:\(sunspecPort)", map: sunspec}
-              - {type: modbus-tcp, listen: "127.0.0.1:\(simplePort)", map: simple}
+              - {type: modbus-tcp, listen: "127.0.0.1:0", map: sunspec}
+              - {type: modbus-tcp, listen: "127.0.0.1:0", map: simple}
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gateway = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
         defer { _ = gateway.stop() }
+        let modbusPorts = try gateway.ports("modbus-tcp", count: 2)
+        let sunspecPort = modbusPorts[0]
+        let simplePort = modbusPorts[1]
 
         // The server answers from the start (0 A until data arrives), then the configured maxima.
         var first: Limits?

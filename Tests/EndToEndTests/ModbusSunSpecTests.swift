@@ -41,7 +41,6 @@ import Testing
         defer { _ = sim.stop() }
         sim.send("set 1 drift=off")
         sim.send("set 2 drift=off temp1=-5")
-        let port = TestTools.freePort(), simplePort = TestTools.freePort()
         let readings = dir + "/readings.jsonl"
         try """
             site: sunspec-test
@@ -55,11 +54,14 @@ import Testing
                 limits: {charge_current: 100, discharge_current: 150, charge_voltage: 55.2}
             sinks:
               - {type: file, path: \(readings)}
-              - {type: modbus-tcp, listen: "127.0.0.1:\(port)", map: sunspec}
-              - {type: modbus-tcp, listen: "127.0.0.1:\(simplePort)", map: simple}
+              - {type: modbus-tcp, listen: "127.0.0.1:0", map: sunspec}
+              - {type: modbus-tcp, listen: "127.0.0.1:0", map: simple}
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gateway = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
         defer { _ = gateway.stop() }
+        let modbusPorts = try gateway.ports("modbus-tcp", count: 2)
+        let port = modbusPorts[0]
+        let simplePort = modbusPorts[1]
         #expect(TestTools.waitUntil(15) {
             let lines = TestTools.jsonLines(readings)
             return lines.filter { $0["pack"] as? String == "p2" && $0["voltage"] != nil }.count >= 3

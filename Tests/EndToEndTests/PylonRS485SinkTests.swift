@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test func pythonPylontechReadsTheBank() throws {
-        let dir = try TestTools.tempDir("pylon-sink"), http = TestTools.freePort()
+        let dir = try TestTools.tempDir("pylon-sink")
         let socat = try CANSinkTests().linkedTerminals(dir)
         defer { socat.terminate() }
         try """
@@ -25,10 +25,11 @@ import Testing
               - {id: main, packs: [p1, p2], stale_after: 3s, limits: {charge_current: 100, discharge_current: 150, charge_voltage: 55.2}}
             sinks:
               - {type: pylon-rs485, bank: main, device: \(dir)/gateway, modules: packs, discharge_voltage: 46.4}
-              - {type: http, listen: "127.0.0.1:\(http)"}
+              - {type: http, listen: "127.0.0.1:0"}
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
         defer { _ = gw.stop() }
+        let http = try gw.port("http")
         #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["packs_online"] as? Double == 2 })
         Thread.sleep(forTimeInterval: 1)
         let answers = try client(dir + "/inverter")
@@ -84,7 +85,7 @@ import Testing
     /// The RS485 adapter is unplugged (the pty pair goes away) and plugged back: the sink
     /// says so once, keeps retrying, and answers again; the rest of the site runs on.
     @Test func anUnpluggedLineIsSurvived() throws {
-        let dir = try TestTools.tempDir("pylon-unplug"), http = TestTools.freePort()
+        let dir = try TestTools.tempDir("pylon-unplug")
         var socat = try CANSinkTests().linkedTerminals(dir)
         try """
             site: pylon-unplug
@@ -93,9 +94,10 @@ import Testing
             banks: [{id: main, packs: [p1], limits: {charge_current: 80, discharge_current: 120, charge_voltage: 55.2}}]
             sinks:
               - {type: pylon-rs485, bank: main, device: \(dir)/gateway}
-              - {type: http, listen: "127.0.0.1:\(http)"}
+              - {type: http, listen: "127.0.0.1:0"}
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
+        let http = try gw.port("http")
         #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["packs_online"] as? Double == 1 })
         #expect(((try client(dir + "/inverter", ["--errors"]))["good"] as? String)?.hasPrefix("~20024600") == true)
         socat.terminate()
@@ -115,18 +117,20 @@ import Testing
     /// An RS485-to-Ethernet bridge connects to `listen:`; the inverter's requests come
     /// through it and are answered; a second bridge connection after the first closed works.
     @Test func aBridgeOnTCPIsAnswered() throws {
-        let dir = try TestTools.tempDir("pylon-tcp"), port = TestTools.freePort(), http = TestTools.freePort()
+        let dir = try TestTools.tempDir("pylon-tcp")
         try """
             site: pylon-tcp
             buses: [{id: lab, type: sim}]
             packs: [{id: p1, driver: basen, bus: lab, address: 1, poll_interval: 300ms}]
             banks: [{id: main, packs: [p1], limits: {charge_current: 80, discharge_current: 120, charge_voltage: 55.2}}]
             sinks:
-              - {type: pylon-rs485, bank: main, listen: "127.0.0.1:\(port)"}
-              - {type: http, listen: "127.0.0.1:\(http)"}
+              - {type: pylon-rs485, bank: main, listen: "127.0.0.1:0"}
+              - {type: http, listen: "127.0.0.1:0"}
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
         defer { _ = gw.stop() }
+        let port = try gw.port("pylon-rs485")
+        let http = try gw.port("http")
         #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["packs_online"] as? Double == 1 })
         Thread.sleep(forTimeInterval: 0.8)
         let script = """
@@ -157,17 +161,19 @@ import Testing
     /// take the slots, a newcomer is refused while they are young and displaces the idlest
     /// after `PylonTCPClients.displaceAfter`; /api/sinks lists the clients and /metrics counts.
     @Test func aClientThatHoldsItsConnectionHoldsNobodyUp() throws {
-        let dir = try TestTools.tempDir("pylon-tcp-hog"), port = TestTools.freePort(), http = TestTools.freePort()
+        let dir = try TestTools.tempDir("pylon-tcp-hog")
         try """
             site: pylon-tcp-hog
             buses: [{id: lab, type: sim}]
             packs: [{id: p1, driver: basen, bus: lab, address: 1, poll_interval: 300ms}]
             banks: [{id: main, packs: [p1], limits: {charge_current: 80, discharge_current: 120, charge_voltage: 55.2}}]
             sinks:
-              - {type: pylon-rs485, bank: main, listen: "127.0.0.1:\(port)"}
-              - {type: http, listen: "127.0.0.1:\(http)"}
+              - {type: pylon-rs485, bank: main, listen: "127.0.0.1:0"}
+              - {type: http, listen: "127.0.0.1:0"}
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
+        let port = try gw.port("pylon-rs485")
+        let http = try gw.port("http")
         var stopped = false
         defer { if !stopped { _ = gw.stop() } }
         #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["packs_online"] as? Double == 1 })
@@ -212,7 +218,7 @@ import Testing
     /// be written within its bound, so it is dropped (flushed, counted) and the line is
     /// reported stalled; the sink keeps serving and the line recovers when read again.
     @Test func aSerialLineThatStopsDrainingIsReportedAndRecovers() throws {
-        let dir = try TestTools.tempDir("pylon-stall"), http = TestTools.freePort()
+        let dir = try TestTools.tempDir("pylon-stall")
         let socat = try CANSinkTests().linkedTerminals(dir)
         defer { socat.terminate() }
         try """
@@ -222,10 +228,11 @@ import Testing
             banks: [{id: main, packs: [p1], limits: {charge_current: 80, discharge_current: 120, charge_voltage: 55.2}}]
             sinks:
               - {type: pylon-rs485, bank: main, device: \(dir)/gateway}
-              - {type: http, listen: "127.0.0.1:\(http)"}
+              - {type: http, listen: "127.0.0.1:0"}
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
         defer { _ = gw.stop() }
+        let http = try gw.port("http")
         #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["packs_online"] as? Double == 1 })
         let sink = { () -> [String: Any]? in
             ((try? HTTPAPITests.curl(http, "GET", "/healthz"))?.json?["sinks"] as? [[String: Any]])?.first { ($0["name"] as? String)?.hasPrefix("pylon-rs485") == true }

@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func aDeadPackCostsLittleAndIsSeenSoonAfterItAnswers() throws {
-        let dir = try TestTools.tempDir("recovery"), port = TestTools.freePort()
+        let dir = try TestTools.tempDir("recovery")
         let tty = dir + "/ttyBASEN"
         let sim = try Child(TestTools.bmsgate, ["simulate", "--driver", "basen", "--address", "1", "--address", "2",
                                                 "--link", tty, "--line-rate", "9600"])
@@ -31,10 +31,11 @@ import Testing
               - {id: p1, driver: basen, bus: rack, address: 1}
               - {id: p2, driver: basen, bus: rack, address: 2}
             banks: [{id: main, packs: [p1, p2]}]
-            sinks: [{type: http, listen: "127.0.0.1:\(port)"}]
+            sinks: [{type: http, listen: "127.0.0.1:0"}]
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"])
         defer { _ = gw.stop() }
+        let port = try gw.port("http")
         #expect(TestTools.waitUntil(20) { stats(port, "p2")?.online == true && stats(port, "p1")?.online == true })
 
         sim.send("silence 2")

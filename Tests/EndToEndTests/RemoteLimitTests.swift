@@ -6,7 +6,7 @@ import Testing
 /// named as a reason, reach every link (the Modbus simple map here), and are logged.
 @Suite(.serialized) struct RemoteLimitTests {
     @Test func aRemoteLimitOnlyLowersExpiresAndIsLogged() throws {
-        let dir = try TestTools.tempDir("remote-limit"), http = TestTools.freePort(), modbus = TestTools.freePort()
+        let dir = try TestTools.tempDir("remote-limit")
         let broker = try MosquittoBroker("remote-limit")
         defer { broker.stop() }
         try """
@@ -19,11 +19,13 @@ import Testing
                 limits: {charge_current: 100, discharge_current: 150, charge_voltage: 55.2}
                 charge: {rise_hold: 0s, current_ramp: 10}
             sinks:
-              - {type: http, listen: "127.0.0.1:\(http)", token_env: TEST_API_TOKEN}
-              - {type: modbus-tcp, listen: "127.0.0.1:\(modbus)", map: simple}
+              - {type: http, listen: "127.0.0.1:0", token_env: TEST_API_TOKEN}
+              - {type: modbus-tcp, listen: "127.0.0.1:0", map: simple}
               - {type: mqtt, host: 127.0.0.1, port: \(broker.port), discovery: false}
             """.write(toFile: dir + "/site.yaml", atomically: true, encoding: .utf8)
         let gw = try Child(TestTools.bmsgate, ["run", "--config", dir + "/site.yaml"], environment: ["TEST_API_TOKEN": "s3cret"])
+        let http = try gw.port("http")
+        let modbus = try gw.port("modbus-tcp")
         var stopped = false
         defer { if !stopped { _ = gw.stop() } }
         func limits() -> [String: Any]? {

@@ -26,7 +26,9 @@ enum TestTools {
     /// Python helper scripts.
     static var pythonTools: String { root + "/Tests/PythonTools" }
 
-    /// A TCP port nobody listens on right now (the kernel's pick).
+    /// A TCP port nobody listens on right now (the kernel's pick), for peers that cannot
+    /// report a port they chose (mosquitto, the push receiver). The gateway itself listens on
+    /// port 0 and says which port it got (`Child.port`).
     static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
@@ -139,11 +141,16 @@ enum TestTools {
 
 /// Reads a pipe to the end on a background thread.
 final class ReadAll: @unchecked Sendable {
+    private let lock = NSLock()
     private var data = Data()
     private let done = DispatchSemaphore(value: 0)
     init(_ handle: FileHandle) {
         Thread { [self] in
-            data = handle.readDataToEndOfFile()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.withLock { data.append(chunk) }
+            }
             done.signal()
         }.start()
     }
@@ -154,8 +161,10 @@ final class ReadAll: @unchecked Sendable {
             done.wait()
             finished = true
         }
-        return String(decoding: data, as: UTF8.self)
+        return lock.withLock { String(decoding: data, as: UTF8.self) }
     }
+    /// What has been read so far.
+    var sofar: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
 }
 
 /// A long-running child process (bmsgate run / simulate) with a stdin pipe.
@@ -181,6 +190,36 @@ final class Child {
         try process.run()
         out = ReadAll(stdoutPipe.fileHandleForReading)
         err = ReadAll(stderrPipe.fileHandleForReading)
+    }
+
+    /// The ports the gateway says it listens on, in the order it opened them (each sink in
+    /// the site file's order), read from its log: `kind` is "http" (the API), "modbus-tcp"
+    /// or "pylon-rs485". Waits until `count` of them are logged, at most `timeout` seconds;
+    /// the test fails (throws) when they are not. Tests listen on port 0 and ask here: no
+    /// port is picked by the test and taken by someone else before the gateway binds it.
+    func ports(_ kind: String, count: Int = 1, timeout: Double = 20) throws -> [Int] {
+        let marker = kind == "http" ? "http API on http://" : "\(kind) listening on "
+        var found: [Int] = []
+        let ok = TestTools.waitUntil(timeout) {
+            found = err.sofar.split(separator: "\n").compactMap { line -> Int? in
+                guard let r = line.range(of: marker) else { return nil }
+                let address = line[r.upperBound...].prefix { !$0.isWhitespace }
+                return address.split(separator: ":").last.flatMap { Int($0) }
+            }
+            return found.count >= count || !process.isRunning
+        }
+        guard ok, found.count >= count else { throw PortNotLogged(kind: kind, log: err.sofar) }
+        return found
+    }
+
+    /// The one port the gateway listens on for `kind` ("http", "modbus-tcp", "pylon-rs485").
+    func port(_ kind: String, timeout: Double = 20) throws -> Int { try ports(kind, timeout: timeout)[0] }
+
+    /// A gateway that never said which port it got.
+    struct PortNotLogged: Error, CustomStringConvertible {
+        var kind: String
+        var log: String
+        var description: String { "the gateway logged no \(kind) port; its log:\n\(log)" }
     }
 
     /// Sends a line to the child's stdin.

@@ -48,14 +48,15 @@ import Testing
     }
 
     @Test func commandsBecomeRoutesWithTheirWriteRules() throws {
-        let dir = try TestTools.tempDir("third-party-http"), port = TestTools.freePort()
+        let dir = try TestTools.tempDir("third-party-http")
         try TestTools.compileSharedObject(source: Self.example, output: dir + "/libbmsdriver-example-c.so")
         let config = try site(dir, packs: """
               - {id: e1, driver: example-c, bus: lab, address: 1, allow_writes: true}
               - {id: e2, driver: example-c, bus: lab, address: 2}
-            """, sinks: "sinks: [{type: http, listen: \"127.0.0.1:\(port)\", token_env: EXAMPLE_TOKEN}]")
+            """, sinks: "sinks: [{type: http, listen: \"127.0.0.1:0\", token_env: EXAMPLE_TOKEN}]")
         let gw = try Child(TestTools.bmsgate, ["run", "--config", config], environment: ["EXAMPLE_TOKEN": "tk"])
         defer { _ = gw.stop() }
+        let port = try gw.port("http")
         #expect(TestTools.waitUntil(20) { (try? HTTPAPITests.curl(port, "GET", "/healthz"))?.json?["packs_online"] as? Double == 2 })
 
         let info = try HTTPAPITests.curl(port, "GET", "/api/packs/e2/example/info")

@@ -43,9 +43,9 @@ public struct BankStatus: Sendable {
     /// What every inverter link says about the bank (from the bank's `ChargeController`).
     public var command = InverterCommand.none
 
-    /// "ok" (all online), "degraded" (some offline) or "offline" (none online).
-    public var state: String {
-        onlinePacks.count == packs.count ? "ok" : (onlinePacks.isEmpty ? "offline" : "degraded")
+    /// Whether the bank's packs have fresh data: all, some or none.
+    public var state: BankState {
+        onlinePacks.count == packs.count ? .ok : (onlinePacks.isEmpty ? .offline : .degraded)
     }
 
     /// Aggregates `statuses` (the bank's packs, in bank order) and computes the bank's limits.
@@ -167,24 +167,16 @@ public struct BankStatus: Sendable {
         var o = JSONObject()
         o["bank"] = .string(id)
         o["unit_id"] = .number(Double(unitId))
-        o["state"] = .string(state)
+        o["state"] = .string(state.rawValue)
         o["packs"] = .array(packs.map(JSONValue.string))
         o["online_packs"] = .array(onlinePacks.map(JSONValue.string))
-        o["voltage"] = voltage.map(JSONValue.number)
-        o["voltage_min"] = voltageMin.map(JSONValue.number)
-        o["voltage_max"] = voltageMax.map(JSONValue.number)
-        o["current"] = current.map(JSONValue.number)
-        o["power"] = power.map(JSONValue.number)
-        o["soc"] = soc.map(JSONValue.number)
-        o["soh"] = soh.map(JSONValue.number)
-        o["remaining_capacity"] = remainingCapacity.map(JSONValue.number)
-        o["full_capacity"] = fullCapacity.map(JSONValue.number)
-        o["cycles"] = cycles.map(JSONValue.number)
-        o["cell_avg"] = cellAvg.map(JSONValue.number)
-        if let c = cellMin { o["cell_min"] = .number(c.volts); o["cell_min_pack"] = .string(c.pack) }
-        if let c = cellMax { o["cell_max"] = .number(c.volts); o["cell_max_pack"] = .string(c.pack) }
-        o["temperature_min"] = temperatureMin.map(JSONValue.number)
-        o["temperature_max"] = temperatureMax.map(JSONValue.number)
+        for (field, value) in FieldCatalog.bankMeasurements { o[field.name] = value(self).map(JSONValue.number) }
+        for (field, value) in FieldCatalog.bankCells {
+            o[field.name] = value(self).map(JSONValue.number)
+            if field.name == "cell_min", let c = cellMin { o["cell_min_pack"] = .string(c.pack) }
+            if field.name == "cell_max", let c = cellMax { o["cell_max_pack"] = .string(c.pack) }
+        }
+        for (field, value) in FieldCatalog.bankTemperatures { o[field.name] = value(self).map(JSONValue.number) }
         o["alarms"] = .array(alarms.map { .string($0.rawValue) })
         o["limits"] = command.json(now: Date())
         return .object(o)

@@ -5,9 +5,7 @@ extension InverterCommand {
     public func json(now: Date) -> JSONValue {
         let l = limits
         var o = JSONObject()
-        o["charge_voltage"] = l.chargeVoltage.map(JSONValue.number)
-        o["charge_current"] = .number(l.chargeCurrent)
-        o["discharge_current"] = .number(l.dischargeCurrent)
+        for (field, value) in FieldCatalog.limits { o[field.name] = value(l).map(JSONValue.number) }
         o["discharge_voltage"] = dischargeVoltage > 0 ? .number(dischargeVoltage) : nil
         o["charge_enabled"] = .bool(chargeEnabled)
         o["discharge_enabled"] = .bool(dischargeEnabled)

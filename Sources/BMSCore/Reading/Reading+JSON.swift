@@ -28,24 +28,14 @@ extension Reading {
         o.member("driver", driver)
         o.member("time", ISOTime.format(time))
         o.member("online", online)
-        o.member("voltage", voltage)
-        o.member("current", current)
-        o.member("power", power)
-        o.member("soc", soc)
-        o.member("soh", soh)
-        o.member("remaining_capacity", remainingCapacity)
-        o.member("full_capacity", fullCapacity)
-        o.member("cycles", cycles)
+        // The measurements by their catalog names (one vocabulary for JSON, metrics, HA).
+        for (field, value) in FieldCatalog.packMeasurements { o.member(field.name, value(self)) }
         if !cells.isEmpty {
-            o.member("cells", numbers: cells)
-            o.member("cell_min", cellMin)
-            o.member("cell_max", cellMax)
-            o.member("cell_avg", cellAvg)
-            o.member("cell_delta", cellDelta)
+            o.member(FieldCatalog.cell.name, numbers: cells)
+            for (field, value) in FieldCatalog.cellStatistics { o.member(field.name, value(self)) }
         }
-        if !temperatures.isEmpty { o.member("temperatures", numbers: temperatures) }
-        o.member("mos_temperature", mosTemperature)
-        o.member("ambient_temperature", ambientTemperature)
+        if !temperatures.isEmpty { o.member(FieldCatalog.temperature.name, numbers: temperatures) }
+        for (field, value) in FieldCatalog.packTemperatures { o.member(field.name, value(self)) }
         if !cells.isEmpty {
             o.key("balancing")
             o.beginArray()

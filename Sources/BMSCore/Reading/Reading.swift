@@ -25,7 +25,8 @@ public struct PackIdentity: Sendable, Equatable {
 /// copied into every snapshot, bank aggregate and sink, and a copy costs one reference
 /// count instead of one per array and text it holds.
 public struct Reading: Sendable, Equatable {
-    private final class Storage: @unchecked Sendable {
+    /// Every field once: what the box holds, what equality compares, what a copy copies.
+    private struct Fields: Equatable {
         var pack: String
         var driver: String
         var time: Date
@@ -51,36 +52,12 @@ public struct Reading: Sendable, Equatable {
         /// are the same (the bank limit rules ask for the limits at every snapshot of the
         /// bank; file, MQTT and HTTP write the JSON for every reading).
         var extras = ReadingExtras.none
+    }
 
-        init(pack: String, driver: String, time: Date) {
-            self.pack = pack
-            self.driver = driver
-            self.time = time
-        }
-
-        func copy() -> Storage {
-            let c = Storage(pack: pack, driver: driver, time: time)
-            c.voltage = voltage
-            c.current = current
-            c.power = power
-            c.soc = soc
-            c.soh = soh
-            c.remainingCapacity = remainingCapacity
-            c.fullCapacity = fullCapacity
-            c.cycles = cycles
-            c.cells = cells
-            c.temperatures = temperatures
-            c.mosTemperature = mosTemperature
-            c.ambientTemperature = ambientTemperature
-            c.balancing = balancing
-            c.chargeEnabled = chargeEnabled
-            c.dischargeEnabled = dischargeEnabled
-            c.alarms = alarms
-            c.status = status
-            c.identity = identity
-            c.extras = extras
-            return c
-        }
+    /// The box readings share until one of them changes.
+    private final class Storage: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
     }
 
     private var storage: Storage
@@ -89,147 +66,147 @@ public struct Reading: Sendable, Equatable {
     /// here, and only the owner of a unique box mutates it: that is what makes the
     /// `@unchecked Sendable` box safe to share between threads.
     private mutating func makeUnique() {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
     }
 
     public var pack: String {
-        get { storage.pack }
-        _modify { makeUnique(); yield &storage.pack }
-        set { makeUnique(); storage.pack = newValue }
+        get { storage.fields.pack }
+        _modify { makeUnique(); yield &storage.fields.pack }
+        set { makeUnique(); storage.fields.pack = newValue }
     }
     public var driver: String {
-        get { storage.driver }
-        _modify { makeUnique(); yield &storage.driver }
-        set { makeUnique(); storage.driver = newValue }
+        get { storage.fields.driver }
+        _modify { makeUnique(); yield &storage.fields.driver }
+        set { makeUnique(); storage.fields.driver = newValue }
     }
     public var time: Date {
-        get { storage.time }
-        _modify { makeUnique(); yield &storage.time }
-        set { makeUnique(); storage.time = newValue }
+        get { storage.fields.time }
+        _modify { makeUnique(); yield &storage.fields.time }
+        set { makeUnique(); storage.fields.time = newValue }
     }
     /// Volts.
     public var voltage: Double? {
-        get { storage.voltage }
-        _modify { makeUnique(); yield &storage.voltage }
-        set { makeUnique(); storage.voltage = newValue }
+        get { storage.fields.voltage }
+        _modify { makeUnique(); yield &storage.fields.voltage }
+        set { makeUnique(); storage.fields.voltage = newValue }
     }
     /// Amperes, positive = charging.
     public var current: Double? {
-        get { storage.current }
-        _modify { makeUnique(); yield &storage.current }
-        set { makeUnique(); storage.current = newValue }
+        get { storage.fields.current }
+        _modify { makeUnique(); yield &storage.fields.current }
+        set { makeUnique(); storage.fields.current = newValue }
     }
     /// Watts, positive = charging.
     public var power: Double? {
-        get { storage.power }
-        _modify { makeUnique(); yield &storage.power }
-        set { makeUnique(); storage.power = newValue }
+        get { storage.fields.power }
+        _modify { makeUnique(); yield &storage.fields.power }
+        set { makeUnique(); storage.fields.power = newValue }
     }
     public var soc: Double? {
-        get { storage.soc }
-        _modify { makeUnique(); yield &storage.soc }
-        set { makeUnique(); storage.soc = newValue }
+        get { storage.fields.soc }
+        _modify { makeUnique(); yield &storage.fields.soc }
+        set { makeUnique(); storage.fields.soc = newValue }
     }
     public var soh: Double? {
-        get { storage.soh }
-        _modify { makeUnique(); yield &storage.soh }
-        set { makeUnique(); storage.soh = newValue }
+        get { storage.fields.soh }
+        _modify { makeUnique(); yield &storage.fields.soh }
+        set { makeUnique(); storage.fields.soh = newValue }
     }
     /// Ah.
     public var remainingCapacity: Double? {
-        get { storage.remainingCapacity }
-        _modify { makeUnique(); yield &storage.remainingCapacity }
-        set { makeUnique(); storage.remainingCapacity = newValue }
+        get { storage.fields.remainingCapacity }
+        _modify { makeUnique(); yield &storage.fields.remainingCapacity }
+        set { makeUnique(); storage.fields.remainingCapacity = newValue }
     }
     /// Ah.
     public var fullCapacity: Double? {
-        get { storage.fullCapacity }
-        _modify { makeUnique(); yield &storage.fullCapacity }
-        set { makeUnique(); storage.fullCapacity = newValue }
+        get { storage.fields.fullCapacity }
+        _modify { makeUnique(); yield &storage.fields.fullCapacity }
+        set { makeUnique(); storage.fields.fullCapacity = newValue }
     }
     public var cycles: Double? {
-        get { storage.cycles }
-        _modify { makeUnique(); yield &storage.cycles }
-        set { makeUnique(); storage.cycles = newValue }
+        get { storage.fields.cycles }
+        _modify { makeUnique(); yield &storage.fields.cycles }
+        set { makeUnique(); storage.fields.cycles = newValue }
     }
     /// Volts, cell 1 first.
     public var cells: [Double] {
-        get { storage.cells }
-        _modify { makeUnique(); yield &storage.cells }
-        set { makeUnique(); storage.cells = newValue }
+        get { storage.fields.cells }
+        _modify { makeUnique(); yield &storage.fields.cells }
+        set { makeUnique(); storage.fields.cells = newValue }
     }
     /// °C.
     public var temperatures: [Double] {
-        get { storage.temperatures }
-        _modify { makeUnique(); yield &storage.temperatures }
-        set { makeUnique(); storage.temperatures = newValue }
+        get { storage.fields.temperatures }
+        _modify { makeUnique(); yield &storage.fields.temperatures }
+        set { makeUnique(); storage.fields.temperatures = newValue }
     }
     public var mosTemperature: Double? {
-        get { storage.mosTemperature }
-        _modify { makeUnique(); yield &storage.mosTemperature }
-        set { makeUnique(); storage.mosTemperature = newValue }
+        get { storage.fields.mosTemperature }
+        _modify { makeUnique(); yield &storage.fields.mosTemperature }
+        set { makeUnique(); storage.fields.mosTemperature = newValue }
     }
     public var ambientTemperature: Double? {
-        get { storage.ambientTemperature }
-        _modify { makeUnique(); yield &storage.ambientTemperature }
-        set { makeUnique(); storage.ambientTemperature = newValue }
+        get { storage.fields.ambientTemperature }
+        _modify { makeUnique(); yield &storage.fields.ambientTemperature }
+        set { makeUnique(); storage.fields.ambientTemperature = newValue }
     }
     /// 1-based numbers of balancing cells.
     public var balancing: [Int] {
-        get { storage.balancing }
-        _modify { makeUnique(); yield &storage.balancing }
-        set { makeUnique(); storage.balancing = newValue }
+        get { storage.fields.balancing }
+        _modify { makeUnique(); yield &storage.fields.balancing }
+        set { makeUnique(); storage.fields.balancing = newValue }
     }
     public var chargeEnabled: Bool? {
-        get { storage.chargeEnabled }
-        _modify { makeUnique(); yield &storage.chargeEnabled }
-        set { makeUnique(); storage.chargeEnabled = newValue }
+        get { storage.fields.chargeEnabled }
+        _modify { makeUnique(); yield &storage.fields.chargeEnabled }
+        set { makeUnique(); storage.fields.chargeEnabled = newValue }
     }
     public var dischargeEnabled: Bool? {
-        get { storage.dischargeEnabled }
-        _modify { makeUnique(); yield &storage.dischargeEnabled }
-        set { makeUnique(); storage.dischargeEnabled = newValue }
+        get { storage.fields.dischargeEnabled }
+        _modify { makeUnique(); yield &storage.fields.dischargeEnabled }
+        set { makeUnique(); storage.fields.dischargeEnabled = newValue }
     }
     /// Canonical alarm names.
     public var alarms: [CanonicalAlarm] {
-        get { storage.alarms }
-        _modify { makeUnique(); yield &storage.alarms }
-        set { makeUnique(); storage.alarms = newValue }
+        get { storage.fields.alarms }
+        _modify { makeUnique(); yield &storage.fields.alarms }
+        set { makeUnique(); storage.fields.alarms = newValue }
     }
     /// Vendor status texts.
     public var status: [String] {
-        get { storage.status }
-        _modify { makeUnique(); yield &storage.status }
-        set { makeUnique(); storage.status = newValue }
+        get { storage.fields.status }
+        _modify { makeUnique(); yield &storage.fields.status }
+        set { makeUnique(); storage.fields.status = newValue }
     }
     public var identity: PackIdentity {
-        get { storage.identity }
-        _modify { makeUnique(); yield &storage.identity }
-        set { makeUnique(); storage.identity = newValue }
+        get { storage.fields.identity }
+        _modify { makeUnique(); yield &storage.fields.identity }
+        set { makeUnique(); storage.fields.identity = newValue }
     }
     /// Vendor values by name, in the order the driver set them (JSON: `extras`).
     public var extras: [(name: String, value: ExtraValue)] {
-        get { storage.extras.list }
+        get { storage.fields.extras.list }
         _modify {
             makeUnique()
-            var list = storage.extras.list
-            storage.extras = .none  // the list's only owner now, when the box was ours alone
-            defer { storage.extras = ReadingExtras(list) }
+            var list = storage.fields.extras.list
+            storage.fields.extras = .none  // the list's only owner now, when the box was ours alone
+            defer { storage.fields.extras = ReadingExtras(list) }
             yield &list
         }
-        set { makeUnique(); storage.extras = ReadingExtras(newValue) }
+        set { makeUnique(); storage.fields.extras = ReadingExtras(newValue) }
     }
 
     /// The extras as a shareable whole: a reading given another's `sharedExtras` has the
     /// same extras, and finds their limits and writes their JSON no more than that one did.
     public var sharedExtras: ReadingExtras {
-        get { storage.extras }
-        set { makeUnique(); storage.extras = newValue }
+        get { storage.fields.extras }
+        set { makeUnique(); storage.fields.extras = newValue }
     }
 
     /// An empty reading of a pack.
     public init(pack: String, driver: String, time: Date) {
-        storage = Storage(pack: pack, driver: driver, time: time)
+        storage = Storage(Fields(pack: pack, driver: driver, time: time))
     }
 
     /// Lowest cell voltage.
@@ -248,7 +225,7 @@ public struct Reading: Sendable, Equatable {
 
     /// The numeric extras a BMS reports its own limits as (`charge_current_limit`,
     /// `discharge_current_limit`, `charge_voltage_limit`), nil when absent or not a number.
-    public var reportedLimits: ReportedLimits { storage.extras.reportedLimits }
+    public var reportedLimits: ReportedLimits { storage.fields.extras.reportedLimits }
 
     /// The value of an extra, or nil.
     public func extra(_ name: String) -> ExtraValue? {
@@ -257,8 +234,9 @@ public struct Reading: Sendable, Equatable {
         return extras.first { $0.name.utf8.count == length && $0.name == name }?.value
     }
 
+    /// Equal when every field is (the same box, or the same values; extras by their values).
     public static func == (a: Reading, b: Reading) -> Bool {
-        a.jsonText(online: true) == b.jsonText(online: true)
+        a.storage === b.storage || a.storage.fields == b.storage.fields
     }
 }
 

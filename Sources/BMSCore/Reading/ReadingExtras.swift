@@ -6,7 +6,7 @@ import Synchronization
 /// reports dozens of settings that rarely change from poll to poll (Basen: ~100, of which
 /// the cell min/max indexes move), so the JSON of the extras is written per change, not
 /// per reading.
-public final class ReadingExtras: Sendable {
+public final class ReadingExtras: Sendable, Equatable {
     /// The extras, in the order the driver set them.
     public let list: [(name: String, value: ExtraValue)]
     /// The limits the BMS reports among them.
@@ -61,6 +61,9 @@ public final class ReadingExtras: Sendable {
     public func holds(_ other: [(name: String, value: ExtraValue)]) -> Bool {
         list.count == other.count && list.elementsEqual(other) { $0.name == $1.name && $0.value == $1.value }
     }
+
+    /// The same object, or the same names and values in the same order.
+    public static func == (a: ReadingExtras, b: ReadingExtras) -> Bool { a === b || a.holds(b.list) }
 
     private static func newChunks(_ count: Int) -> [JSONFragmentCache] {
         (0..<(count + chunkSize - 1) / chunkSize).map { _ in JSONFragmentCache() }

@@ -20,8 +20,8 @@ public final class CANSink: Sink, @unchecked Sendable {
     /// The simulated inverter of `device: sim`.
     public let simulator: InverterSimulator?
     private let condition = MonotonicCondition()
-    private var state: CANBatteryState
-    private var stateMs: UInt64 = 0
+    /// The frame set's values now (the publisher posts, the sink thread sends).
+    private let state: InverterLinkState<CANBatteryState>
     private var running = false
     private var thread: WorkerThread?
     private var report = InverterReport()
@@ -51,7 +51,9 @@ public final class CANSink: Sink, @unchecked Sendable {
         self.settings = settings
         bankConfig = bank
         self.logger = logger
-        state = CANBatteryState(noData: .noData(bank), modules: bank.packs.count)
+        var initial = CANBatteryState(noData: .noData(bank), modules: bank.packs.count)
+        initial.command = initial.command.gatewayStalled
+        state = InverterLinkState(initial: initial, staleAfter: bank.staleAfter)
         switch settings.link {
         case .interface(let name):
             link = SocketCANLink(interface: name)
@@ -75,15 +77,18 @@ public final class CANSink: Sink, @unchecked Sendable {
         t.start()
     }
 
+    /// Encodes the bank's command for the next frame set: short work, on the publisher's
+    /// thread (no queue, no second thread).
     public func write(_ snapshot: Snapshot) {
         guard let bank = snapshot.banks.first(where: { $0.id == bankConfig.id }) else { return }
         let packs = snapshot.packs.filter { bank.packs.contains($0.id) }
         let next = CANBatteryState(command: bank.command, bank: bank, packs: packs)
-        condition.withLock {
-            state = next
-            stateMs = MonotonicClock.nowMs()
-        }
+        var stalled = next
+        stalled.command = next.command.gatewayStalled
+        state.post(next, stalled: stalled)
     }
+
+    public var writesInline: Bool { true }
 
     public func close() {
         condition.withLock { running = false }
@@ -97,21 +102,9 @@ public final class CANSink: Sink, @unchecked Sendable {
     /// the final set and shutdown stay bounded whatever the period).
     static func sendBound(_ period: Duration) -> Duration { min(period, .seconds(1)) }
 
-    /// The state to send now: the latest, or its `gatewayStalled` command when it is older
-    /// than `InverterCommand.maximumAge` (the one stall rule of every link), which only
-    /// happens when the gateway itself stalls. A state stamped after `nowMs` (written while
-    /// the caller was opening the link) is new, not old: the age never wraps.
-    func currentState(nowMs: UInt64) -> CANBatteryState {
-        condition.withLock {
-            let maxAge = UInt64(InverterCommand.maximumAge(staleAfter: bankConfig.staleAfter).milliseconds)
-            guard stateMs > 0, nowMs.saturatingAge(since: stateMs) <= maxAge else {
-                var s = state
-                s.command = state.command.gatewayStalled
-                return s
-            }
-            return state
-        }
-    }
+    /// The state to send at `nowMs`: the latest, or its `gatewayStalled` twin when the
+    /// gateway stopped producing commands (`InverterLinkState`, the stall rule of every link).
+    func currentState(nowMs: UInt64) -> CANBatteryState { state.current(nowMs: nowMs) }
 
     private func loop() {
         let periodMs = UInt64(settings.period.milliseconds)

@@ -28,7 +28,7 @@ public enum TableFormatter {
         for b in s.banks {
             let cells = b.cellMin.map { String(format: "%.3f/%.3f", $0.volts, b.cellMax?.volts ?? $0.volts) } ?? "-"
             let temps = b.temperatureMin.map { String(format: "%.0f..%.0f", $0, b.temperatureMax ?? $0) } ?? "-"
-            rows.append(["bank " + b.id, b.state, fmt(b.voltage, "%.2fV"), fmt(b.current, "%+.2fA"), fmt(b.soc, "%.2f%%"),
+            rows.append(["bank " + b.id, b.state.rawValue, fmt(b.voltage, "%.2fV"), fmt(b.current, "%+.2fA"), fmt(b.soc, "%.2f%%"),
                          fmt(b.soh, "%.0f%%"), cells, "-", temps, "-",
                          "\(b.onlinePacks.count)/\(b.packs.count) online" + (b.alarms.isEmpty ? "" : " " + b.alarms.map(\.rawValue).joined(separator: ","))])
         }

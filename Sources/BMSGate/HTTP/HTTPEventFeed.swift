@@ -5,9 +5,8 @@ import Foundation
 /// site a core while a dashboard is open, and a browser cannot show 100 updates a second.
 /// The thread starts with the first open stream; without one, nothing is rendered.
 final class HTTPEventFeed: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var pending: Snapshot?
-    private var closing = false
+    private let mailbox = Mailbox<Snapshot>(capacity: 1)
+    private let lock = NSLock()
     private var thread: WorkerThread?
     private let gap: Duration
     private let send: @Sendable (Snapshot) -> Void
@@ -20,36 +19,23 @@ final class HTTPEventFeed: @unchecked Sendable {
 
     /// Keeps `snapshot` as the next to send (replacing one not sent yet); never blocks.
     func offer(_ snapshot: Snapshot) {
-        condition.withLock {
-            guard !closing else { return }
-            pending = snapshot
-            if thread == nil {
-                let t = WorkerThread(name: "http events") { [self] in run() }
-                thread = t
-                t.start()
-            }
-            condition.signal()
+        guard mailbox.post(snapshot) else { return }
+        lock.withLock {
+            guard thread == nil else { return }
+            let t = WorkerThread(name: "http events") { [self] in run() }
+            thread = t
+            t.start()
         }
     }
 
     /// Stops the thread (a snapshot not sent yet is dropped).
     func stop() {
-        let t = condition.withLock {
-            closing = true
-            condition.broadcast()
-            return thread
-        }
-        t?.join()
+        mailbox.close(discarding: true)
+        lock.withLock { thread }?.join()
     }
 
     private func run() {
-        while true {
-            let next: Snapshot? = condition.withLock {
-                while pending == nil && !closing { condition.wait() }
-                defer { pending = nil }
-                return closing ? nil : pending
-            }
-            guard let next else { return }
+        while let next = mailbox.take().last {
             send(next)
             MonotonicClock.sleep(ms: Int(gap.milliseconds))
         }

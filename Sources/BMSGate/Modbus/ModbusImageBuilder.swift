@@ -71,7 +71,7 @@ public final class ModbusImageBuilder: @unchecked Sendable {
         adopt(snapshot.layout)
         for (c, b) in bankIndex.enumerated() {
             guard let b else { continue }
-            if snapshot.banks[b].state != "offline" { freshSeconds[c] += elapsed }
+            if snapshot.banks[b].state != .offline { freshSeconds[c] += elapsed }
             heartbeats[c] = UInt16(truncatingIfNeeded: Int(freshSeconds[c]))
         }
     }

@@ -21,8 +21,8 @@ public struct ModbusServerStats: Sendable, Equatable {
 
 /// A read-only Modbus-TCP server: one listening thread, one thread per connection (a slow
 /// or silent client only ever holds its own thread), each request framed by its MBAP header
-/// and answered by `ModbusResponder` from the current `RegisterImage` (the image's
-/// registers are kept in libmodbus mappings too, for the benchmark's bare loop). Writes and
+/// and answered by `ModbusResponder` from the current `RegisterImage` (its own framing, not
+/// libmodbus's: docs/ARCHITECTURE.md says why). Writes and
 /// unserved function codes get "illegal function"; unknown unit ids get "gateway target
 /// failed to respond" (0x0B); reads outside a unit's block get "illegal data address". Who
 /// may connect and who makes room is the `ConnectionPolicy`: named clients (the site's
@@ -82,13 +82,8 @@ public final class ModbusTCPServer: @unchecked Sendable {
     /// Binds and starts accepting; throws a clear message when the address cannot be bound.
     public func start() throws {
         signal(SIGPIPE, SIG_IGN)
-        listenFD = try Self.listen(host: host, port: port)
-        var addr = sockaddr_storage()
-        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(listenFD, $0, &len) }
-        }
-        port = Int(Self.port(of: addr))
+        listenFD = try TCPListener.listen(host: host, port: port)
+        port = TCPListener.boundPort(listenFD)
         guard pipe(&wakeFDs) == 0 else {
             close(listenFD)
             listenFD = -1
@@ -136,61 +131,6 @@ public final class ModbusTCPServer: @unchecked Sendable {
         }
     }
 
-    static func listen(host: String, port: Int) throws -> Int32 {
-        var hints = addrinfo()
-        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        let node = host.isEmpty || host == "*" ? nil : host
-        let rc = getaddrinfo(node, String(port), &hints, &result)
-        guard rc == 0, let first = result else {
-            throw ModbusServerError("cannot resolve listen address '\(host)': \(String(cString: gai_strerror(rc)))")
-        }
-        defer { freeaddrinfo(result) }
-        var lastError = ""
-        var ai: UnsafeMutablePointer<addrinfo>? = first
-        while let a = ai {
-            defer { ai = a.pointee.ai_next }
-            let fd = socket(a.pointee.ai_family, a.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), a.pointee.ai_protocol)
-            guard fd >= 0 else { lastError = String(cString: strerror(errno)); continue }
-            var yes: Int32 = 1
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-            if bind(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) == 0, Glibc.listen(fd, 64) == 0 { return fd }
-            let err = errno
-            lastError = String(cString: strerror(err))
-            if err == EACCES && port < 1024 { lastError += " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" }
-            close(fd)
-        }
-        throw ModbusServerError("cannot listen on \(host):\(port): \(lastError)")
-    }
-
-    static func port(of addr: sockaddr_storage) -> UInt16 {
-        var a = addr
-        return withUnsafePointer(to: &a) { p in
-            if Int32(addr.ss_family) == AF_INET6 {
-                return p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
-            }
-            return p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
-        }
-    }
-
-    static func describe(_ addr: sockaddr_storage) -> String {
-        var a = addr
-        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-        var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
-        let rc = withUnsafePointer(to: &a) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                getnameinfo($0, socklen_t(MemoryLayout<sockaddr_storage>.size), &host, socklen_t(host.count), &service,
-                            socklen_t(service.count), NI_NUMERICHOST | NI_NUMERICSERV)
-            }
-        }
-        func text(_ buffer: [CChar]) -> String {
-            String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-        return rc == 0 ? "\(text(host)):\(text(service))" : "?"
-    }
-
     private func acceptLoop() {
         var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFDs[0], events: Int16(POLLIN), revents: 0)]
         while !lock.withLock({ stopping }) {
@@ -210,7 +150,7 @@ public final class ModbusTCPServer: @unchecked Sendable {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             var yes: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
-            admit(fd: fd, peer: Self.describe(addr), address: PeerAddress(addr))
+            admit(fd: fd, peer: TCPListener.describe(addr), address: PeerAddress(addr))
         }
         let open = lock.withLock { Array(connections.values) }
         for c in open { shutdown(c.fd, Int32(SHUT_RDWR)) }
@@ -248,10 +188,7 @@ public final class ModbusTCPServer: @unchecked Sendable {
             close(fd)
             return
         }
-        let t = Thread { [self] in serve(connection, id: id) }
-        t.name = "modbus-conn"
-        t.stackSize = 256 * 1024
-        t.start()
+        WorkerThread.detach(name: "modbus-conn", stackSize: 256 * 1024) { [self] in serve(connection, id: id) }
     }
 
     private func serve(_ connection: Connection, id: Int) {

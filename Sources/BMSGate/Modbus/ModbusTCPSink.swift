@@ -26,8 +26,8 @@ public final class ModbusTCPSink: Sink {
         maximumAgeMs = UInt64((banks.map { InverterCommand.maximumAge(staleAfter: $0.staleAfter) }.min() ?? .seconds(11)).milliseconds)
         server = ModbusTCPServer(host: settings.host, port: settings.port, policy: settings.connections,
                                  idleTimeout: settings.idleTimeout, image: builder.image(initial), logger: logger)
-        name = "modbus-tcp \(settings.host):\(settings.port) (\(settings.map.rawValue))"
         try server.start()
+        name = "modbus-tcp \(settings.host):\(server.port) (\(settings.map.rawValue))"
     }
 
     public func write(_ snapshot: Snapshot) {

@@ -1,35 +1,19 @@
-import CModbus
 import Foundation
 
-/// One unit's registers as a libmodbus mapping: holding and input registers hold the same
-/// values from `start` on; coils and discrete inputs are empty (reads: illegal address).
-/// Immutable once built; freed when the last reader lets go.
-public final class UnitRegisters: @unchecked Sendable {
-    let mapping: UnsafeMutablePointer<modbus_mapping_t>
+/// One unit's registers: holding and input registers hold the same values from `start` on;
+/// coils and discrete inputs are empty (reads: illegal address). Immutable once built.
+public struct UnitRegisters: Sendable {
     /// First register address.
     public let start: Int
     /// The registers from `start` on.
     public let registers: [UInt16]
 
-    /// A mapping of `registers` at `start` (start + count must not pass 65536).
+    /// The block of `registers` at `start` (start + count must not pass 65536).
     public init(start: Int, registers: [UInt16]) {
         precondition(start >= 0 && start + registers.count <= 65536, "register block past 65535")
         self.start = start
         self.registers = registers
-        let count = UInt32(registers.count)
-        guard let m = modbus_mapping_new_start_address(0, 0, 0, 0, UInt32(start), count, UInt32(start), count) else {
-            fatalError("libmodbus could not allocate \(registers.count) registers")
-        }
-        registers.withUnsafeBufferPointer { src in
-            if let base = src.baseAddress {
-                m.pointee.tab_registers.update(from: base, count: registers.count)
-                m.pointee.tab_input_registers.update(from: base, count: registers.count)
-            }
-        }
-        mapping = m
     }
-
-    deinit { modbus_mapping_free(mapping) }
 
     /// The register at `address`, nil outside the block.
     public subscript(address: Int) -> UInt16? {

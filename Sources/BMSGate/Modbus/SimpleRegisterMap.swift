@@ -71,7 +71,7 @@ public enum SimpleRegisterMap {
         .init(1, "pack_count", .uint16, 0, "", "Packs in the bank; pack k's block starts at \(packStride) x k") { Double($0.bank.packs.count) },
         .init(2, "packs_online", .uint16, 0, "", "Packs with fresh data") { Double($0.bank.onlinePacks.count) },
         .init(3, "state", .enum16, 0, "", "0 ok, 1 degraded (a pack offline), 2 offline (no fresh data)") {
-            $0.bank.state == "ok" ? 0 : ($0.bank.state == "degraded" ? 1 : 2)
+            Double($0.bank.state.modbusCode)
         },
         .init(4, "heartbeat", .uint16, 0, "", "Counts seconds while the bank has fresh data; stops when it has none") { Double($0.heartbeat) },
         .init(5, "data_age", .uint16, 0, "s", "Age of the oldest last good reading of the bank's packs") { s in
@@ -213,5 +213,5 @@ public enum SimpleRegisterMap {
 
 extension SimpleRegisterMap.BankSource {
     /// The bank's measurements, only when some pack has fresh data.
-    var live: BankStatus? { bank.state == "offline" ? nil : bank }
+    var live: BankStatus? { bank.state == .offline ? nil : bank }
 }

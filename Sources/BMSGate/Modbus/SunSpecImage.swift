@@ -102,7 +102,7 @@ public enum SunSpecImage {
 
     /// ChaSt: 1 OFF, 2 EMPTY, 3 DISCHARGING, 4 CHARGING, 5 FULL, 6 HOLDING.
     static func chargeStatus(_ bank: BankStatus, packs: [PackStatus], reserve: Double?) -> UInt16? {
-        guard bank.state != "offline" else { return nil }
+        guard bank.state != .offline else { return nil }
         let online = packs.filter(\.online).compactMap(\.reading)
         if !online.isEmpty && online.allSatisfy({ $0.chargeEnabled == false && $0.dischargeEnabled == false }) { return 1 }
         guard let current = bank.current else { return nil }
@@ -116,7 +116,7 @@ public enum SunSpecImage {
 
     static func battery(_ input: Input) -> [UInt16] {
         let bank = input.bank
-        let offline = bank.state == "offline"
+        let offline = bank.state == .offline
         let limits = bank.command.limits
         let b = BatterySlots.shared
         var v = SunSpecModelRegisters(b.layout)
@@ -137,7 +137,7 @@ public enum SunSpecImage {
         v.set(b.almRst, 0)
         v.set(b.typ, 4)  // lithium-ion
         v.set(b.state, offline ? 99 : (limits.limited(by: .reserveSoc, .discharge) ? 5 : 3))
-        v.set(b.stateVnd, bank.state == "ok" ? 0 : (offline ? 2 : 1))
+        v.set(b.stateVnd, Int64(bank.state.modbusCode))
         v.set(b.evt1, Int64(events(bank.alarms) | warnings(limits, bank: bank)))
         v.set(b.evt2, 0)
         v.set(b.evtVnd1, Int64(CanonicalAlarm.mask(bank.alarms)))

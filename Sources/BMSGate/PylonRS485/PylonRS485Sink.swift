@@ -15,10 +15,8 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
     let bankConfig: BankConfig
     let logger: Logger
     private let condition = MonotonicCondition()
-    private var view: PylonBankView
-    /// What to answer should the gateway stall: the last command's `gatewayStalled`.
-    private var stalledView: PylonBankView
-    private var viewMs: UInt64 = 0
+    /// What to answer now (the publisher posts, the sink thread answers).
+    private let view: InverterLinkState<PylonBankView>
     private var running = true
     private var thread: WorkerThread?
     private var answered = 0
@@ -43,20 +41,16 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
         self.settings = settings
         bankConfig = bank
         self.logger = logger
-        view = .empty(command: .noData(bank), settings: settings, bank: bank)
-        stalledView = view
+        view = InverterLinkState(initial: .empty(command: .noData(bank), settings: settings, bank: bank), staleAfter: bank.staleAfter)
         switch settings.link {
         case .device(let path, let baud):
             name = "pylon-rs485 \(path) \(baud) (bank \(bank.id))"
             simulator = nil
         case .listen(let host, let port):
-            let fd = try ModbusTCPServer.listen(host: host, port: port)
+            let fd = try TCPListener.listen(host: host, port: port)
             listenFD = fd
             // The port it got (port 0: the kernel's choice), said once.
-            var addr = sockaddr_storage()
-            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-            let bound = Int(ModbusTCPServer.port(of: addr))
+            let bound = TCPListener.boundPort(fd)
             name = "pylon-rs485 tcp \(host):\(bound) (bank \(bank.id))"
             logger.info("pylon-rs485 listening on \(host):\(bound) for bank \(bank.id) (up to \(PylonTCPClients.maxClients) clients)")
             simulator = nil
@@ -71,26 +65,20 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
         t.start()
     }
 
+    /// Encodes the bank's command for the next answers: short work, on the publisher's
+    /// thread (no queue, no second thread).
     public func write(_ snapshot: Snapshot) {
         guard let bank = snapshot.banks.first(where: { $0.id == bankConfig.id }) else { return }
         let packs = bankConfig.packs.compactMap { id in snapshot.packs.first { $0.id == id } }
         let next = PylonBankView(command: bank.command, bank: bank, packs: packs, settings: settings, config: bankConfig)
-        let stalled = PylonBankView.empty(command: bank.command.gatewayStalled, settings: settings, bank: bankConfig)
-        condition.withLock {
-            view = next
-            stalledView = stalled
-            viewMs = MonotonicClock.nowMs()
-        }
+        view.post(next, stalled: PylonBankView.empty(command: bank.command.gatewayStalled, settings: settings, bank: bankConfig))
     }
 
+    public var writesInline: Bool { true }
+
     /// The view to answer from: the latest, or the gateway-stalled one (0 A, nothing
-    /// enabled) when it is older than `InverterCommand.maximumAge`, the stall rule of every link.
-    func currentView() -> PylonBankView {
-        condition.withLock {
-            let maxAge = UInt64(InverterCommand.maximumAge(staleAfter: bankConfig.staleAfter).milliseconds)
-            return viewMs > 0 && MonotonicClock.nowMs().saturatingAge(since: viewMs) <= maxAge ? view : stalledView
-        }
-    }
+    /// enabled) when the gateway stopped producing commands (`InverterLinkState`).
+    func currentView() -> PylonBankView { view.current() }
 
     public func close() {
         condition.withLock { running = false }

@@ -179,7 +179,7 @@ final class PylonTCPClients {
         guard fd >= 0 else { return }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        let peer = ModbusTCPServer.describe(addr)
+        let peer = TCPListener.describe(addr)
         let now = MonotonicClock.nowMs()
         if clients.count >= Self.maxClients {
             let idlest = clients.indices.min { clients[$0].lastActivityMs < clients[$1].lastActivityMs }!

@@ -1,5 +1,6 @@
-/// Where snapshots go (stdout, a file, Modbus-TCP, MQTT, HTTP, Prometheus). Called from the
-/// sink's own queue thread; must not block polling.
+/// Where snapshots go (stdout, a file, Modbus-TCP, MQTT, HTTP, Prometheus, CAN, Pylontech
+/// RS485). `write` is called on the publisher's thread for a sink that `writesInline`, else
+/// on the sink's own thread behind its `Mailbox` (`SinkRunner`); never twice at once.
 public protocol Sink: AnyObject {
     /// Name for logs, e.g. "file data/readings.jsonl".
     var name: String { get }
@@ -16,8 +17,9 @@ public protocol Sink: AnyObject {
     /// True when `write` is short work bounded by what changed, that never waits on a
     /// file, the network or a client (the Modbus image, the HTTP API's state, MQTT's
     /// queue): the publisher then calls it itself, without waking a thread per snapshot,
-    /// and the new values are served sooner. Sinks that can block (files on a slow card,
-    /// stdout, CAN, Prometheus pushes) keep their own thread and queue.
+    /// and the new values are served sooner (the inverter links only encode the command
+    /// there; their own threads send). Sinks that can block (files on a slow card, stdout,
+    /// Prometheus pushes) keep their own thread and mailbox.
     var writesInline: Bool { get }
     /// How long the sink's thread waits after a snapshot arrives, to take the snapshots
     /// that follow with it in one `write(batch:)` (zero: at once). A file sink gathers

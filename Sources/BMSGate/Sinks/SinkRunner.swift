@@ -1,28 +1,28 @@
 import Foundation
 import Logging
+import Synchronization
 
-/// Owns a sink's bounded queue and thread. `offer` never blocks: when the queue is full
-/// the oldest snapshot is dropped and counted (the newest state matters most).
+/// Runs one sink: a sink that writes inline is called on the publisher's thread; any other
+/// gets a `Mailbox` of `capacity` snapshots and a thread. `offer` never blocks: when the
+/// mailbox is full the oldest snapshot is dropped and counted (the newest state matters most).
 public final class SinkRunner: @unchecked Sendable {
     public let sink: Sink
     public let capacity: Int
-    private let condition = NSCondition()
-    private var queue: [Snapshot] = []
-    private var closing = false
+    private let mailbox: Mailbox<Snapshot>
     private var thread: WorkerThread?
     private let logger: Logger
-    private var dropped = 0
-    private var droppedLogged = 0
+    private let closed = Mutex(false)
 
     /// A runner for `sink` with room for `capacity` snapshots.
     public init(sink: Sink, capacity: Int, logger: Logger) {
         self.sink = sink
         self.capacity = max(1, capacity)
+        mailbox = Mailbox(capacity: capacity)
         self.logger = logger
     }
 
     /// Snapshots dropped because the sink fell behind.
-    public var droppedCount: Int { condition.withLock { dropped } }
+    public var droppedCount: Int { mailbox.dropped }
 
     /// Starts the sink thread (none for a sink that writes inline).
     public func start() {
@@ -36,55 +36,39 @@ public final class SinkRunner: @unchecked Sendable {
     /// caller's thread (the gateway publishes one snapshot at a time, so writes never overlap).
     public func offer(_ snapshot: Snapshot) {
         if sink.writesInline {
-            let open = condition.withLock { !closing }
-            if open { sink.write(snapshot) }
+            if !closed.withLock({ $0 }) { sink.write(snapshot) }
             return
         }
-        condition.withLock {
-            guard !closing else { return }
-            if queue.count >= capacity {
-                queue.removeFirst()
-                dropped += 1
-            }
-            queue.append(snapshot)
-            condition.signal()
-        }
+        mailbox.post(snapshot)
     }
 
-    /// Drains the queue, closes the sink and joins the thread.
+    /// Drains the mailbox, closes the sink and joins the thread.
     public func stop() {
-        let wasClosing = condition.withLock {
-            defer { closing = true; condition.broadcast() }
-            return closing
+        let wasClosed = closed.withLock { c -> Bool in
+            defer { c = true }
+            return c
         }
         if sink.writesInline {
-            if !wasClosing { sink.close() }
+            if !wasClosed { sink.close() }
             return
         }
+        mailbox.close()
         thread?.join()
         thread = nil
     }
 
     private func run() {
         let window = sink.gatherWindow
+        var droppedLogged = 0
         while true {
-            let ready: Bool = condition.withLock {
-                while queue.isEmpty && !closing { condition.wait() }
-                return !queue.isEmpty
-            }
-            if ready && window > .zero && !condition.withLock({ closing }) {
+            if window > .zero, mailbox.wait(ms: .max), !mailbox.isClosed {
                 MonotonicClock.sleep(ms: Int(window.milliseconds))  // let the next snapshots join this one
             }
-            let (batch, dropsToReport): ([Snapshot], Int) = condition.withLock {
-                let report = dropped - droppedLogged
+            let batch = mailbox.take(limit: window > .zero ? .max : 1)
+            let dropped = mailbox.dropped
+            if dropped > droppedLogged {
+                logger.warning("sink \(sink.name) fell behind: dropped \(dropped - droppedLogged) snapshot(s) (\(dropped) in all)")
                 droppedLogged = dropped
-                guard !queue.isEmpty else { return ([], report) }
-                guard window > .zero else { return ([queue.removeFirst()], report) }
-                defer { queue.removeAll(keepingCapacity: true) }
-                return (queue, report)
-            }
-            if dropsToReport > 0 {
-                logger.warning("sink \(sink.name) fell behind: dropped \(dropsToReport) snapshot(s) (\(droppedCount) in all)")
             }
             guard !batch.isEmpty else { break }
             if window > .zero { sink.write(batch: batch) } else { sink.write(batch[0]) }

@@ -1,7 +1,9 @@
 import Foundation
 
 /// The live state of a site: every pack's last reading, freshness and counters. Bus
-/// threads record poll results; the publisher takes snapshots. Thread-safe.
+/// threads `record` poll results; the one publisher (`Gateway`) calls `publish`, which
+/// steps the banks' charge controllers and hands the changes since the last publish to
+/// the sinks; everyone else reads the last published snapshot with `peek`. Thread-safe.
 public final class Site: @unchecked Sendable {
     struct PackState {
         var config: PackConfig
@@ -33,6 +35,8 @@ public final class Site: @unchecked Sendable {
     /// Each pack's stale_after in ms (Duration arithmetic once, not per snapshot).
     private let staleAfterMs: [UInt64]
     private var generation = 0
+    /// The last published snapshot (what `peek` returns).
+    private var latest: Snapshot
     /// Pack id -> index in `packs`, each bank's member indexes, each pack's banks: recording
     /// and snapshots cost O(changes), not O(packs x packs). Shared with every snapshot.
     private let layout: SiteLayout
@@ -65,7 +69,13 @@ public final class Site: @unchecked Sendable {
         }
         self.controllers = controllers
         published = Array(repeating: (0, false), count: config.packs.count)
+        latest = Snapshot(site: config.site, time: Date(), packs: statuses, banks: bankStatuses, generation: 0,
+                          changedPacks: [], changedBanks: [], layout: layout)
     }
+
+    /// The last published snapshot (before the first publish: every pack offline, no
+    /// reading). Reading it changes nothing.
+    public func peek() -> Snapshot { lock.withLock { latest } }
 
     /// Sets (or, with nil, clears) the remote limit of bank `id`; the bank's command takes it
     /// at the next snapshot. False when there is no such bank.
@@ -130,10 +140,12 @@ public final class Site: @unchecked Sendable {
         }
     }
 
-    /// The current state, with what changed since the previous snapshot: the packs recorded
-    /// since or whose data went stale (or fresh), and the banks holding them. Everything
-    /// else is shared with the previous snapshot, not rebuilt.
-    public func snapshot(at time: Date = Date()) -> Snapshot {
+    /// Publishes the current state: a snapshot with what changed since the previous publish
+    /// (the packs recorded since or whose data went stale or fresh, and the banks holding
+    /// them, whose controllers step now). Everything else is shared with the previous
+    /// snapshot, not rebuilt. One caller: the publisher (a second caller would take the
+    /// changes from the sinks; read with `peek`).
+    public func publish(at time: Date = Date()) -> Snapshot {
         lock.withLock {
             let now = clock()
             var changed: [Int] = []
@@ -160,8 +172,9 @@ public final class Site: @unchecked Sendable {
                 changedBanks.append(b)
             }
             generation += 1
-            return Snapshot(site: config.site, time: time, packs: statuses, banks: bankStatuses, generation: generation,
-                            changedPacks: changed, changedBanks: changedBanks, layout: layout)
+            latest = Snapshot(site: config.site, time: time, packs: statuses, banks: bankStatuses, generation: generation,
+                              changedPacks: changed, changedBanks: changedBanks, layout: layout)
+            return latest
         }
     }
 }

@@ -42,6 +42,9 @@ public final class MonotonicCondition: @unchecked Sendable {
     /// Waits (mutex held) until signalled.
     public func wait() { pthread_cond_wait(cond, mutex) }
 
+    /// Wakes one waiter.
+    public func signal() { pthread_cond_signal(cond) }
+
     /// Wakes every waiter.
     public func broadcast() { pthread_cond_broadcast(cond) }
 }

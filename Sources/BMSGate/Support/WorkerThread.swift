@@ -2,22 +2,30 @@ import CHostSupport
 import Foundation
 
 /// A named OS thread running one body, that can be joined: the one place the gateway starts
-/// long-running threads (a bus, a sink, the publisher, the Modbus accept loop, the MQTT
-/// network loop, an emulator). Blocking I/O belongs on such a thread, never on the
+/// threads (a bus, a sink, an inverter link, the Modbus accept loop and its connections, the
+/// MQTT network loop, an emulator). Blocking I/O belongs on such a thread, never on the
 /// cooperative pool.
 public final class WorkerThread: @unchecked Sendable {
     /// The thread's name (shown by debuggers and `top -H`).
     public let name: String
     private let body: @Sendable () -> Void
+    private let stackSize: Int?
     private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var started = false
     private var joined = false
 
-    /// A thread named `name` that will run `body` once started.
-    public init(name: String, body: @escaping @Sendable () -> Void) {
+    /// A thread named `name` that will run `body` once started (with `stackSize` bytes of
+    /// stack, else the system's default).
+    public init(name: String, stackSize: Int? = nil, body: @escaping @Sendable () -> Void) {
         self.name = name
+        self.stackSize = stackSize
         self.body = body
+    }
+
+    /// Starts a thread nobody joins (a client connection's, an emulator's reader).
+    public static func detach(name: String, stackSize: Int? = nil, body: @escaping @Sendable () -> Void) {
+        WorkerThread(name: name, stackSize: stackSize, body: body).start()
     }
 
     /// Starts the thread (once; later calls do nothing).
@@ -34,6 +42,7 @@ public final class WorkerThread: @unchecked Sendable {
             done.signal()
         }
         t.name = name
+        if let stackSize { t.stackSize = stackSize }
         t.start()
     }
 

@@ -76,7 +76,7 @@ public final class GATTPeripheralEmulator: @unchecked Sendable {
             throw TransportError("socketpair: \(String(cString: strerror(errno)))")
         }
         let serverFD = fds[1]
-        Thread { [self] in serve(ATTChannel(fd: serverFD)) }.start()
+        WorkerThread.detach(name: "gatt-emulator") { [self] in serve(ATTChannel(fd: serverFD)) }
         return fds[0]
     }
 
