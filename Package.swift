@@ -78,7 +78,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            exclude: familyFiles),
+            exclude: familyFiles,
+            // The dashboard's page, script and style sheet, compiled into the binary.
+            resources: ["index.html", "dashboard.js", "dashboard.css"].map { .embedInCode("HTTP/Dashboard/Assets/\($0)") }),
         .executableTarget(
             name: "bmsgate",
             dependencies: [
