@@ -114,7 +114,7 @@ let package = Package(
         .target(name: "JKBMS", dependencies: ["BMSDriverKit"], path: "Plugins/JKBMS/Driver"),
         .target(name: "JKBMSEntry", dependencies: ["JKBMS", "BMSDriverKit"], path: "Plugins/JKBMS/Entry",
                 linkerSettings: pluginLinkerSettings),
-        .testTarget(name: "JKBMSTests", dependencies: ["JKBMS", "BMSDriverKit", "BMSGateTestSupport"]),
+        .testTarget(name: "JKBMSTests", dependencies: ["JKBMS", "BMSDriverKit", "BMSGateTestSupport"], exclude: ["testdata"]),
         // LC30: a bq78350 gauge over I2C/SMBus; its emulator answers transactions like the chip.
         .target(name: "LC30", dependencies: ["BMSDriverKit"], path: "Plugins/LC30/Driver"),
         .target(name: "LC30Entry", dependencies: ["LC30", "BMSDriverKit"], path: "Plugins/LC30/Entry",
@@ -128,15 +128,15 @@ let package = Package(
         .target(name: "JBD", dependencies: ["BMSDriverKit"], path: "Plugins/JBD/Driver"),
         .target(name: "JBDEntry", dependencies: ["JBD", "BMSDriverKit"], path: "Plugins/JBD/Entry",
                 linkerSettings: pluginLinkerSettings),
-        .testTarget(name: "JBDTests", dependencies: ["JBD", "BMSDriverKit", "BMSGateTestSupport"]),
+        .testTarget(name: "JBDTests", dependencies: ["JBD", "BMSDriverKit", "BMSGateTestSupport"], exclude: ["testdata"]),
         // Daly: the 0xA5 protocol over UART/RS485 (boards by number) and BLE.
         .target(name: "Daly", dependencies: ["BMSDriverKit"], path: "Plugins/Daly/Driver"),
         .target(name: "DalyEntry", dependencies: ["Daly", "BMSDriverKit"], path: "Plugins/Daly/Entry",
                 linkerSettings: pluginLinkerSettings),
-        .testTarget(name: "DalyTests", dependencies: ["Daly", "BMSDriverKit", "BMSGateTestSupport"]),
+        .testTarget(name: "DalyTests", dependencies: ["Daly", "BMSDriverKit", "BMSGateTestSupport"], exclude: ["testdata"]),
         .testTarget(name: "LC30Tests", dependencies: ["LC30", "BMSDriverKit", "BMSGateTestSupport"]),
         .testTarget(name: "BMSDriverKitTests", dependencies: ["BMSDriverKit", "CBMSDriver"]),
-        .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit", "BMSGateTestSupport"]),
+        .testTarget(name: "BasenTests", dependencies: ["Basen", "BMSDriverKit", "BMSGateTestSupport"], exclude: ["testdata"]),
         // What tests share: a scripted transport, a manual clock, an in-memory sink, a test
         // driver built in Swift as a C table, a frame-decoder check and seeded fuzz input.
         .target(name: "BMSGateTestSupport", dependencies: ["BMSGate", "BMSDriverKit", "CBMSDriver"], path: "Tests/TestSupport"),

@@ -10,7 +10,7 @@ struct PylonCodecTests {
     /// `~20024642E00202FD33` in the Pylontech-protocol notes of a public project (the PHP
     /// and Markdown captures the search for "~20024600F07A" finds): 15 cells, 5 temperatures,
     /// -3.2 A, 49.037 V, 4 user items with 3-byte capacities 48.1 Ah of 74 Ah, 27 cycles.
-    static let capture = Array("~20024600F07A11020F0CC50CC30CC50CC40CC40CC60CC50CC40CC70CC50CC60CC60CC50CC60CC6050B370B230B230B2D0B2DFFE0BF8DFFFF04FFFF001B00BBE4012110E1D6\r".utf8)
+    static let capture = Capture.asciiFrame("pylontech-us2000-0x42")
 
     @Test func decodesACapturedAnalogAnswerWithEveryValue() throws {
         let frame = try PylonFrame.decode(Self.capture)

@@ -6,17 +6,7 @@ import Testing
 
 /// The seed's sample info response (shared/seeds/basen-bms-esphome.md), captured from a
 /// Basengreen 48V DIY kit BMS (HY-CW007-B200LT55-V1.0.0) at address 1.
-let seedInfoFrame = Hex.parse("""
-    7e 01 01 7c 01 10 0d 44 0d 41 0d 40 0d 41 0d 40
-    0d 3f 0d 40 0d 41 0d 43 0d 42 0d 42 0d 42 0d 43
-    0d 42 0d 42 0d 45 02 01 75 30 03 01 27 0f 04 01
-    6d 60 05 06 00 47 00 48 00 48 00 47 40 48 20 4b
-    06 05 00 00 00 00 00 00 00 00 00 00 07 01 00 1c
-    08 01 15 35 09 01 27 10 0a 01 00 00 0b 01 00 00
-    1a 05 0c 01 00 00 19 5d 0d 01 00 2b 27 ef 0e 01
-    00 40 00 00 0f 01 00 05 75 06 10 01 00 04 4b a2
-    62 0d
-    """)!
+let seedInfoFrame = Capture.bytes("seedInfoFrame")
 
 let seedCells = [3.396, 3.393, 3.392, 3.393, 3.392, 3.391, 3.392, 3.393,
                  3.395, 3.394, 3.394, 3.394, 3.395, 3.394, 3.394, 3.397]

@@ -8,23 +8,10 @@ import Testing
 struct DalyGoldenFrameTests {
     /// A 16S pack discharging at 50 A, logged by tomatensaus/bms (test_daly.py, first
     /// snapshot; the trailing bytes of 0x91/0x92 are what the board left there).
-    static let discharging = [
-        "a5 01 90 08 02 03 00 00 77 24 03 38 19", "a5 01 91 08 0c b7 07 0c 13 05 03 38 68",
-        "a5 01 93 08 02 01 01 71 00 04 86 c0 00", "a5 01 94 08 10 01 00 00 02 00 05 c0 1a",
-        "a5 01 95 08 01 0c aa 0c 95 0c 59 c0 c0", "a5 01 92 08 47 01 47 01 13 05 03 38 23",
-    ].map { Hex.parse($0)! }
+    static let discharging = Capture.frames("discharging")
     /// A 16S pack over BLE with every cell frame, a probe, balancing and a failure bit,
     /// logged in snpg-lab/4K_ESS (index_daly.js); its 0xD8 answer is one the driver skips.
-    static let full = [
-        "A5 01 91 08 0C D1 06 0C CB 08 00 00 01", "A5 01 92 08 3E 01 3E 01 CB 08 00 00 91",
-        "A5 01 93 08 02 01 01 7A 00 00 00 00 BF", "A5 01 94 08 10 01 00 00 00 00 00 00 53",
-        "A5 01 95 08 01 0C CE 0C CF 0C CE 00 D3", "A5 01 95 08 02 0C CF 0C CF 0C D1 00 D8",
-        "A5 01 95 08 03 0C D1 0C CC 0C CE 00 D5", "A5 01 95 08 04 0C D0 0C CB 0C CD 00 D3",
-        "A5 01 95 08 05 0C CF 0C CC 0C D0 00 D7", "A5 01 95 08 06 0C CD 0C CC 0C D0 00 D6",
-        "A5 01 96 08 01 3E 00 00 00 00 00 00 83", "A5 01 96 08 02 00 00 00 00 00 00 00 46",
-        "A5 01 97 08 00 00 00 00 00 00 00 00 45", "A5 01 98 08 00 00 80 00 00 00 00 00 C6",
-        "A5 01 D8 08 00 00 00 00 01 00 00 00 87",
-    ].map { Hex.parse($0)! }
+    static let full = Capture.frames("full")
 
     @Test func aPackDischarging() throws {
         let (r, id) = try DalyDriver.decode(frames: Self.discharging, options: DriverOptions())

@@ -8,12 +8,12 @@ import Testing
 struct JBDGoldenFrameTests {
     /// An 11S e-bike pack ("SP15S001-P13S-30A"), logged by Jakeler/bms-parser (py/crc.py):
     /// 0x03, 0x04 and 0x05 answers.
-    static let ebikeInfo = Hex.parse("dd 03 00 1b 11 38 00 62 00 a4 04 b0 00 00 27 6e 02 82 00 00 00 00 21 0e 03 0b 02 0b 22 0b 10 fc 42 77")!
-    static let ebikeCells = Hex.parse("dd 04 00 16 0f a7 0f a5 0f a1 0f 98 0f 9e 0f a0 0f b1 0f bb 0f b1 0f a6 0f a7 f8 18 77")!
-    static let ebikeName = Hex.parse("dd 05 00 11 53 50 31 35 53 30 30 31 2d 50 31 33 53 2d 33 30 41 fb fd 77")!
+    static let ebikeInfo = Capture.bytes("ebikeInfo")
+    static let ebikeCells = Capture.bytes("ebikeCells")
+    static let ebikeName = Capture.bytes("ebikeName")
     /// A 4S LiFePO4 pack over BLE, from patman15/aiobmsble (tests/bms/test_jbd_bms.py).
-    static let lfpInfo = Hex.parse("dd 03 00 1d 06 18 fe e1 01 f2 01 f4 00 2a 2c 7c 00 00 00 00 00 00 80 64 03 04 03 0b 8b 0b 8a 0b 84 f8 84 77")!
-    static let lfpCells = Hex.parse("dd 04 00 08 0d 66 0d 61 0d 68 0d 59 fe 3c 77")!
+    static let lfpInfo = Capture.bytes("lfpInfo")
+    static let lfpCells = Capture.bytes("lfpCells")
 
     @Test func anEbikePack() throws {
         let (r, id) = try JBDDriver.decode(frames: [Self.ebikeInfo, Self.ebikeCells, Self.ebikeName], options: DriverOptions())

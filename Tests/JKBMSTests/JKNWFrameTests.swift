@@ -9,25 +9,9 @@ import BMSGateTestSupport
 /// decoder and the emulator.
 @Suite struct JKNWFrameTests {
     /// A read-all answer of a 14-cell JK BMS (public capture, esphome-jk-bms protocol notes).
-    static let capture14S = Hex.parse("""
-        4E 57 01 1B 00 00 00 00 06 00 01 79 2A 01 0E ED 02 0E FA 03 0E F7 04 0E EC 05 0E F8 06 0E FA 07 0E F1 08 0E F8 09 0E E3
-        0A 0E FA 0B 0E F1 0C 0E FB 0D 0E FB 0E 0E F2 80 00 1D 81 00 1E 82 00 1C 83 14 EF 84 80 D0 85 0F 86 02 87 00 04 89 00 00 00 00
-        8A 00 0E 8B 00 00 8C 00 07 8E 16 26 8F 10 AE 90 0F D2 91 0F A0 92 00 05 93 0B EA 94 0C 1C 95 00 05 96 01 2C 97 00 07 98 00 03
-        99 00 05 9A 00 05 9B 0C E4 9C 00 08 9D 01 9E 00 5A 9F 00 46 A0 00 64 A1 00 64 A2 00 14 A3 00 46 A4 00 46 A5 FF EC A6 FF F6
-        A7 FF EC A8 FF F6 A9 0E AA 00 00 00 0E AB 01 AC 01 AD 04 11 AE 01 AF 01 B0 00 0A B1 14 B2 31 32 33 34 35 36 00 00 00 00 B3 00
-        B4 49 6E 70 75 74 20 55 73 B5 32 31 30 31 B6 00 00 E2 00 B7 48 36 2E 58 5F 5F 53 36 2E 31 2E 33 53 5F 5F B8 00 B9 00 00 00 00
-        BA 42 54 33 30 37 32 30 32 30 31 32 30 30 30 30 32 30 30 35 32 31 30 30 31 C0 01 00 00 00 00 68 00 00 54 D1
-        """)!
+    static let capture14S = Capture.bytes("capture14S")
     /// A read-all answer of a 7-cell JK B1A8S20P (public capture, jkbms-esp32 notes).
-    static let capture7S = Hex.parse("""
-        4E 57 01 06 00 00 00 00 06 00 01 79 15 01 0E D2 02 0E D2 03 0E D2 04 0E D2 05 0E DB 06 0E DB 07 0E DB 80 00 1C 81 00 1C
-        82 00 1C 83 0A 62 84 00 00 85 5A 86 02 87 00 00 89 00 00 00 05 8A 00 07 8B 00 00 8C 00 03 8E 0B 7C 8F 07 B6 90 10 68 91 10 54
-        92 00 03 93 0B 04 94 0B 22 95 00 03 96 01 2C 97 00 C8 98 01 2C 99 00 19 9A 00 1E 9B 0B B8 9C 00 0A 9D 01 9E 00 64 9F 00 50
-        A0 00 46 A1 00 3C A2 00 14 A3 00 46 A4 00 46 A5 FF EC A6 FF F6 A7 FF EC A8 FF F6 A9 07 AA 00 00 00 75 AB 01 AC 01 AD 03 CC
-        AE 01 AF 01 B0 00 0A B1 14 B2 31 32 33 34 35 36 00 00 00 00 B3 00 B4 49 6E 70 75 74 20 55 73 B5 32 34 30 37 B6 00 00 08 19
-        B7 31 31 2E 58 41 5F 53 31 31 2E 35 31 5F 5F 5F B8 00 B9 00 00 00 75 BA 49 6E 70 75 74 20 55 73 65 72 64 61 4A 4B 5F 42 31
-        41 38 53 32 30 50 00 C0 01 00 00 00 00 68 00 00 4D 89
-        """)!
+    static let capture7S = Capture.bytes("capture7S")
 
     func decode(_ frames: [[UInt8]], _ options: [(String, String)] = []) throws -> (DriverReading, DriverIdentity) {
         try JKDriver.decode(frames: frames, options: DriverOptions(options))

@@ -9,7 +9,7 @@ import Testing
 /// like a pack, refusals with the reason.
 struct PylontechDriverTests {
     /// A US2000/US3000 answer to 0x42 for address 2 (the capture PylonCodecTests decodes).
-    static let capture = Array("~20024600F07A11020F0CC50CC30CC50CC40CC40CC60CC50CC40CC70CC50CC60CC60CC50CC60CC6050B370B230B230B2D0B2DFFE0BF8DFFFF04FFFF001B00BBE4012110E1D6\r".utf8)
+    static let capture = Capture.asciiFrame("pylontech-us2000-0x42")
 
     @Test func decodesACapturedAnswer() throws {
         let (r, _) = try PylontechDriver.decode(frames: [Self.capture], options: DriverOptions([]))
