@@ -1,5 +1,6 @@
 import CBMSDriver
 import Foundation
+import Synchronization
 import Logging
 
 /// A running site: bus workers polling packs, the site state, and the sinks. Every poll
@@ -168,9 +169,33 @@ public final class Gateway: @unchecked Sendable {
             let final = site.publish()
             sinks.forEach { $0.offer(final) }
         }
-        sinks.forEach { $0.stop() }
+        stopSinks(within: Self.sinkStopBound)
         chargeStore?.flush()
         logger.info("stopped")
+    }
+
+    /// How long shutdown waits for the sinks, all together: a sink still writing after it
+    /// (a hung network file system, a peer that stopped reading) is left behind and named.
+    public static let sinkStopBound: Duration = .seconds(4)
+
+    /// Stops every sink at once (each drains, writes its last word: CAN's final 0 A set, the
+    /// MQTT offline message) and waits for them together at most `bound`, so one stuck sink
+    /// neither delays the others' last words nor holds the process.
+    private func stopSinks(within bound: Duration) {
+        let group = DispatchGroup()
+        let pending = Mutex(Set(sinks.map(\.sink.name)))
+        for runner in sinks {
+            group.enter()
+            WorkerThread.detach(name: "stop sink") {
+                runner.stop()
+                pending.withLock { _ = $0.remove(runner.sink.name) }
+                group.leave()
+            }
+        }
+        if group.wait(timeout: .now() + .milliseconds(Int(bound.milliseconds))) == .timedOut {
+            let stuck = pending.withLock { $0.sorted() }
+            logger.warning("shutdown: \(stuck.count) sink(s) did not finish within \(bound.milliseconds / 1000) s and were left behind: \(stuck.joined(separator: ", "))")
+        }
     }
 
     private var isStopping: Bool { stopLock.withLock { stopping } }
