@@ -38,6 +38,8 @@ public final class CANSink: Sink, @unchecked Sendable {
     private var stalledSinceMs: UInt64?
     /// Frame sets dropped (not sent) because the link took nothing within the bound.
     private var droppedSets = 0
+    /// Error answers (BEL) from an SLCAN adapter so far, as the sink thread last read them.
+    private var adapterErrors = 0
     /// When the last whole set went out (monotonic ms).
     private var lastSetMs: UInt64?
     /// Sets that went in since the link stalled (or last dropped one).
@@ -115,7 +117,11 @@ public final class CANSink: Sink, @unchecked Sendable {
                 open()
                 retryAtMs = MonotonicClock.nowMs() + 2000
             }
-            condition.withLock { linkUp = link.isOpen }
+            let errors = (link as? SLCANLink)?.errors ?? 0
+            condition.withLock {
+                linkUp = link.isOpen
+                adapterErrors = errors
+            }
             // The clock is read after the open (which can take a while): the set carries
             // the command as it is now.
             if link.isOpen { _ = sendSet(currentState(nowMs: MonotonicClock.nowMs())) }
@@ -299,6 +305,7 @@ public final class CANSink: Sink, @unchecked Sendable {
             SinkCounter("can_link_up", "1 while the CAN link is open and takes frames", up && !stalled ? 1 : 0, kind: .gauge),
             SinkCounter("can_link_stalled", "1 while the CAN link is open but takes no frames", stalled ? 1 : 0, kind: .gauge),
             SinkCounter("can_dropped_sets_total", "Frame sets dropped, not sent late, because the link took nothing", Double(dropped)),
+            SinkCounter("can_adapter_errors_total", "Error answers (BEL) from the SLCAN adapter", Double(condition.withLock { adapterErrors })),
             SinkCounter("inverter_seen", "1 when the inverter was heard within inverter_timeout", r.lastSeenMs.map { now.saturatingAge(since: $0) <= UInt64(settings.inverterTimeout.milliseconds) ? 1 : 0 } ?? 0, kind: .gauge),
             SinkCounter("inverter_frames_total", "Frames received from the inverter", Double(r.frames)),
         ]
@@ -318,6 +325,7 @@ public final class CANSink: Sink, @unchecked Sendable {
         o["stalled"] = .bool(stalledMs != nil)
         if let stalledMs { o["stalled_seconds"] = .number(Double(MonotonicClock.nowMs().saturatingAge(since: stalledMs)) / 1000) }
         o["dropped_sets"] = .number(Double(dropped))
+        o["adapter_errors"] = .number(Double(condition.withLock { adapterErrors }))
         o["inverter"] = r.json(profile: settings.profile, nowMs: MonotonicClock.nowMs())
         o["summary"] = .string(summary(r))
         return .object(o)
