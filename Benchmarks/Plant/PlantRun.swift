@@ -118,6 +118,9 @@ struct PlantRun {
     let maxSeconds: Double
     /// Where to keep each run's files (site, gateway log, `trace.csv`); nil: removed after the run.
     var keepIn: String?
+    /// python-can as the inverter's end (the Python with python-can, the repository's
+    /// Tests/PythonTools/can_peer.py); nil: the plant's own SLCAN reader.
+    var pythonCAN: (python: String, script: String)?
 
     func run() throws -> PlantResult {
         let dir = (keepIn ?? NSTemporaryDirectory()) + "/bmsgate-plant-\(scenario.name)-\(model.rawValue)-\(memoryless ? "base" : "ctl")-\(getpid())"
@@ -154,9 +157,19 @@ struct PlantRun {
         emulator.send(emulatorLine(battery))
         let gateway = try Spawned(binDir + "/bmsgate", ["run", "--config", dir + "/site.yaml"], log: dir + "/gateway.log")
         defer { gateway.stop() }
-        let can = try SLCANPeer(path: dir + "/inverter")
+        let can: InverterPeer
+        let pythonPeer: PythonCANPeer?
+        if let p = pythonCAN {
+            pythonPeer = try PythonCANPeer(python: p.python, script: p.script, path: dir + "/inverter", seconds: maxSeconds)
+            can = pythonPeer!
+        } else {
+            pythonPeer = nil
+            can = try SLCANPeer(path: dir + "/inverter")
+        }
+        defer { pythonPeer?.stop() }
 
-        var result = PlantResult(scenario: scenario.name, inverter: model.rawValue, rules: memoryless ? "memoryless (before)" : "controller")
+        var result = PlantResult(scenario: scenario.name, inverter: model.rawValue + (pythonCAN == nil ? "" : " (python-can)"),
+                                 rules: memoryless ? "memoryless (before)" : "controller")
         var cvl = 0.0, ccl = 0.0, lastCVL: Double?
         var direction: [Int] = [0, 0]  // last move of CCL and CVL: -1, 0, +1
         var lastLimits: (Double, Double)?

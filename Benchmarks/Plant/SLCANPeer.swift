@@ -32,3 +32,62 @@ final class SLCANPeer {
         line.withUnsafeBytes { try? port.write($0) }
     }
 }
+
+/// The inverter's end of the link as the plant reads it: the battery's frames, and the
+/// keepalive a Pylon inverter sends.
+protocol InverterPeer: AnyObject {
+    /// The frames that arrived since the last call.
+    func frames() -> [CANFrame]
+    /// 0x305, once a second.
+    func sendKeepalive()
+}
+
+extension SLCANPeer: InverterPeer {}
+
+/// python-can's slcan interface as the inverter (Tests/PythonTools/can_peer.py): a peer
+/// that shares no code with the gateway reads the frames and sends the keepalive itself.
+final class PythonCANPeer: InverterPeer, @unchecked Sendable {
+    private let process = Process()
+    private let lock = NSLock()
+    private var pending: [CANFrame] = []
+
+    init(python: String, script: String, path: String, seconds: Double) throws {
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, path, String(Int(seconds.rounded(.up)) + 30)]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let handle = out.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            var buffer = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { return }
+                buffer.append(chunk)
+                while let nl = buffer.firstIndex(of: 0x0A) {
+                    let line = buffer[buffer.startIndex..<nl]
+                    buffer.removeSubrange(buffer.startIndex...nl)
+                    guard let o = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any],
+                          let id = o["id"] as? Int, let hex = o["data"] as? String else { continue }
+                    var bytes: [UInt8] = []
+                    var i = hex.startIndex
+                    while i < hex.endIndex, let j = hex.index(i, offsetBy: 2, limitedBy: hex.endIndex), let b = UInt8(hex[i..<j], radix: 16) {
+                        bytes.append(b)
+                        i = j
+                    }
+                    let frame = CANFrame(id: UInt32(id), data: Array(bytes.prefix(8)))
+                    lock.withLock { pending.append(frame) }
+                }
+            }
+        }
+    }
+
+    func frames() -> [CANFrame] { lock.withLock { defer { pending.removeAll() }; return pending } }
+    func sendKeepalive() {}
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+}

@@ -18,8 +18,10 @@ let usage = """
       --inverters   \(InverterModel.allCases.map(\.rawValue).joined(separator: ", ")) (default: all)
       --json        also write the results as JSON
       --keep DIR    keep each run's site, gateway log and trace.csv (1 s: phase, limits, cells) in DIR
+      --python-can PYTHON  the inverter's end is python-can's slcan interface (Tests/PythonTools/can_peer.py
+                    run by PYTHON, a Python with python-can), not the plant's own SLCAN reader
     """
-var seconds = 360.0, speed = 60.0, json: String?, keep: String?
+var seconds = 360.0, speed = 60.0, json: String?, keep: String?, pythonCAN: String?
 var scenarioNames = ["sunny-day", "runaway-cell", "pack-drop", "cold-to-hot"], inverterNames = InverterModel.allCases.map(\.rawValue)
 var ruleNames = ["controller", "memoryless"]
 var args = CommandLine.arguments.dropFirst()
@@ -31,6 +33,7 @@ while let a = args.popFirst() {
     case "--inverters": inverterNames = (args.popFirst() ?? "").split(separator: ",").map(String.init)
     case "--json": json = args.popFirst()
     case "--keep": keep = args.popFirst()
+    case "--python-can": pythonCAN = args.popFirst()
     case "--rules": ruleNames = (args.popFirst() ?? "").split(separator: ",").map(String.init)
     default:
         say(usage)
@@ -38,6 +41,9 @@ while let a = args.popFirst() {
     }
 }
 let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+// The repository: the plant runs from .build/<triple>/<configuration>/.
+let canPeerScript = URL(fileURLWithPath: binDir).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Tests/PythonTools/can_peer.py").path
 let scenarios = scenarioNames.compactMap { name -> Scenario? in
     switch name {
     case "sunny-day": Scenario.sunnyDay()
@@ -53,7 +59,8 @@ let models = inverterNames.compactMap(InverterModel.init(rawValue:))
 say("plant: \(scenarios.count) scenario(s) x \(models.count) inverter(s) x \(memorylessChoices.count) rule set(s), at most \(Int(seconds)) s each at \(speed)x; two runs at a time")
 
 // Two runs at a time (each is a gateway, an emulator and socat): the table after all.
-let runs = scenarios.flatMap { s in models.flatMap { m in memorylessChoices.map { PlantRun(binDir: binDir, scenario: s, model: m, memoryless: $0, speed: speed, maxSeconds: seconds, keepIn: keep) } } }
+let runs = scenarios.flatMap { s in models.flatMap { m in memorylessChoices.map { PlantRun(binDir: binDir, scenario: s, model: m, memoryless: $0, speed: speed, maxSeconds: seconds, keepIn: keep,
+                                                                  pythonCAN: pythonCAN.map { ($0, canPeerScript) }) } } }
 let collected = Results()
 let group = DispatchGroup()
 let slots = DispatchSemaphore(value: 2)
