@@ -11,11 +11,17 @@
 ///   no step); the band is wide enough for the ramp to arrive before the cell does;
 /// - at or above the ceiling it falls at once (the cell must stop now);
 /// - while it holds, it only falls (a value that rose and fell with every reading would make
-///   the charger hunt); it lets go when the highest cell is 20 mV under the band again.
+///   the charger hunt); it lets go when the highest cell is `release` (50 mV) under the band
+///   again: more than the cell's own drop when the hold cuts the current (its internal
+///   resistance times the current: 40 mV at 50 A and 0.8 mΩ), or it would let go and take
+///   hold again in turn.
 public struct CellVoltageHold: Sendable, Equatable {
     /// The charge voltage the hold allows now; nil when it does not hold.
     public private(set) var value: Double?
     private var lastMs: UInt64?
+
+    /// How far under the band the highest cell must be for the hold to let go, V.
+    public static let release = 0.05
 
     /// A hold that does not hold.
     public init() {}
@@ -25,7 +31,7 @@ public struct CellVoltageHold: Sendable, Equatable {
     public mutating func step(highest: Double, bankVoltage: Double, ceiling: Double, band: Double, rate: Double,
                               current: Double, nowMs: UInt64) -> Double? {
         defer { lastMs = nowMs }
-        if highest < ceiling - band - 0.02 || (value == nil && highest < ceiling - band) {
+        if highest < ceiling - band - Self.release || (value == nil && highest < ceiling - band) {
             value = nil
             return nil
         }
