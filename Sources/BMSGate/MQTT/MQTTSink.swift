@@ -25,7 +25,9 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     private var availability: [String: String] = [:]
     /// When each pack/bank was last published (monotonic ms: a wall-clock step never stalls it).
     private var lastPublished: [String: UInt64] = [:]
-    private var lastSignature: [String: Int] = [:]
+    /// What each pack/bank state was last published from (compared by value: a new reading
+    /// is never mistaken for the old one).
+    private var lastSignature: [String: PublishedFrom] = [:]
     private var lastAlarms: [String: [CanonicalAlarm]] = [:]
     /// What the sink has seen, and what changed but was not due yet (published when due).
     private var cursor = SnapshotCursor()
@@ -41,7 +43,7 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     private weak var control: Site?
     /// The shape (fields, array sizes, device) discovery was last built from, per id:
     /// discovery is rebuilt only when it changes, not for every reading.
-    private var discoveryShape: [String: Int] = [:]
+    private var discoveryShape: [String: DiscoveryShape] = [:]
 
     /// Starts the client (connecting in the background). Throws when the password cannot
     /// be read or TLS files are unusable.
@@ -85,8 +87,8 @@ public final class MQTTSink: Sink, @unchecked Sendable {
                 let pack = snapshot.packs[i]
                 setAvailability(pack.id, online: pack.online)
                 guard let reading = pack.reading else { pendingPacks.remove(i); continue }
-                guard due(pack.id, signature: pack.sequence, alarms: reading.alarms, now: now) else {
-                    if lastSignature[pack.id] == pack.sequence { pendingPacks.remove(i) }
+                guard due(pack.id, signature: .pack(sequence: pack.sequence), alarms: reading.alarms, now: now) else {
+                    if lastSignature[pack.id] == .pack(sequence: pack.sequence) { pendingPacks.remove(i) }
                     continue
                 }
                 pendingPacks.remove(i)
@@ -115,7 +117,7 @@ public final class MQTTSink: Sink, @unchecked Sendable {
                 let bank = snapshot.banks[b]
                 setAvailability(bank.id, online: !bank.onlinePacks.isEmpty)
                 let members = snapshot.layout.bankMembers[b]
-                let signature = members.reduce(0) { $0 &* 31 &+ snapshot.packs[$1].sequence } &+ (bank.onlinePacks.count << 20)
+                let signature = PublishedFrom.bank(sequences: members.map { snapshot.packs[$0].sequence }, online: bank.onlinePacks.count)
                 guard members.contains(where: { snapshot.packs[$0].reading != nil }) else { pendingBanks.remove(b); continue }
                 guard due(bank.id, signature: signature, alarms: bank.alarms, now: now) else {
                     if lastSignature[bank.id] == signature { pendingBanks.remove(b) }
@@ -159,7 +161,7 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     /// Readings arrive with some jitter, so a reading up to a tenth of the interval (at most
     /// 500 ms) early counts as on time: with `interval` equal to the poll interval, every
     /// reading is published (not three in four).
-    private func due(_ id: String, signature: Int, alarms: [CanonicalAlarm], now: UInt64) -> Bool {
+    private func due(_ id: String, signature: PublishedFrom, alarms: [CanonicalAlarm], now: UInt64) -> Bool {
         guard lastSignature[id] != signature else { return false }
         let interval = UInt64(max(0, settings.interval.milliseconds))
         let early = min(interval / 10, 500)
@@ -200,22 +202,7 @@ public final class MQTTSink: Sink, @unchecked Sendable {
     /// reading (a rotated setting, a failed probe) must not delete its history in Home Assistant.
     private func updateDiscovery(_ id: String, state: JSONObject, device: HomeAssistantDevice) {
         guard settings.discovery else { return }
-        var hasher = Hasher()
-        for (key, value) in state.pairs {
-            hasher.combine(key)
-            switch value {
-            case .array(let items): hasher.combine(items.count)
-            case .object(let o): for (k, _) in o.pairs { hasher.combine(k) }
-            default: break
-            }
-        }
-        hasher.combine(device.name)
-        hasher.combine(device.manufacturer)
-        hasher.combine(device.model)
-        hasher.combine(device.firmware)
-        hasher.combine(device.hardware)
-        hasher.combine(device.serial)
-        let shape = hasher.finalize()
+        let shape = DiscoveryShape(state: state, device: device)
         if discoveryShape[id] == shape { return }
         discoveryShape[id] = shape
         let messages = HomeAssistantDiscovery.messages(id: id, state: state, device: device, topics: topics)
@@ -303,5 +290,34 @@ struct PackShape: Equatable {
     static func == (a: PackShape, b: PackShape) -> Bool {
         a.known == b.known && a.counts == b.counts && a.identity == b.identity && a.error == b.error
             && ExtraNames.same(a.extras, b.extras)
+    }
+}
+
+/// What a published pack or bank state was made from: the pack's reading (its sequence
+/// number), or the sequence numbers of the bank's packs and how many were online.
+enum PublishedFrom: Equatable {
+    case pack(sequence: Int)
+    case bank(sequences: [Int], online: Int)
+}
+
+/// What Home Assistant discovery is built from: the state's keys, its arrays' sizes, its
+/// objects' keys, and the device. Discovery is rebuilt only when this changes, compared by
+/// value (a hash could let a change pass unseen).
+struct DiscoveryShape: Equatable {
+    var keys: [String]
+    var device: [String]
+
+    init(state: JSONObject, device d: HomeAssistantDevice) {
+        var keys: [String] = []
+        for (key, value) in state.pairs {
+            keys.append(key)
+            switch value {
+            case .array(let items): keys.append("[\(items.count)]")
+            case .object(let o): keys.append("{" + o.pairs.map(\.0).joined(separator: ",") + "}")
+            default: break
+            }
+        }
+        self.keys = keys
+        device = [d.name, d.manufacturer, d.model, d.firmware ?? "", d.hardware ?? "", d.serial ?? ""]
     }
 }
