@@ -77,6 +77,34 @@ import Testing
         #expect(fresh.changes(in: manual).packs == [0, 1, 2, 3])
     }
 
+    /// The cursor says which changed packs have a new reading (a line for the file and the
+    /// terminal), not only a freshness flip, also after snapshots it never saw.
+    @Test func theCursorSaysWhichPacksHaveANewReading() throws {
+        var now: UInt64 = 1_000_000
+        let site = Site(config: try config(), clock: { now })
+        var cursor = SnapshotCursor()
+        _ = cursor.changes(in: site.publish())
+        #expect(cursor.newReadings.isEmpty, "no pack was read yet")
+        site.record(pack: "a", result: .success(reading("a", soc: 40, at: Date())), counters: PackCounters(), at: Date())
+        _ = cursor.changes(in: site.publish())
+        #expect(cursor.newReadings == [0])
+        _ = cursor.changes(in: site.publish())
+        #expect(cursor.newReadings.isEmpty, "nothing new")
+        now += 11_000
+        let stale = cursor.changes(in: site.publish())
+        #expect(stale.packs == [0] && cursor.newReadings.isEmpty, "went stale: a change, not a new reading")
+        // Two readings of b in snapshots the cursor never saw: one new reading (the newest).
+        site.record(pack: "b", result: .success(reading("b", soc: 41, at: Date())), counters: PackCounters(), at: Date())
+        _ = site.publish()
+        site.record(pack: "b", result: .success(reading("b", soc: 42, at: Date())), counters: PackCounters(), at: Date())
+        let later = site.publish()
+        _ = cursor.changes(in: later)
+        #expect(cursor.newReadings == [1])
+        var lines = SnapshotCursor()
+        #expect(lines.newLines(in: later).count == 2, "a new cursor writes every pack with a reading once")
+        #expect(lines.newLines(in: later).isEmpty)
+    }
+
     /// Bank `b`'s registers built from scratch.
     func fullRebuild(_ snapshot: Snapshot, bank b: Int, config: SiteConfig, map: ModbusSinkSettings.Map, heartbeat: UInt16) -> [UInt16] {
         var status = snapshot.banks[b]

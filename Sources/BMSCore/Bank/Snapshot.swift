@@ -250,6 +250,9 @@ public struct SnapshotCursor: Sendable {
     private var generation = -1
     private var packKeys: [Int] = []
     private var bankKeys: [[Int]] = []
+    /// The packs (indexes) among the last `changes` whose reading is new to this cursor (not
+    /// only their freshness): the file and terminal write a line for each, once.
+    public private(set) var newReadings: [Int] = []
 
     /// A cursor that has seen nothing.
     public init() {}
@@ -259,8 +262,13 @@ public struct SnapshotCursor: Sendable {
     public mutating func changes(in snapshot: Snapshot) -> (packs: [Int], banks: [Int]) {
         defer { generation = snapshot.generation }
         let keys = snapshot.packs.count
+        newReadings.removeAll(keepingCapacity: true)
         if snapshot.generation > 0, snapshot.generation == generation + 1, packKeys.count == keys {
-            for i in snapshot.changedPacks { packKeys[i] = Self.key(snapshot.packs[i]) }
+            for i in snapshot.changedPacks {
+                let k = Self.key(snapshot.packs[i])
+                if Self.sequence(k) != Self.sequence(packKeys[i]), snapshot.packs[i].sequence > 0 { newReadings.append(i) }
+                packKeys[i] = k
+            }
             for b in snapshot.changedBanks { bankKeys[b] = snapshot.layout.bankMembers[b].map { packKeys[$0] } }
             return (snapshot.changedPacks, snapshot.changedBanks)
         }
@@ -269,7 +277,10 @@ public struct SnapshotCursor: Sendable {
         var packs: [Int] = []
         for i in snapshot.packs.indices {
             let k = Self.key(snapshot.packs[i])
-            if k != packKeys[i] { packKeys[i] = k; packs.append(i) }
+            guard k != packKeys[i] else { continue }
+            if Self.sequence(k) != Self.sequence(packKeys[i]), snapshot.packs[i].sequence > 0 { newReadings.append(i) }
+            packKeys[i] = k
+            packs.append(i)
         }
         var banks: [Int] = []
         for b in snapshot.banks.indices {
@@ -282,6 +293,9 @@ public struct SnapshotCursor: Sendable {
 
     /// A pack's poll count and freshness in one number.
     static func key(_ p: PackStatus) -> Int { p.sequence &* 2 &+ (p.online ? 1 : 0) }
+
+    /// The poll count of a key (`Int.min`: never seen).
+    static func sequence(_ key: Int) -> Int { key == Int.min ? -1 : key >> 1 }
 }
 
 extension Snapshot {

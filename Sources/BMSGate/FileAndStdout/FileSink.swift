@@ -14,7 +14,7 @@ public final class FileSink: Sink {
     private var fd: Int32 = -1
     /// Bytes in the file; always at a line boundary.
     private var size = 0
-    private var lines = PackLineTracker()
+    private var lines = SnapshotCursor()
     private let logger: Logger
     private let lock = NSLock()
     private var stats = Stats()

@@ -6,7 +6,7 @@ public final class StdoutSink: Sink {
     public let format: String
     public let interval: Duration
     private var lastPrint: Date?
-    private var lines = PackLineTracker()
+    private var lines = SnapshotCursor()
     private let output: FileHandle
     /// The other sinks' reports; those with a `summary` in their status get a line under
     /// the table (the can sink: whether the inverter is heard).
@@ -45,22 +45,11 @@ public final class StdoutSink: Sink {
 }
 
 /// Remembers which pack results were written, so JSON Lines sinks write each result once.
-public struct PackLineTracker {
-    private var cursor = SnapshotCursor()
-    private var written: [Int] = []
-    /// An empty tracker.
-    public init() {}
-    /// JSON lines of the packs whose sequence changed since the last call (only the packs
-    /// the snapshot says changed are looked at).
+extension SnapshotCursor {
+    /// The JSON lines of the packs with a reading this cursor has not written yet (only the
+    /// packs the snapshot says changed are looked at).
     public mutating func newLines(in snapshot: Snapshot) -> [String] {
-        if written.count != snapshot.packs.count { written = Array(repeating: 0, count: snapshot.packs.count) }
-        var out: [String] = []
-        for i in cursor.changes(in: snapshot).packs {
-            let sequence = snapshot.packs[i].sequence
-            guard sequence > 0, written[i] != sequence else { continue }
-            written[i] = sequence
-            out.append(snapshot.packs[i].jsonLine)
-        }
-        return out
+        _ = changes(in: snapshot)
+        return newReadings.map { snapshot.packs[$0].jsonLine }
     }
 }
