@@ -41,7 +41,6 @@ public final class DashboardHistory: @unchecked Sendable {
     private var bankSeries: [Series] = []
     private var packSeries: [Series] = []
     private var bankSampled: [Double] = []
-    private var packRecorded: [Int] = []
 
     /// An empty history.
     public init() {}
@@ -58,7 +57,6 @@ public final class DashboardHistory: @unchecked Sendable {
             bankSeries = snap.banks.map { series(for: "bank:" + $0.id, kind: "bank", fields: Self.bankFields) }
             packSeries = snap.packs.map { series(for: "pack:" + $0.id, kind: "pack", fields: Self.packFields) }
             bankSampled = Array(repeating: -.infinity, count: snap.banks.count)
-            packRecorded = Array(repeating: 0, count: snap.packs.count)
         }
         let changes = cursor.changes(in: snap)
         var due = Array(repeating: false, count: snap.banks.count)
@@ -71,10 +69,9 @@ public final class DashboardHistory: @unchecked Sendable {
                 bank.command.limits.chargeVoltage,
             ], extremes: [])
         }
-        for i in changes.packs {
+        for i in cursor.newReadings {
             let p = snap.packs[i]
-            guard p.online, packRecorded[i] != p.sequence, let r = p.reading else { continue }
-            packRecorded[i] = p.sequence
+            guard p.online, let r = p.reading else { continue }
             add(packSeries[i], minute: minute, values: [r.soc, r.voltage, r.current, nil, nil],
                 extremes: [(3, r.cellMin, true), (4, r.cellMax, false)])
         }
