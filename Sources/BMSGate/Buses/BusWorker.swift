@@ -92,17 +92,16 @@ public final class BusWorker: @unchecked Sendable {
     /// Runs a vendor command for `pack` on the bus thread (see `submit`), waiting up to
     /// `timeout` for it to start; a command that started is waited for until it ends.
     public func command(pack: String, request: String, timeout: Duration) -> Result<String, PollFailure> {
-        final class Box: @unchecked Sendable { var result: Result<String, PollFailure>? }
-        let box = Box(), done = DispatchSemaphore(value: 0)
+        let box = Locked<Result<String, PollFailure>?>(nil), done = DispatchSemaphore(value: 0)
         let pending = submit(pack: pack, request: request) { result in
-            box.result = result
+            box.set(result)
             done.signal()
         }
         if done.wait(timeout: .now() + .milliseconds(Int(timeout.milliseconds))) == .timedOut {
             pending.abandon(PollFailure(.timeout, "the command did not start within \(timeout.milliseconds) ms (bus \(bus.id) busy); it will not run"))
             done.wait()
         }
-        return box.result ?? .failure(PollFailure(.io, "no answer"))
+        return box.value ?? .failure(PollFailure(.io, "no answer"))
     }
 
     /// The same without holding a thread while it waits (the HTTP API): the caller's task

@@ -47,13 +47,13 @@ public final class APIServer: @unchecked Sendable {
         let router = Router(context: BasicRequestContext.self)
         APIRoutes(server: self).register(on: router)
         let ready = DispatchSemaphore(value: 0)
-        let failure = FailureBox()
-        let bound = PortBox()
+        let failure = Locked<String?>(nil)
+        let bound = Locked<Int?>(nil)
         var appLogger = logger
         appLogger.logLevel = .warning
         let app = Application(router: router, server: GuardedHTTP1Channel.builder(settings: settings, table: connections), configuration: .init(address: .hostname(host, port: port), serverName: "bmsgate"),
                               onServerRunning: { channel in
-                                  bound.port = channel.localAddress?.port
+                                  bound.set(channel.localAddress?.port)
                                   ready.signal()
                               }, logger: appLogger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: appLogger))
@@ -62,16 +62,16 @@ public final class APIServer: @unchecked Sendable {
             do {
                 try await group.run()
             } catch {
-                failure.error = "\(error)"
+                failure.set("\(error)")
                 ready.signal()
             }
             done.signal()
         }
-        guard ready.wait(timeout: .now() + 15) == .success, failure.error == nil else {
+        guard ready.wait(timeout: .now() + 15) == .success, failure.value == nil else {
             task?.cancel()
-            throw TransportError("cannot listen on \(host):\(port): \(failure.error ?? "the server did not start within 15 s")")
+            throw TransportError("cannot listen on \(host):\(port): \(failure.value ?? "the server did not start within 15 s")")
         }
-        port = bound.port ?? port
+        port = bound.value ?? port
         logger.info("http API on http://\(host.contains(":") ? "[\(host)]" : host):\(port) (\(token == nil ? "read-only: no token configured" : "writes need the bearer token"))")
     }
 
@@ -89,6 +89,4 @@ public final class APIServer: @unchecked Sendable {
         self.group = nil
     }
 
-    final class FailureBox: @unchecked Sendable { var error: String? }
-    final class PortBox: @unchecked Sendable { var port: Int? }
 }

@@ -4,10 +4,9 @@ import Foundation
 /// snapshot at most every `gap`: rendering the whole site per reading would cost a large
 /// site a core while a dashboard is open, and a browser cannot show 100 updates a second.
 /// The thread starts with the first open stream; without one, nothing is rendered.
-final class HTTPEventFeed: @unchecked Sendable {
+final class HTTPEventFeed: Sendable {
     private let mailbox = Mailbox<Snapshot>(capacity: 1)
-    private let lock = NSLock()
-    private var thread: WorkerThread?
+    private let thread = Locked<WorkerThread?>(nil)
     private let gap: Duration
     private let send: @Sendable (Snapshot) -> Void
 
@@ -20,18 +19,19 @@ final class HTTPEventFeed: @unchecked Sendable {
     /// Keeps `snapshot` as the next to send (replacing one not sent yet); never blocks.
     func offer(_ snapshot: Snapshot) {
         guard mailbox.post(snapshot) else { return }
-        lock.withLock {
-            guard thread == nil else { return }
-            let t = WorkerThread(name: "http events") { [self] in run() }
-            thread = t
-            t.start()
+        let started = thread.update { t -> WorkerThread? in
+            guard t == nil else { return nil }
+            let new = WorkerThread(name: "http events") { [self] in run() }
+            t = new
+            return new
         }
+        started?.start()
     }
 
     /// Stops the thread (a snapshot not sent yet is dropped).
     func stop() {
         mailbox.close(discarding: true)
-        lock.withLock { thread }?.join()
+        thread.value?.join()
     }
 
     private func run() {

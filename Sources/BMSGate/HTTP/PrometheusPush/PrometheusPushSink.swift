@@ -38,17 +38,17 @@ public final class PrometheusPushSink: Sink {
         request.setValue("text/plain; version=0.0.4", forHTTPHeaderField: "Content-Type")
         request.httpBody = Data(text.utf8)
         let done = DispatchSemaphore(value: 0)
-        let outcome = Outcome()
+        let outcome = Locked<String?>(nil)
         URLSession.shared.dataTask(with: request) { _, response, error in
             if let error {
-                outcome.problem = error.localizedDescription
+                outcome.set(error.localizedDescription)
             } else if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-                outcome.problem = "HTTP \(http.statusCode)"
+                outcome.set("HTTP \(http.statusCode)")
             }
             done.signal()
         }.resume()
-        if done.wait(timeout: .now() + 15) == .timedOut { outcome.problem = "no answer within 15 s" }
-        if let problem = outcome.problem {
+        if done.wait(timeout: .now() + 15) == .timedOut { outcome.set("no answer within 15 s") }
+        if let problem = outcome.value {
             failed += 1
             if !failing { logger.warning("prometheus push to \(settings.target) failed: \(problem) (retrying every \(Int(settings.interval.seconds)) s)") }
             failing = true
@@ -61,5 +61,4 @@ public final class PrometheusPushSink: Sink {
 
     public func close() {}
 
-    final class Outcome: @unchecked Sendable { var problem: String? }
 }
