@@ -98,7 +98,8 @@ public final class Gateway: @unchecked Sendable {
         return config
     }
 
-    public init(config given: SiteConfig, catalog: DriverCatalog, logger: Logger, sinkOverride: [Sink]? = nil) throws {
+    public init(config given: SiteConfig, catalog: DriverCatalog, logger: Logger, sinkOverride: [Sink]? = nil,
+                clock: any GatewayClock = SystemClock()) throws {
         try Self.validate(given, catalog: catalog)
         let config = Self.applyingDriverDefaults(given, catalog: catalog)
         self.config = config
@@ -107,7 +108,7 @@ public final class Gateway: @unchecked Sendable {
         chargeStore = config.stateDir.map { ChargeStateStore(directory: $0, logger: logger) }
         var restored: [String: ChargeState] = [:]
         for bank in config.banks { if let state = chargeStore?.load(bank: bank.id) { restored[bank.id] = state } }
-        self.site = Site(config: config, restored: restored)
+        self.site = Site(config: config, clock: clock, restored: restored)
         // Room for every listener's connection cap plus the reserve (checked against the
         // hard limit at load): a flood on one listener never takes another's descriptors.
         let limit = DescriptorBudget.raise(toAtLeast: DescriptorBudget.needed(buses: config.buses.count, sinks: config.sinks.map(\.settings)))
@@ -124,7 +125,7 @@ public final class Gateway: @unchecked Sendable {
         }
         var sinkObjects: [(Sink, Int)] = sinkOverride.map { $0.map { ($0, 64) } } ?? []
         if sinkOverride == nil {
-            let context = SinkContext(config: config, site: site, access: access, catalog: catalog, logger: logger)
+            let context = SinkContext(config: config, site: site, access: access, catalog: catalog, logger: logger, clock: clock)
             for s in config.sinks {
                 guard let registration = SinkRegistry.registration(s.typeName) else { continue }
                 do {

@@ -1,4 +1,5 @@
 import Foundation
+import BMSGateTestSupport
 import Testing
 
 @testable import BMSGate
@@ -38,12 +39,15 @@ import Testing
 
     @Test func theLinkSaysStalledBeforeTheFirstCommandAndWhenItGrowsOld() {
         // stale_after 3 s: the command may be 4 s old (InverterCommand.maximumAge).
-        let state = InverterLinkState(initial: "no data", staleAfter: .seconds(3))
-        #expect(state.current(nowMs: 10_000) == "no data")
-        state.post("100 A", stalled: "0 A", nowMs: 10_000)
-        #expect(state.current(nowMs: 10_000) == "100 A")
-        #expect(state.current(nowMs: 14_000) == "100 A", "exactly the maximum age: still fresh")
-        #expect(state.current(nowMs: 14_001) == "0 A", "older: the stalled twin")
+        let clock = ManualClock(start: 10_000)
+        let state = InverterLinkState(initial: "no data", staleAfter: .seconds(3), clock: clock)
+        #expect(state.current() == "no data")
+        state.post("100 A", stalled: "0 A")
+        #expect(state.current() == "100 A")
+        clock.advance(.seconds(4))
+        #expect(state.current() == "100 A", "exactly the maximum age: still fresh")
+        clock.advance(.milliseconds(1))
+        #expect(state.current() == "0 A", "older: the stalled twin")
         #expect(state.current(nowMs: 9_000) == "100 A", "stamped after the reader's clock: new, never wrapped")
     }
 }

@@ -29,7 +29,7 @@ import Testing
 
     @Test func freshnessFollowsTheMonotonicClockNotTheWallClock() throws {
         let clock = ManualClock()
-        let site = Site(config: try config(), clock: clock.now)
+        let site = Site(config: try config(), clock: clock)
         let r = reading("a", soc: 50, capacity: 100, current: 0, cells: [3.3])
         // The wall clock steps back a year (NTP on a board without RTC): still fresh.
         site.record(pack: "a", result: .success(r), counters: PackCounters(), at: Date().addingTimeInterval(-365 * 86400))
@@ -50,7 +50,7 @@ import Testing
               - {id: a, driver: basen, bus: lab, address: 1}
               - {id: b, driver: basen, bus: lab, address: 2, limits: {charge_current: 20, discharge_current: 35}}
             banks: [{id: main, packs: [b, a], stale_after: 10s, limits: {charge_current: 100, discharge_current: 120}}]
-            """, file: "t.yaml"), clock: { 1_000_000 })
+            """, file: "t.yaml"), clock: ManualClock())
         for id in ["a", "b"] {
             site.record(pack: id, result: .success(reading(id, soc: 50, capacity: 100, current: 0, cells: [3.3, 3.3])),
                         counters: PackCounters(), at: Date())
@@ -61,9 +61,8 @@ import Testing
     }
 
     @Test func freshnessAndBankAggregation() throws {
-        var now: UInt64 = 1_000_000
-        let clock = { now }
-        let site = Site(config: try config(), clock: { clock() })
+        let clock = ManualClock()
+        let site = Site(config: try config(), clock: clock)
         var counters = PackCounters()
         counters.polls = 1
         counters.ok = 1
@@ -83,7 +82,7 @@ import Testing
         #expect(bank.cellMax?.pack == "a" && bank.cellMax?.volts == 3.4)
         #expect(bank.alarms == [])
 
-        now += 10_001  // a: no fresh data past stale_after
+        clock.advance(.milliseconds(10_001))  // a: no fresh data past stale_after
         site.record(pack: "b", result: .success(reading("b", soc: 40, capacity: 300, current: -4, cells: [3.2, 3.35])),
                     counters: counters, at: Date())
         snap = site.publish()
@@ -92,7 +91,7 @@ import Testing
         #expect(snap.banks[0].state == .degraded)
         #expect(snap.banks[0].alarms == [.communication])
         #expect(snap.banks[0].current == -4)
-        now += 20_000
+        clock.advance(.milliseconds(20_000))
         #expect(site.publish().banks[0].state == .offline)
     }
 

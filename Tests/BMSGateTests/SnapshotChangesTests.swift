@@ -36,8 +36,8 @@ import Testing
     }
 
     @Test func aSnapshotListsThePacksAndBanksThatChanged() throws {
-        var now: UInt64 = 1_000_000
-        let site = Site(config: try config(), clock: { now })
+        let clock = ManualClock()
+        let site = Site(config: try config(), clock: clock)
         let first = site.publish()
         #expect(first.generation == 1 && first.changedPacks.isEmpty && first.changedBanks.isEmpty)
         site.record(pack: "c", result: .success(reading("c", soc: 50, at: Date())), counters: PackCounters(), at: Date())
@@ -49,7 +49,7 @@ import Testing
         let third = site.publish()
         #expect(third.changedPacks.isEmpty && third.changedBanks.isEmpty && third.banks[1].onlinePacks == ["c"])
         // The data goes stale: freshness flips count as a change.
-        now += 11_000
+        clock.advance(.milliseconds(11_000))
         let fourth = site.publish()
         #expect(fourth.changedPacks == [2] && fourth.changedBanks == [1] && !fourth.packs[2].online)
         #expect(fourth.banks[1].limits.chargeCurrent == 0)
@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func aCursorThatMissedSnapshotsComparesEverything() throws {
-        let site = Site(config: try config(), clock: { 5_000 })
+        let site = Site(config: try config(), clock: ManualClock(start: 5_000))
         var cursor = SnapshotCursor()
         // The first snapshot a cursor sees: every pack is new to it.
         #expect(cursor.changes(in: site.publish()).packs == [0, 1, 2, 3])
@@ -80,8 +80,8 @@ import Testing
     /// The cursor says which changed packs have a new reading (a line for the file and the
     /// terminal), not only a freshness flip, also after snapshots it never saw.
     @Test func theCursorSaysWhichPacksHaveANewReading() throws {
-        var now: UInt64 = 1_000_000
-        let site = Site(config: try config(), clock: { now })
+        let clock = ManualClock()
+        let site = Site(config: try config(), clock: clock)
         var cursor = SnapshotCursor()
         _ = cursor.changes(in: site.publish())
         #expect(cursor.newReadings.isEmpty, "no pack was read yet")
@@ -90,7 +90,7 @@ import Testing
         #expect(cursor.newReadings == [0])
         _ = cursor.changes(in: site.publish())
         #expect(cursor.newReadings.isEmpty, "nothing new")
-        now += 11_000
+        clock.advance(.milliseconds(11_000))
         let stale = cursor.changes(in: site.publish())
         #expect(stale.packs == [0] && cursor.newReadings.isEmpty, "went stale: a change, not a new reading")
         // Two readings of b in snapshots the cursor never saw: one new reading (the newest).
@@ -120,9 +120,9 @@ import Testing
     /// Many random snapshots: the incremental image equals registers built from scratch.
     @Test(arguments: [ModbusSinkSettings.Map.simple, ModbusSinkSettings.Map.sunspec])
     func incrementalRegistersEqualAFullRebuild(map: ModbusSinkSettings.Map) throws {
-        var now: UInt64 = 1_000_000
+        let clock = ManualClock()
         let config = try config()
-        let site = Site(config: config, clock: { now })
+        let site = Site(config: config, clock: clock)
         var settings = ModbusSinkSettings()
         settings.map = map
         let builder = ModbusImageBuilder(settings: settings, banks: config.banks)
@@ -130,8 +130,8 @@ import Testing
         var wall = Date(timeIntervalSince1970: 1_800_000_000)
         var skipped = 0
         for step in 0..<300 {
-            let advance = UInt64.random(in: 50...900, using: &rng)
-            now += step % 97 == 96 ? 12_000 : advance  // now and then everything goes stale
+            let advance = Int64.random(in: 50...900, using: &rng)
+            clock.advance(.milliseconds(step % 97 == 96 ? 12_000 : advance))  // now and then everything goes stale
             wall = wall.addingTimeInterval(Double(advance) / 1000)
             let pack = ["a", "b", "c", "d"].randomElement(using: &rng)!
             if Bool.random(using: &rng) {
@@ -159,9 +159,9 @@ extension SnapshotChangesTests {
     /// snapshots went unread. A real client reads a value as soon as it was published.
     @Test(arguments: [ModbusSinkSettings.Map.simple, ModbusSinkSettings.Map.sunspec])
     func registersAreEncodedWhenAClientReads(map: ModbusSinkSettings.Map) throws {
-        var now: UInt64 = 1_000_000
+        let clock = ManualClock()
         let config = try config()
-        let site = Site(config: config, clock: { now })
+        let site = Site(config: config, clock: clock)
         var settings = ModbusSinkSettings()
         settings.host = "127.0.0.1"
         settings.port = 0
@@ -173,8 +173,8 @@ extension SnapshotChangesTests {
         var freshSeconds = [0.0, 0.0], last = wall
         var reads = 0, unread = 0
         for step in 0..<250 {
-            let advance = UInt64.random(in: 50...900, using: &rng)
-            now += step % 61 == 60 ? 12_000 : advance
+            let advance = Int64.random(in: 50...900, using: &rng)
+            clock.advance(.milliseconds(step % 61 == 60 ? 12_000 : advance))
             wall = wall.addingTimeInterval(Double(advance) / 1000)
             let pack = ["a", "b", "c", "d"].randomElement(using: &rng)!
             site.record(pack: pack, result: .success(reading(pack, soc: Double.random(in: 5...95, using: &rng).rounded(), at: wall)),
@@ -276,14 +276,14 @@ extension SnapshotChangesTests {
 
 @Suite struct DashboardHistoryTests {
     @Test func changedPacksAndEveryBankOnceASecondMakeTheMinutePoints() throws {
-        var now: UInt64 = 1_000_000
+        let clock = ManualClock()
         let config = try SnapshotChangesTests().config()
-        let site = Site(config: config, clock: { now })
+        let site = Site(config: config, clock: clock)
         let history = DashboardHistory()
         let minute = Date(timeIntervalSince1970: 1_800_000_000 - 1_800_000_000.truncatingRemainder(dividingBy: 60))
         for step in 0..<20 {
             let wall = minute.addingTimeInterval(Double(step) * 0.5)
-            now += 500
+            clock.advance(.milliseconds(500))
             var r = SnapshotChangesTests().reading("a", soc: Double(40 + step), at: wall)
             r.cells = [3.2, 3.3 + Double(step) / 1000]
             site.record(pack: "a", result: .success(r), counters: PackCounters(), at: wall)

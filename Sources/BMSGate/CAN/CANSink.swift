@@ -49,13 +49,13 @@ public final class CANSink: Sink, @unchecked Sendable {
     static let stallRecoverySets = 10
 
     /// Starts sending for `bank` (the first sets carry 0 A until a snapshot arrives).
-    public init(settings: CANSinkSettings, bank: BankConfig, logger: Logger) throws {
+    public init(settings: CANSinkSettings, bank: BankConfig, logger: Logger, clock: any GatewayClock = SystemClock()) throws {
         self.settings = settings
         bankConfig = bank
         self.logger = logger
         var initial = CANBatteryState(noData: .noData(bank), modules: bank.packs.count)
         initial.command = initial.command.gatewayStalled
-        state = InverterLinkState(initial: initial, staleAfter: bank.staleAfter)
+        state = InverterLinkState(initial: initial, staleAfter: bank.staleAfter, clock: clock)
         switch settings.link {
         case .interface(let name):
             link = SocketCANLink(interface: name)

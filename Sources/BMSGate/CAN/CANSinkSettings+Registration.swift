@@ -52,7 +52,7 @@ extension CANSinkSettings: SinkSettings {
         return s
     } make: { s, c in
         guard let bank = c.config.banks.first(where: { $0.id == s.bank }) else { throw TransportError("no bank '\(s.bank)'") }
-        return try CANSink(settings: s, bank: bank, logger: c.logger)
+        return try CANSink(settings: s, bank: bank, logger: c.logger, clock: c.clock)
     }
 
     public func problems(in site: SiteConfig) -> [(message: String, at: SourceLocation?)] {

@@ -27,7 +27,7 @@ extension ModbusSinkSettings: SinkSettings {
         if let v = section.value("unit_id") { m.unitIds = ModbusUnitIds.parse(v, d) }
         return m
     } make: { m, c in
-        try ModbusTCPSink(settings: m, banks: c.config.banks, initial: c.site.peek(), logger: c.logger)
+        try ModbusTCPSink(settings: m, banks: c.config.banks, initial: c.site.peek(), logger: c.logger, clock: c.clock)
     }
 
     public var listenPort: Int? { port }

@@ -70,12 +70,13 @@ public final class ModbusTCPServer: @unchecked Sendable {
     }
 
     /// A server for `host:port` (not yet listening).
-    public init(host: String, port: Int, policy: ConnectionPolicy, idleTimeout: Duration, image: RegisterImage, logger: Logger) {
+    public init(host: String, port: Int, policy: ConnectionPolicy, idleTimeout: Duration, image: RegisterImage, logger: Logger,
+                clock: any GatewayClock = SystemClock()) {
         self.host = host
         self.port = port
         self.policy = policy
         self.idleTimeout = idleTimeout
-        self.images = RegisterImageBox(image)
+        self.images = RegisterImageBox(image, clock: clock)
         self.logger = logger
     }
 

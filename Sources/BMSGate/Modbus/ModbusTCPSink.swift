@@ -16,16 +16,19 @@ public final class ModbusTCPSink: Sink {
     let banks: [BankConfig]
     /// The stall rule's bound: the shortest `InverterCommand.maximumAge` of the banks.
     let maximumAgeMs: UInt64
+    let clock: any GatewayClock
 
     /// Binds and starts serving `initial` (typically the site before any reading: every
     /// bank offline, limits 0 A). Throws when the address cannot be bound.
-    public init(settings: ModbusSinkSettings, banks: [BankConfig], initial: Snapshot, logger: Logger) throws {
+    public init(settings: ModbusSinkSettings, banks: [BankConfig], initial: Snapshot, logger: Logger,
+                clock: any GatewayClock = SystemClock()) throws {
         builder = ModbusImageBuilder(settings: settings, banks: banks)
         self.settings = settings
         self.banks = banks
+        self.clock = clock
         maximumAgeMs = UInt64((banks.map { InverterCommand.maximumAge(staleAfter: $0.staleAfter) }.min() ?? .seconds(11)).milliseconds)
         server = ModbusTCPServer(host: settings.host, port: settings.port, policy: settings.connections,
-                                 idleTimeout: settings.idleTimeout, image: builder.image(initial), logger: logger)
+                                 idleTimeout: settings.idleTimeout, image: builder.image(initial), logger: logger, clock: clock)
         try server.start()
         name = "modbus-tcp \(settings.host):\(server.port) (\(settings.map.rawValue))"
     }
@@ -37,7 +40,7 @@ public final class ModbusTCPSink: Sink {
         // Should no newer snapshot come in time, reads get every bank's gateway-stalled
         // command (0 A, nothing enabled), rendered once by a builder of its own.
         let (settings, banks) = (self.settings, self.banks)
-        server.stall(after: MonotonicClock.nowMs() + maximumAgeMs) {
+        server.stall(after: clock.nowMs() + maximumAgeMs) {
             ModbusImageBuilder(settings: settings, banks: banks).image(snapshot.withStalledCommands)
         }
     }

@@ -43,10 +43,15 @@ final class RegisterImageBox: @unchecked Sendable {
     private var stall: (deadlineMs: UInt64, render: @Sendable () -> RegisterImage)?
     private var stalledImage: RegisterImage?
 
-    init(_ image: RegisterImage) { self.image = image }
+    private let clock: any GatewayClock
+
+    init(_ image: RegisterImage, clock: any GatewayClock = SystemClock()) {
+        self.image = image
+        self.clock = clock
+    }
 
     var current: RegisterImage {
-        get { read(nowMs: MonotonicClock.nowMs()) }
+        get { read(nowMs: clock.nowMs()) }
         set { lock.withLock { pending = nil; stall = nil; stalledImage = nil; image = newValue } }
     }
 

@@ -46,7 +46,7 @@ extension PylonRS485Settings: SinkSettings {
         return s
     } make: { s, c in
         guard let bank = c.config.banks.first(where: { $0.id == s.bank }) else { throw TransportError("no bank '\(s.bank)'") }
-        return try PylonRS485Sink(settings: s, bank: bank, logger: c.logger)
+        return try PylonRS485Sink(settings: s, bank: bank, logger: c.logger, clock: c.clock)
     }
 
     public var listenPort: Int? {

@@ -37,11 +37,11 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
     /// The polling inverter of `device: sim`.
     let simulator: PylonInverterSimulator?
 
-    public init(settings: PylonRS485Settings, bank: BankConfig, logger: Logger) throws {
+    public init(settings: PylonRS485Settings, bank: BankConfig, logger: Logger, clock: any GatewayClock = SystemClock()) throws {
         self.settings = settings
         bankConfig = bank
         self.logger = logger
-        view = InverterLinkState(initial: .empty(command: .noData(bank), settings: settings, bank: bank), staleAfter: bank.staleAfter)
+        view = InverterLinkState(initial: .empty(command: .noData(bank), settings: settings, bank: bank), staleAfter: bank.staleAfter, clock: clock)
         switch settings.link {
         case .device(let path, let baud):
             name = "pylon-rs485 \(path) \(baud) (bank \(bank.id))"

@@ -14,22 +14,30 @@ public final class InverterLinkState<Value: Sendable>: Sendable {
     }
     private let held: Mutex<Held>
     private let maximumAgeMs: UInt64
+    /// Whose time stamps and ages the encodings.
+    public let clock: any GatewayClock
 
     /// A link state saying `initial` (as stalled: nothing posted yet) for a bank whose packs
-    /// go stale after `staleAfter`.
-    public init(initial: Value, staleAfter: Duration) {
+    /// go stale after `staleAfter`, on `clock`.
+    public init(initial: Value, staleAfter: Duration, clock: any GatewayClock = SystemClock()) {
         held = Mutex(Held(value: initial, stalled: initial, postedMs: nil))
         maximumAgeMs = UInt64(InverterCommand.maximumAge(staleAfter: staleAfter).milliseconds)
+        self.clock = clock
     }
 
-    /// Posts the newest encoding and its stalled twin, stamped `nowMs` (monotonic).
-    public func post(_ value: Value, stalled: Value, nowMs: UInt64 = MonotonicClock.nowMs()) {
+    /// Posts the newest encoding and its stalled twin, stamped now.
+    public func post(_ value: Value, stalled: Value) {
+        let nowMs = clock.nowMs()
         held.withLock { $0 = Held(value: value, stalled: stalled, postedMs: nowMs) }
     }
 
-    /// What to say at `nowMs`. A value stamped after `nowMs` (posted while the caller was
-    /// opening its link) is new, not old: the age never wraps.
-    public func current(nowMs: UInt64 = MonotonicClock.nowMs()) -> Value {
+    /// What to say now.
+    public func current() -> Value { current(nowMs: clock.nowMs()) }
+
+    /// What to say at `nowMs` (the clock as a caller read it). A value stamped after
+    /// `nowMs` (posted while the caller was opening its link) is new, not old: the age
+    /// never wraps.
+    public func current(nowMs: UInt64) -> Value {
         held.withLock { h in
             guard let posted = h.postedMs, nowMs.saturatingAge(since: posted) <= maximumAgeMs else { return h.stalled }
             return h.value

@@ -61,6 +61,8 @@ public struct SinkContext {
     /// The loaded drivers (their command routes).
     public var catalog: DriverCatalog
     public var logger: Logger
+    /// The gateway's clock (the one the site runs on).
+    public var clock: any GatewayClock = SystemClock()
 }
 
 /// How a sink type is read and built: its YAML keys, a parser of its section, a factory.

@@ -20,7 +20,8 @@ public final class Site: @unchecked Sendable {
     private let lock = MonotonicCondition()
     private var packs: [PackState]
     private var changes = 0
-    private let clock: () -> UInt64
+    /// The site's time (the gateway's clock; a manual one in tests).
+    public let clock: any GatewayClock
     /// What the last snapshot held: a snapshot rebuilds only the packs recorded since (or
     /// whose freshness flipped) and the banks holding them.
     private var statuses: [PackStatus]
@@ -41,8 +42,8 @@ public final class Site: @unchecked Sendable {
     /// and snapshots cost O(changes), not O(packs x packs). Shared with every snapshot.
     private let layout: SiteLayout
 
-    /// A site for `config`; `clock` is monotonic milliseconds (injectable for tests).
-    public init(config: SiteConfig, clock: @escaping () -> UInt64 = MonotonicClock.nowMs, restored: [String: ChargeState] = [:]) {
+    /// A site for `config` on `clock`, with the charge states kept from a previous run.
+    public init(config: SiteConfig, clock: any GatewayClock = SystemClock(), restored: [String: ChargeState] = [:]) {
         self.config = config
         self.clock = clock
         packs = config.packs.map { pack in
@@ -69,7 +70,7 @@ public final class Site: @unchecked Sendable {
         }
         self.controllers = controllers
         published = Array(repeating: (0, false), count: config.packs.count)
-        latest = Snapshot(site: config.site, time: Date(), packs: statuses, banks: bankStatuses, generation: 0,
+        latest = Snapshot(site: config.site, time: clock.now(), packs: statuses, banks: bankStatuses, generation: 0,
                           changedPacks: [], changedBanks: [], layout: layout)
     }
 
@@ -99,7 +100,7 @@ public final class Site: @unchecked Sendable {
     public func remoteLimit(bank id: String) -> RemoteLimit? {
         lock.withLock {
             guard let b = config.banks.firstIndex(where: { $0.id == id }) else { return nil }
-            return controllers[b].remote.flatMap { $0.expiresMs > clock() ? $0 : nil }
+            return controllers[b].remote.flatMap { $0.expiresMs > clock.nowMs() ? $0 : nil }
         }
     }
 
@@ -116,7 +117,7 @@ public final class Site: @unchecked Sendable {
             switch result {
             case .success(let reading):
                 packs[i].reading = reading
-                packs[i].lastGood = clock()
+                packs[i].lastGood = clock.nowMs()
                 packs[i].lastError = nil
             case .failure(let failure):
                 packs[i].lastError = failure.message
@@ -145,9 +146,10 @@ public final class Site: @unchecked Sendable {
     /// them, whose controllers step now). Everything else is shared with the previous
     /// snapshot, not rebuilt. One caller: the publisher (a second caller would take the
     /// changes from the sinks; read with `peek`).
-    public func publish(at time: Date = Date()) -> Snapshot {
-        lock.withLock {
-            let now = clock()
+    public func publish(at wall: Date? = nil) -> Snapshot {
+        let time = wall ?? clock.now()
+        return lock.withLock {
+            let now = clock.nowMs()
             var changed: [Int] = []
             for i in packs.indices {
                 // Fields read in place: a whole PackState copy per pack per snapshot adds up.
