@@ -84,4 +84,19 @@ struct RunTimeBreakChecksTests {
             sinks: [{type: pylon-rs485, bank: main, device: /dev/ttyUSB1, discharge_voltage: 999}]
             """).contains { $0.contains("the charge voltage (55.2 V) must be above the discharge voltage (999 V)") })
     }
+
+    /// Port 0 is legitimate (tests, a second gateway on one machine), so it is a warning
+    /// with why, and the port the kernel gives is logged at start; a fixed port warns of nothing.
+    @Test func listeningOnPortZeroIsAWarningWithWhy() throws {
+        let zero = try ConfigLoader.parse(yaml: Self.head + """
+            sinks: [{type: modbus-tcp, listen: "127.0.0.1:0"}]
+            """, file: "site.yaml")
+        #expect(zero.warnings.map(\.description) == [
+            "site.yaml:8:9: the modbus-tcp sink listens on port 0: the kernel picks a free port at each start (it is logged, \"listening on HOST:PORT\"); clients that need a fixed address want a fixed port",
+        ])
+        let fixed = try ConfigLoader.parse(yaml: Self.head + """
+            sinks: [{type: modbus-tcp, listen: "127.0.0.1:5020"}]
+            """, file: "site.yaml")
+        #expect(fixed.warnings.isEmpty)
+    }
 }

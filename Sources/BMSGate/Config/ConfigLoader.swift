@@ -146,6 +146,9 @@ public enum ConfigLoader {
         result.warnings = StalenessWarnings.issues(result)
             + resolvedSinks.flatMap { sink in sink.settings.warnings(in: result).map { ConfigIssue(sink.location, $0) } }
             + resolvedSinks.flatMap { sink in InverterLimitWarnings.warnings(for: sink.settings, in: result).map { ConfigIssue(sink.location, $0) } }
+            + resolvedSinks.filter { $0.settings.listenPort == 0 }.map { sink in
+                ConfigIssue(sink.location, "the \(sink.typeName) sink listens on port 0: the kernel picks a free port at each start (it is logged, \"listening on HOST:PORT\"); clients that need a fixed address want a fixed port")
+            }
         return result
     }
 
