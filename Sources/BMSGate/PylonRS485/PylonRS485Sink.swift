@@ -9,27 +9,31 @@ import PylonCodec
 /// A port that cannot be opened is one error in the log, retried every 2 s, and the rest of
 /// the site runs on. An answer the serial line has not taken within `writeTimeout` is
 /// dropped (flushed, counted), never sent late.
-public final class PylonRS485Sink: Sink, @unchecked Sendable {
+public final class PylonRS485Sink: Sink, Sendable {
     public let name: String
     let settings: PylonRS485Settings
     let bankConfig: BankConfig
     let logger: Logger
-    private let condition = MonotonicCondition()
     /// What to answer now (the publisher posts, the sink thread answers).
     private let view: InverterLinkState<PylonBankView>
-    private var running = true
-    private var thread: WorkerThread?
-    private var answered = 0
-    private var errors = 0
-    private var lastRequestMs: UInt64?
-    private var listenFD: Int32 = -1
-    /// The TCP clients' counters and list as the sink thread last saw them.
-    private var tcpStats = PylonTCPClients.Stats()
-    private var tcpClients: [PylonTCPClients.ClientInfo] = []
-    /// Answers dropped because the serial line took nothing within the bound.
-    private var droppedAnswers = 0
-    private var stalledSinceMs: UInt64?
-    private var lastDropMs: UInt64 = 0
+    /// What the sink thread counts and other threads read (/metrics, /api/sinks).
+    private struct State {
+        var running = true
+        var answered = 0
+        var errors = 0
+        var lastRequestMs: UInt64?
+        /// The TCP clients' counters and list as the sink thread last saw them.
+        var tcpStats = PylonTCPClients.Stats()
+        var tcpClients: [PylonTCPClients.ClientInfo] = []
+        /// Answers dropped because the serial line took nothing within the bound.
+        var droppedAnswers = 0
+        var stalledSinceMs: UInt64?
+        var lastDropMs: UInt64 = 0
+    }
+    private let state = Locked(State())
+    private let thread = Locked<WorkerThread?>(nil)
+    /// The listening socket of `listen:` (-1: none, or closed).
+    private let listenFD: Locked<Int32>
     /// A stalled line that took every answer for this long drains again.
     static let stallRecovery: Duration = .seconds(10)
     /// How long the serial line may take to accept an answer.
@@ -46,9 +50,10 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
         case .device(let path, let baud):
             name = "pylon-rs485 \(path) \(baud) (bank \(bank.id))"
             simulator = nil
+            listenFD = Locked(-1)
         case .listen(let host, let port):
             let fd = try TCPListener.listen(host: host, port: port)
-            listenFD = fd
+            listenFD = Locked(fd)
             // The port it got (port 0: the kernel's choice), said once.
             let bound = TCPListener.boundPort(fd)
             name = "pylon-rs485 tcp \(host):\(bound) (bank \(bank.id))"
@@ -58,10 +63,11 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
             let sim = try PylonInverterSimulator()
             simulator = sim
             name = "pylon-rs485 simulated inverter on \(sim.path) (bank \(bank.id))"
+            listenFD = Locked(-1)
             sim.start()
         }
         let t = WorkerThread(name: "pylon-rs485") { [self] in serve() }
-        thread = t
+        thread.set(t)
         t.start()
     }
 
@@ -81,15 +87,18 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
     func currentView() -> PylonBankView { view.current() }
 
     public func close() {
-        condition.withLock { running = false }
-        _ = thread?.join(timeout: .seconds(5))
-        thread = nil
+        state.update { $0.running = false }
+        _ = thread.value?.join(timeout: .seconds(5))
+        thread.set(nil)
         simulator?.stop()
-        if listenFD >= 0 { Glibc.close(listenFD) }
-        listenFD = -1
+        let fd = listenFD.update { fd -> Int32 in
+            defer { fd = -1 }
+            return fd
+        }
+        if fd >= 0 { Glibc.close(fd) }
     }
 
-    private var isRunning: Bool { condition.withLock { running } }
+    private var isRunning: Bool { state.value.running }
 
     private func serve() {
         if case .listen = settings.link {
@@ -143,24 +152,26 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
             for request in splitter.feed(buffer[0..<n]) {
                 let answer = PylonResponder.answer(request, view: currentView(), settings: settings)
                 let ok = answer.count > 8 && answer[7] == 0x30 && answer[8] == 0x30
-                condition.withLock {
-                    if ok { answered += 1 } else { errors += 1 }
-                    lastRequestMs = MonotonicClock.nowMs()
+                let now = MonotonicClock.nowMs()
+                state.update { s in
+                    if ok { s.answered += 1 } else { s.errors += 1 }
+                    s.lastRequestMs = now
                 }
                 // While stalled, what an earlier answer left queued is dropped first: the line
                 // holds at most the newest answer when the inverter reads again.
-                if condition.withLock({ stalledSinceMs != nil }) { transport.flushOutput() }
+                if state.value.stalledSinceMs != nil { transport.flushOutput() }
                 var writeFailure: TransportError?
                 answer.withUnsafeBytes { raw in
                     do throws(TransportError) { try transport.write(raw) } catch { writeFailure = error }
                 }
                 if let writeFailure, writeFailure.stalled {
                     // Flushed by the port: the inverter gets the next answer, not this one late.
-                    let first = condition.withLock { () -> Bool in
-                        droppedAnswers += 1
-                        lastDropMs = MonotonicClock.nowMs()
-                        defer { if stalledSinceMs == nil { stalledSinceMs = lastDropMs } }
-                        return stalledSinceMs == nil
+                    let dropMs = MonotonicClock.nowMs()
+                    let first = state.update { s -> Bool in
+                        s.droppedAnswers += 1
+                        s.lastDropMs = dropMs
+                        defer { if s.stalledSinceMs == nil { s.stalledSinceMs = dropMs } }
+                        return s.stalledSinceMs == nil
                     }
                     if first { logger.error("\(name): \(writeFailure.message) — the line is STALLED: answers are dropped, never sent late") }
                     continue
@@ -171,11 +182,11 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
                 }
                 // A write that went in may only have found room through the flush: the line
                 // drains again once it took every answer for `stallRecovery`.
-                let stalledFor = condition.withLock { () -> UInt64? in
-                    let now = MonotonicClock.nowMs()
-                    guard let since = stalledSinceMs, now.saturatingAge(since: lastDropMs) >= UInt64(Self.stallRecovery.milliseconds) else { return nil }
-                    stalledSinceMs = nil
-                    return now.saturatingAge(since: since)
+                let wroteMs = MonotonicClock.nowMs()
+                let stalledFor = state.update { s -> UInt64? in
+                    guard let since = s.stalledSinceMs, wroteMs.saturatingAge(since: s.lastDropMs) >= UInt64(Self.stallRecovery.milliseconds) else { return nil }
+                    s.stalledSinceMs = nil
+                    return wroteMs.saturatingAge(since: since)
                 }
                 if let stalledFor { logger.warning("\(name): the line takes answers again after \(stalledFor / 1000) s stalled") }
             }
@@ -184,21 +195,22 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
 
     /// Serves the TCP clients until the sink stops.
     private func serveTCP() {
-        let clients = PylonTCPClients(listenFD: listenFD, name: name, logger: logger)
+        let clients = PylonTCPClients(listenFD: listenFD.value, name: name, logger: logger)
         while isRunning {
             clients.step(timeoutMs: 200) { request in
                 let answer = PylonResponder.answer(request, view: currentView(), settings: settings)
                 let ok = answer.count > 8 && answer[7] == 0x30 && answer[8] == 0x30
-                condition.withLock {
-                    if ok { answered += 1 } else { errors += 1 }
-                    lastRequestMs = MonotonicClock.nowMs()
+                let now = MonotonicClock.nowMs()
+                state.update { s in
+                    if ok { s.answered += 1 } else { s.errors += 1 }
+                    s.lastRequestMs = now
                 }
                 return answer
             }
             let (stats, info) = (clients.stats, clients.info)
-            condition.withLock {
-                tcpStats = stats
-                tcpClients = info
+            state.update { s in
+                s.tcpStats = stats
+                s.tcpClients = info
             }
         }
         clients.closeAll()
@@ -210,9 +222,8 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
     }
 
     public var counters: [SinkCounter] {
-        let (a, e, last, tcp, open, dropped, stalled) = condition.withLock {
-            (answered, errors, lastRequestMs, tcpStats, tcpClients.count, droppedAnswers, stalledSinceMs != nil)
-        }
+        let s = state.value
+        let (a, e, last, tcp, open, dropped, stalled) = (s.answered, s.errors, s.lastRequestMs, s.tcpStats, s.tcpClients.count, s.droppedAnswers, s.stalledSinceMs != nil)
         var out = [
             SinkCounter("pylon_answers_total", "Requests answered with data", Double(a)),
             SinkCounter("pylon_error_answers_total", "Requests answered with an error code", Double(e)),
@@ -231,9 +242,8 @@ public final class PylonRS485Sink: Sink, @unchecked Sendable {
     }
 
     public var status: JSONValue? {
-        let (a, last, tcp, clients, stalledMs, dropped) = condition.withLock {
-            (answered, lastRequestMs, tcpStats, tcpClients, stalledSinceMs, droppedAnswers)
-        }
+        let s = state.value
+        let (a, last, tcp, clients, stalledMs, dropped) = (s.answered, s.lastRequestMs, s.tcpStats, s.tcpClients, s.stalledSinceMs, s.droppedAnswers)
         var o = JSONObject()
         o["bank"] = .string(bankConfig.id)
         o["modules"] = .string(settings.modules.rawValue)
