@@ -5,12 +5,12 @@ import Logging
 /// start and written when it changes, off the polling path (its own serial queue), each
 /// file replaced whole (written beside it, then renamed): a crash leaves the old file or the
 /// new one, never half of one.
-public final class ChargeStateStore: @unchecked Sendable {
+public final class ChargeStateStore: Sendable {
     let directory: String
     let logger: Logger
     private let queue = DispatchQueue(label: "bmsgate.charge-state", qos: .utility)
-    private let lock = NSLock()
-    private var saved: [String: ChargeState] = [:]
+    /// What was last written (or read) per bank.
+    private let saved = Locked<[String: ChargeState]>([:])
 
     /// A store in `directory` (created when missing).
     public init(directory: String, logger: Logger) {
@@ -38,7 +38,7 @@ public final class ChargeStateStore: @unchecked Sendable {
                 logger.warning("bank \(bank): \(file) holds a charge state this version cannot read; starting in bulk")
                 return nil
             }
-            lock.withLock { saved[bank] = state }
+            saved.update { $0[bank] = state }
             logger.info("bank \(bank): charge state restored from \(file): \(state.phase)")
             return state
         } catch {
@@ -49,7 +49,7 @@ public final class ChargeStateStore: @unchecked Sendable {
 
     /// Writes `state` for `bank` when it differs from what was last written.
     public func save(bank: String, _ state: ChargeState) {
-        let changed = lock.withLock { () -> Bool in
+        let changed = saved.update { saved -> Bool in
             guard saved[bank] != state else { return false }
             saved[bank] = state
             return true
