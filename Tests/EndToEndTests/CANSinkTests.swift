@@ -15,6 +15,8 @@ import Testing
             ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n")
                 .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         }
+        /// What the peer wrote to stderr (empty while it is well).
+        var errors: String { (try? String(contentsOfFile: output + ".err", encoding: .utf8)) ?? "" }
         func latest(_ id: Int) -> [String: Any]? {
             frames.last { $0["id"] as? Int == id }?["decoded"] as? [String: Any]
         }
@@ -37,6 +39,9 @@ import Testing
         p.executableURL = URL(fileURLWithPath: TestTools.python)
         p.arguments = [TestTools.pythonTools + "/can_peer.py", dir + "/inverter", "\(seconds)"] + extra
         p.standardOutput = FileHandle(forWritingAtPath: out)
+        // Its own errors beside its frames (a peer that died says why there).
+        _ = FileManager.default.createFile(atPath: out + ".err", contents: nil)
+        p.standardError = FileHandle(forWritingAtPath: out + ".err")
         try TestTools.spawn(p)
         return Peer(process: p, output: out)
     }

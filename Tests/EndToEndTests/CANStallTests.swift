@@ -27,7 +27,8 @@ import Testing
         var stopped = false
         defer { if !stopped { _ = gw.stop() } }
         let http = try gw.port("http")
-        #expect(TestTools.waitUntil(20) { (inverter.latest(0x351)?["charge_current"] as? Double ?? 0) > 0 })
+        #expect(TestTools.waitUntil(20) { (inverter.latest(0x351)?["charge_current"] as? Double ?? 0) > 0 },
+                "the peer saw \(inverter.frames.count) frame(s); its errors: \(inverter.errors)")
 
         // The inverter stops reading: the buffers between it and the gateway fill, then the
         // link stalls and the sink says so.

@@ -47,16 +47,20 @@ try:
         now = time.monotonic()
         if now >= next_tick:
             next_tick += 1
-            if keepalive:
-                bus.send(can.Message(arbitration_id=0x305, data=bytes(8), is_extended_id=False))
-            if garbage:
-                bus.serialPortOrig.write(b"\x07hello world\rt12\rt3518zz\r")
+            try:
+                if keepalive:
+                    bus.send(can.Message(arbitration_id=0x305, data=bytes(8), is_extended_id=False))
+                if garbage:
+                    bus.serialPortOrig.write(b"\x07hello world\rt12\rt3518zz\r")
+            except Exception as e:  # a full or closed line: said, and the next tick tries again
+                print(json.dumps({"t": time.monotonic(), "send_failed": repr(e)}), flush=True)
         try:
             msg = bus.recv(timeout=0.05)
-        except (ValueError, IndexError) as e:
+        except Exception as e:
             # A line cut short (a battery that dropped what its stalled link queued): python-can
-            # raises on it; an adapter rejects it. Said, then skipped.
-            print(json.dumps({"t": time.monotonic(), "broken": str(e)}), flush=True)
+            # raises on it (ValueError, IndexError); an adapter rejects it. Anything else it
+            # raises is said too: the peer keeps listening rather than die unseen.
+            print(json.dumps({"t": time.monotonic(), "broken": repr(e)}), flush=True)
             continue
         if msg is None:
             continue
