@@ -94,16 +94,18 @@ let package = Package(
         .target(name: "Basen", dependencies: ["BMSDriverKit"], path: "Plugins/Basen/Driver"),
         .target(name: "BasenEntry", dependencies: ["Basen", "BMSDriverKit"], path: "Plugins/Basen/Entry",
                 linkerSettings: pluginLinkerSettings),
-        // Benchmarks print ratios measured in one run (`make bench`).
+        // Benchmarks print ratios measured in one run (`make bench`); their helpers (processes,
+        // ports, HTTP) are one target.
+        .target(name: "BenchSupport", path: "Benchmarks/Support"),
         .executableTarget(name: "bmsgate-bench-modbus", dependencies: ["BMSGate", "CModbus",
                                                                      .product(name: "Logging", package: "swift-log")],
                           path: "Benchmarks/ModbusBenchmark"),
-        .executableTarget(name: "bmsgate-bench-site", dependencies: ["BMSGate", "CModbus",
+        .executableTarget(name: "bmsgate-bench-site", dependencies: ["BMSGate", "CModbus", "BenchSupport",
                                                                    .product(name: "Logging", package: "swift-log")],
                           path: "Benchmarks/SiteBenchmark"),
         // The charge controller in closed loop: battery and inverter models against the real
         // gateway through a pack emulator and an SLCAN link.
-        .executableTarget(name: "bmsgate-plant", dependencies: ["BMSGate"], path: "Benchmarks/Plant"),
+        .executableTarget(name: "bmsgate-plant", dependencies: ["BMSGate", "BenchSupport"], path: "Benchmarks/Plant"),
         // The REC instruction set ships as data next to the plugin (bmsgate_RECBMS.resources).
         .target(name: "RECBMS", dependencies: ["BMSDriverKit"], path: "Plugins/RECBMS/Driver",
                 resources: [.copy("rec-bms-instructionset.json")]),

@@ -1,28 +1,6 @@
 import BMSGate
+import BenchSupport
 import Foundation
-
-/// A helper process whose stdin stays open for control lines.
-final class Spawned {
-    let process = Process()
-    let input = Pipe()
-    init(_ executable: String, _ arguments: [String], log: String? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = input
-        let sink = log.flatMap { path -> FileHandle? in
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            return FileHandle(forWritingAtPath: path)
-        } ?? FileHandle.nullDevice
-        process.standardOutput = sink
-        process.standardError = sink
-        try process.run()
-    }
-    func send(_ line: String) { try? input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8)) }
-    func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-    }
-}
 
 /// What one scenario run with one inverter model measured.
 struct PlantResult {
@@ -261,7 +239,7 @@ struct PlantRun {
 
     /// The bank's phase as the gateway's API says it.
     func gatewayPhase(_ port: Int) -> String? {
-        guard let data = httpGet(port, "/api/site"),
+        guard let data = httpGet(port, "/api/site", timeout: 2),
               let site = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
               let bank = (site["banks"] as? [[String: Any]])?.first,
               let phase = (bank["limits"] as? [String: Any])?["phase"] as? [String: Any] else { return nil }
@@ -272,41 +250,4 @@ struct PlantRun {
 struct PlantError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
-}
-
-/// Polls `condition` until it holds or `seconds` pass.
-func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-    let end = Date().addingTimeInterval(seconds)
-    while Date() < end {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.1)
-    }
-    return condition()
-}
-
-/// A TCP port nobody listens on right now.
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
-
-/// GET `path` from the gateway's http sink (curl).
-func httpGet(_ port: Int, _ path: String) -> Data? {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    p.arguments = ["-sf", "--max-time", "2", "http://127.0.0.1:\(port)\(path)"]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    guard (try? p.run()) != nil else { return nil }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return p.terminationStatus == 0 ? data : nil
 }

@@ -1,4 +1,5 @@
 import BMSGate
+import BenchSupport
 import Foundation
 
 /// The 32-pack site with file, modbus-tcp, http and mqtt sinks (and `extra` sink lines).

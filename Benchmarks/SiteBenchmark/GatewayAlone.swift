@@ -1,4 +1,5 @@
 import BMSGate
+import BenchSupport
 import CModbus
 import Foundation
 
@@ -22,25 +23,6 @@ struct AloneResult {
     var corePercent: Double { cpuSeconds / wall * 100 }
 }
 
-/// Runs `executable` with `arguments`; its stdin stays open for control lines.
-final class Spawned {
-    let process = Process()
-    let input = Pipe()
-    init(_ executable: String, _ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-    }
-    func send(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
-    func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-    }
-}
-
 /// utime + stime of `pid`, seconds.
 func processCPU(_ pid: Int32) -> Double {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
@@ -58,20 +40,6 @@ func processMemory(_ pid: Int32) -> (rss: Double, priv: Double) {
         text.split(separator: "\n").first { $0.hasPrefix(key + ":") }.flatMap { Double($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
     }
     return (kb("Rss") / 1024, (kb("Private_Clean") + kb("Private_Dirty")) / 1024)
-}
-
-/// GET `path` from the gateway's http sink.
-func httpGet(_ port: Int, _ path: String) -> Data? {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    p.arguments = ["-sf", "--max-time", "5", "http://127.0.0.1:\(port)\(path)"]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    guard (try? p.run()) != nil else { return nil }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return p.terminationStatus == 0 ? data : nil
 }
 
 /// The packs of /api/site: (id, online, ok polls, reading time).

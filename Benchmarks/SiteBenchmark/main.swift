@@ -12,6 +12,7 @@
 //     make bench
 //     bmsgate-bench-site [--seconds 5] [--sections 1,2,3,4,5] ... (--help)
 import BMSGate
+import BenchSupport
 import CModbus
 import Foundation
 import Logging
@@ -33,19 +34,6 @@ guard catalog.driver("basen") != nil else {
 func gateway(_ yaml: String) throws -> Gateway {
     let site = try ConfigLoader.parse(yaml: yaml, file: "bench.yaml")
     return try Gateway(config: site, catalog: catalog, logger: logger)
-}
-
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in bind(fd, p, len); return getsockname(fd, p, &len) }
-    }
-    return Int(UInt16(bigEndian: addr.sin_port))
 }
 
 // 1. Poll cycle vs wire time.
