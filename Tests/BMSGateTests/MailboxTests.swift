@@ -48,6 +48,8 @@ import Testing
         #expect(state.current() == "100 A", "exactly the maximum age: still fresh")
         clock.advance(.milliseconds(1))
         #expect(state.current() == "0 A", "older: the stalled twin")
+        state.touch()
+        #expect(state.current() == "100 A", "the bank did not change but the gateway still publishes: fresh again")
         #expect(state.current(nowMs: 9_000) == "100 A", "stamped after the reader's clock: new, never wrapped")
     }
 }

@@ -82,7 +82,9 @@ public final class CANSink: Sink, @unchecked Sendable {
     /// Encodes the bank's command for the next frame set: short work, on the publisher's
     /// thread (no queue, no second thread).
     public func write(_ snapshot: Snapshot) {
-        guard let bank = snapshot.banks.first(where: { $0.id == bankConfig.id }) else { return }
+        guard let b = snapshot.banks.firstIndex(where: { $0.id == bankConfig.id }) else { return }
+        guard state.bankChanged(b, in: snapshot) else { return state.touch() }
+        let bank = snapshot.banks[b]
         let packs = snapshot.packs.filter { bank.packs.contains($0.id) }
         let next = CANBatteryState(command: bank.command, bank: bank, packs: packs)
         var stalled = next

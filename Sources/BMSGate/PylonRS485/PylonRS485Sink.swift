@@ -74,7 +74,9 @@ public final class PylonRS485Sink: Sink, Sendable {
     /// Encodes the bank's command for the next answers: short work, on the publisher's
     /// thread (no queue, no second thread).
     public func write(_ snapshot: Snapshot) {
-        guard let bank = snapshot.banks.first(where: { $0.id == bankConfig.id }) else { return }
+        guard let b = snapshot.banks.firstIndex(where: { $0.id == bankConfig.id }) else { return }
+        guard view.bankChanged(b, in: snapshot) else { return view.touch() }
+        let bank = snapshot.banks[b]
         let packs = bankConfig.packs.compactMap { id in snapshot.packs.first { $0.id == id } }
         let next = PylonBankView(command: bank.command, bank: bank, packs: packs, settings: settings, config: bankConfig)
         view.post(next, stalled: PylonBankView.empty(command: bank.command.gatewayStalled, settings: settings, bank: bankConfig))

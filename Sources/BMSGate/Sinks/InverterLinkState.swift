@@ -14,6 +14,7 @@ public final class InverterLinkState<Value: Sendable>: Sendable {
     }
     private let held: Mutex<Held>
     private let maximumAgeMs: UInt64
+    private let cursor = Mutex(SnapshotCursor())
     /// Whose time stamps and ages the encodings.
     public let clock: any GatewayClock
 
@@ -29,6 +30,19 @@ public final class InverterLinkState<Value: Sendable>: Sendable {
     public func post(_ value: Value, stalled: Value) {
         let nowMs = clock.nowMs()
         held.withLock { $0 = Held(value: value, stalled: stalled, postedMs: nowMs) }
+    }
+
+    /// Stamps what is posted as new again (the bank did not change since: the gateway still
+    /// produces commands, so the stall rule must not fire).
+    public func touch() {
+        let nowMs = clock.nowMs()
+        held.withLock { if $0.postedMs != nil { $0.postedMs = nowMs } }
+    }
+
+    /// Whether `snapshot` changed `bank` (index) since this link last encoded it; the
+    /// publisher calls it once per snapshot (inline writes never overlap).
+    public func bankChanged(_ b: Int, in snapshot: Snapshot) -> Bool {
+        cursor.withLock { $0.changes(in: snapshot).banks.contains(b) }
     }
 
     /// What to say now.
